@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+// robust: robustness testing and hardening for BERT-family text classifiers.
+// Module order (each depends only on those before it):
+//   CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training → robust (CLI)
+import PackageDescription
+
+let optimise: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .swiftLanguageMode(.v5),
+]
+
+let package = Package(
+    name: "robust",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "robust", targets: ["robust"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimise),
+        .target(name: "SafeTensors", swiftSettings: optimise),
+        .target(name: "Tokenizer", swiftSettings: optimise),
+        .target(name: "Transformer", dependencies: ["Tensors", "SafeTensors", "Tokenizer"],
+                swiftSettings: optimise),
+        .target(name: "Training", dependencies: ["Tensors", "Transformer"], swiftSettings: optimise),
+        .executableTarget(name: "robust", dependencies: [
+            "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: optimise),
+
+        // Tests read fixtures from Tests/Fixtures (copied from the Python reference stack)
+        // and the MiniLM model from models/ (installed by scripts/setup.sh).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "TransformerTests",
+                    dependencies: ["Transformer", "Tensors", "SafeTensors", "Tokenizer", "TestSupport"],
+                    swiftSettings: optimise),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "Tensors", "TestSupport"],
+                    swiftSettings: optimise),
+    ]
+)

@@ -1,0 +1,2 @@
+// CBLAS: the C interface of OpenBLAS (Debian's libopenblas-dev), nothing else.
+#include <cblas.h>
