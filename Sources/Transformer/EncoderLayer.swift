@@ -1,0 +1,86 @@
+// EncoderLayer: one BERT block — fused QKV projection, attention, output dense + residual + LayerNorm,
+// GELU feed-forward + residual + LayerNorm — forward and backward.
+import Tensors
+
+extension BertModel {
+    /// `input` [T, H] → `activations.output` [T, H]. In inference `input` may alias the output buffer:
+    /// it is last read before the output is written.
+    func encoderLayerForward(_ layer: Int, input: UnsafePointer<Float>, _ a: LayerActivations,
+                             _ workspace: Workspace, dropout: DropoutPlan?) {
+        let slots = weights.layers[layer]
+        let t = workspace.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
+        let eps = config.layerNormEps
+        BLAS.linear(input, rows: t, inFeatures: h, weight: value(slots.qkv.weight), bias: value(slots.qkv.bias),
+                    outFeatures: 3 * h, into: a.qkv.pointer)
+        attentionForward(layer, a, workspace, dropout: dropout)
+        BLAS.linear(a.context.pointer, rows: t, inFeatures: h, weight: value(slots.attentionOutput.weight),
+                    bias: value(slots.attentionOutput.bias), outFeatures: h, into: a.attentionSum.pointer)
+        if let dropout {
+            RowKernels.dropout(a.attentionSum.pointer, count: t * h, probability: dropout.hidden,
+                               seed: dropout.seed(layer: layer, .attentionOutput))
+        }
+        RowKernels.add(input, into: a.attentionSum.pointer, count: t * h)
+        RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps,
+                             gamma: value(slots.attentionNorm.gamma), beta: value(slots.attentionNorm.beta),
+                             into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
+        BLAS.linear(a.attentionNormed.pointer, rows: t, inFeatures: h, weight: value(slots.intermediate.weight),
+                    bias: value(slots.intermediate.bias), outFeatures: inner, into: a.intermediate.pointer)
+        RowKernels.gelu(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
+        BLAS.linear(a.activated.pointer, rows: t, inFeatures: inner, weight: value(slots.output.weight),
+                    bias: value(slots.output.bias), outFeatures: h, into: a.outputSum.pointer)
+        if let dropout {
+            RowKernels.dropout(a.outputSum.pointer, count: t * h, probability: dropout.hidden,
+                               seed: dropout.seed(layer: layer, .feedForwardOutput))
+        }
+        RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: t * h)
+        RowKernels.layerNorm(a.outputSum.pointer, rows: t, width: h, eps: eps,
+                             gamma: value(slots.outputNorm.gamma), beta: value(slots.outputNorm.beta),
+                             into: a.output.pointer, mean: a.outputMean.pointer, rstd: a.outputRstd.pointer)
+    }
+
+    /// d output [T, H] → d input [T, H] (overwritten); parameter gradients accumulate.
+    func encoderLayerBackward(_ layer: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
+                              outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
+                              dropout: DropoutPlan?) {
+        let slots = weights.layers[layer]
+        let t = w.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
+        let dSum = w.gradientResidual.pointer      // d (pre-LayerNorm sum)
+        let dNormed = w.gradientNormed.pointer     // d attentionNormed (residual + feed-forward paths)
+        let dInner = w.gradientInner.pointer
+
+        // Output LayerNorm.
+        RowKernels.layerNormBackward(x: a.outputSum.pointer, dy: outputGradient, rows: t, width: h,
+                                     mean: a.outputMean.pointer, rstd: a.outputRstd.pointer,
+                                     gamma: value(slots.outputNorm.gamma), dx: dSum, accumulate: false,
+                                     dGamma: gradient(slots.outputNorm.gamma), dBeta: gradient(slots.outputNorm.beta))
+        dNormed.update(from: dSum, count: t * h)   // residual path
+        if let dropout {
+            RowKernels.dropout(dSum, count: t * h, probability: dropout.hidden, seed: dropout.seed(layer: layer, .feedForwardOutput))
+        }
+        // Feed-forward: output dense, GELU, intermediate dense.
+        BLAS.linearBackward(x: a.activated.pointer, dY: dSum, rows: t, inFeatures: inner, outFeatures: h,
+                            weight: value(slots.output.weight), dWeight: gradient(slots.output.weight),
+                            dBias: gradient(slots.output.bias), dX: dInner, accumulateDX: false)
+        RowKernels.geluBackward(x: a.intermediate.pointer, dy: dInner, count: t * inner, into: dInner)
+        BLAS.linearBackward(x: a.attentionNormed.pointer, dY: dInner, rows: t, inFeatures: h, outFeatures: inner,
+                            weight: value(slots.intermediate.weight), dWeight: gradient(slots.intermediate.weight),
+                            dBias: gradient(slots.intermediate.bias), dX: dNormed, accumulateDX: true)
+        // Attention LayerNorm.
+        RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h,
+                                     mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer,
+                                     gamma: value(slots.attentionNorm.gamma), dx: dSum, accumulate: false,
+                                     dGamma: gradient(slots.attentionNorm.gamma), dBeta: gradient(slots.attentionNorm.beta))
+        inputGradient.update(from: dSum, count: t * h)   // residual path
+        if let dropout {
+            RowKernels.dropout(dSum, count: t * h, probability: dropout.hidden, seed: dropout.seed(layer: layer, .attentionOutput))
+        }
+        BLAS.linearBackward(x: a.context.pointer, dY: dSum, rows: t, inFeatures: h, outFeatures: h,
+                            weight: value(slots.attentionOutput.weight), dWeight: gradient(slots.attentionOutput.weight),
+                            dBias: gradient(slots.attentionOutput.bias), dX: w.gradientContext.pointer, accumulateDX: false)
+        attentionBackward(layer, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
+                          dropout: dropout)
+        BLAS.linearBackward(x: input, dY: w.gradientQKV.pointer, rows: t, inFeatures: h, outFeatures: 3 * h,
+                            weight: value(slots.qkv.weight), dWeight: gradient(slots.qkv.weight),
+                            dBias: gradient(slots.qkv.bias), dX: inputGradient, accumulateDX: true)
+    }
+}
