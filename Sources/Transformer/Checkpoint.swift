@@ -25,6 +25,110 @@ public final class Checkpoint: @unchecked Sendable {
     /// Loads `directory`. `labels` names the classes of a new head (ignored when the file has a head,
     /// unless their count differs, which is an error); `seed` initialises anything new.
     public init(directory: URL, labels requestedLabels: [String]? = nil, seed: UInt64 = 0) throws {
+        let weights = try ModelFolder.load(directory: directory, labels: requestedLabels, seed: seed)
+        let tokenizer: WordPieceTokenizer
+        do { tokenizer = try WordPieceTokenizer.load(directory: directory) } catch {
+            throw EngineError.checkpoint("\(error)")
+        }
+        guard tokenizer.vocabularySize <= weights.model.config.vocabSize else {
+            throw EngineError.checkpoint("vocab.txt has \(tokenizer.vocabularySize) entries but the model has only \(weights.model.config.vocabSize) embeddings")
+        }
+        let fm = FileManager.default
+        model = weights.model
+        self.tokenizer = tokenizer
+        hasTrainedHead = weights.hasTrainedHead
+        ignoredTensors = weights.ignoredTensors
+        initialisedTensors = weights.initialisedTensors
+        rawConfig = weights.rawConfig
+        vocabularyText = fm.contents(atPath: directory.appendingPathComponent("vocab.txt").path) ?? Data()
+        tokenizerConfigText = fm.contents(atPath: directory.appendingPathComponent("tokenizer_config.json").path)
+    }
+
+    /// Tokenises texts into a packed batch, truncated to `maxLength` (capped by the model's positions).
+    public func batch(_ texts: [String], maxLength: Int = 512) -> TokenBatch {
+        let limit = max(2, min(maxLength, config.maxPositions))
+        return TokenBatch(texts.map { tokenizer.encode($0, maxLength: limit).ids })
+    }
+
+    // MARK: Saving
+
+    /// Writes the folder as a BertForSequenceClassification checkpoint. Refuses to replace an existing
+    /// checkpoint unless `overwrite`; the new files appear together (staged, then renamed into place).
+    public func save(to directory: URL, overwrite: Bool = false, extraFiles: [String: Data] = [:]) throws {
+        let fm = FileManager.default
+        let existing = ["config.json", "model.safetensors"].contains {
+            fm.fileExists(atPath: directory.appendingPathComponent($0).path)
+        }
+        if existing && !overwrite {
+            throw EngineError.checkpoint("\(directory.path) already holds a checkpoint; pass --overwrite to replace it")
+        }
+        let parent = directory.deletingLastPathComponent()
+        do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw EngineError.checkpoint("cannot create \(parent.path): \(error.localizedDescription)")
+        }
+        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).staging-\(ProcessInfo.processInfo.processIdentifier)")
+        try? fm.removeItem(at: staging)
+        do {
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+            try writeFiles(into: staging, extraFiles: extraFiles)
+            if fm.fileExists(atPath: directory.path) {
+                // Keep files we do not own (e.g. a user's README) by moving ours over theirs one by one.
+                for name in try fm.contentsOfDirectory(atPath: staging.path) {
+                    let target = directory.appendingPathComponent(name)
+                    _ = try? fm.removeItem(at: target)
+                    try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
+                }
+                try fm.removeItem(at: staging)
+            } else {
+                try fm.moveItem(at: staging, to: directory)
+            }
+        } catch let error as EngineError {
+            try? fm.removeItem(at: staging)
+            throw error
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw EngineError.checkpoint("cannot write \(directory.path): \(error.localizedDescription)")
+        }
+    }
+
+    private func writeFiles(into folder: URL, extraFiles: [String: Data]) throws {
+        let configData = try config.encoded(mergingInto: rawConfig)
+        try configData.write(to: folder.appendingPathComponent("config.json"))
+        let store = model.parameters
+        let tensors = store.entries.map { entry -> SafeTensorsWriter.Tensor in
+            let name = entry.name.hasPrefix("classifier.") ? entry.name : "bert." + entry.name
+            return SafeTensorsWriter.Tensor(name: name, shape: entry.shape) { body in
+                try body(UnsafeBufferPointer(start: store.value(at: entry.offset), count: entry.count))
+            }
+        }
+        do {
+            try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
+                                        to: folder.appendingPathComponent("model.safetensors"))
+        } catch { throw EngineError.checkpoint("\(error)") }
+        try vocabularyText.write(to: folder.appendingPathComponent("vocab.txt"))
+        var tokenizerConfig: [String: Any] = [:]
+        if let text = tokenizerConfigText,
+           let parsed = try? JSONSerialization.jsonObject(with: text) as? [String: Any] { tokenizerConfig = parsed }
+        tokenizerConfig["tokenizer_class"] = "BertTokenizer"
+        tokenizerConfig["model_max_length"] = config.maxPositions
+        tokenizerConfig.removeValue(forKey: "name_or_path")
+        let tokenizerData = try JSONSerialization.data(withJSONObject: tokenizerConfig, options: [.prettyPrinted, .sortedKeys])
+        try tokenizerData.write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        for (name, data) in extraFiles { try data.write(to: folder.appendingPathComponent(name)) }
+    }
+}
+
+/// The weights half of a checkpoint folder: config.json + model.safetensors, without the tokenizer.
+public struct ModelFolder: @unchecked Sendable {
+    public let model: BertModel
+    public let hasTrainedHead: Bool
+    public let ignoredTensors: [String]
+    public let initialisedTensors: [String]
+    let rawConfig: [String: Any]
+
+    /// Loads config.json and model.safetensors from `directory`. `labels` names the classes of a new
+    /// head (an error when the file has a head of another size); `seed` initialises anything new.
+    public static func load(directory: URL, labels requestedLabels: [String]? = nil, seed: UInt64 = 0) throws -> ModelFolder {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -113,94 +217,9 @@ public final class Checkpoint: @unchecked Sendable {
             let names = Set(initialised)
             model.initialise(seed: seed) { names.contains($0) }
         }
-        let tokenizer: WordPieceTokenizer
-        do { tokenizer = try WordPieceTokenizer.load(directory: directory) } catch {
-            throw EngineError.checkpoint("\(error)")
-        }
-        guard tokenizer.vocabularySize <= config.vocabSize else {
-            throw EngineError.checkpoint("vocab.txt has \(tokenizer.vocabularySize) entries but the model has only \(config.vocabSize) embeddings")
-        }
-        self.model = model
-        self.tokenizer = tokenizer
-        hasTrainedHead = !initialised.contains { $0.hasPrefix("classifier.") }
-        ignoredTensors = file.names.filter { !used.contains($0) }.sorted()
-        initialisedTensors = initialised
         raw.removeValue(forKey: "num_labels")
-        rawConfig = raw
-        vocabularyText = fm.contents(atPath: directory.appendingPathComponent("vocab.txt").path) ?? Data()
-        tokenizerConfigText = fm.contents(atPath: directory.appendingPathComponent("tokenizer_config.json").path)
-    }
-
-    /// Tokenises texts into a packed batch, truncated to `maxLength` (capped by the model's positions).
-    public func batch(_ texts: [String], maxLength: Int = 512) -> TokenBatch {
-        let limit = max(2, min(maxLength, config.maxPositions))
-        return TokenBatch(texts.map { tokenizer.encode($0, maxLength: limit).ids })
-    }
-
-    // MARK: Saving
-
-    /// Writes the folder as a BertForSequenceClassification checkpoint. Refuses to replace an existing
-    /// checkpoint unless `overwrite`; the new files appear together (staged, then renamed into place).
-    public func save(to directory: URL, overwrite: Bool = false, extraFiles: [String: Data] = [:]) throws {
-        let fm = FileManager.default
-        let existing = ["config.json", "model.safetensors"].contains {
-            fm.fileExists(atPath: directory.appendingPathComponent($0).path)
-        }
-        if existing && !overwrite {
-            throw EngineError.checkpoint("\(directory.path) already holds a checkpoint; pass --overwrite to replace it")
-        }
-        let parent = directory.deletingLastPathComponent()
-        do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw EngineError.checkpoint("cannot create \(parent.path): \(error.localizedDescription)")
-        }
-        let staging = parent.appendingPathComponent(".\(directory.lastPathComponent).staging-\(ProcessInfo.processInfo.processIdentifier)")
-        try? fm.removeItem(at: staging)
-        do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            try writeFiles(into: staging, extraFiles: extraFiles)
-            if fm.fileExists(atPath: directory.path) {
-                // Keep files we do not own (e.g. a user's README) by moving ours over theirs one by one.
-                for name in try fm.contentsOfDirectory(atPath: staging.path) {
-                    let target = directory.appendingPathComponent(name)
-                    _ = try? fm.removeItem(at: target)
-                    try fm.moveItem(at: staging.appendingPathComponent(name), to: target)
-                }
-                try fm.removeItem(at: staging)
-            } else {
-                try fm.moveItem(at: staging, to: directory)
-            }
-        } catch let error as EngineError {
-            try? fm.removeItem(at: staging)
-            throw error
-        } catch {
-            try? fm.removeItem(at: staging)
-            throw EngineError.checkpoint("cannot write \(directory.path): \(error.localizedDescription)")
-        }
-    }
-
-    private func writeFiles(into folder: URL, extraFiles: [String: Data]) throws {
-        let configData = try config.encoded(mergingInto: rawConfig)
-        try configData.write(to: folder.appendingPathComponent("config.json"))
-        let store = model.parameters
-        let tensors = store.entries.map { entry -> SafeTensorsWriter.Tensor in
-            let name = entry.name.hasPrefix("classifier.") ? entry.name : "bert." + entry.name
-            return SafeTensorsWriter.Tensor(name: name, shape: entry.shape) { body in
-                try body(UnsafeBufferPointer(start: store.value(at: entry.offset), count: entry.count))
-            }
-        }
-        do {
-            try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
-                                        to: folder.appendingPathComponent("model.safetensors"))
-        } catch { throw EngineError.checkpoint("\(error)") }
-        try vocabularyText.write(to: folder.appendingPathComponent("vocab.txt"))
-        var tokenizerConfig: [String: Any] = [:]
-        if let text = tokenizerConfigText,
-           let parsed = try? JSONSerialization.jsonObject(with: text) as? [String: Any] { tokenizerConfig = parsed }
-        tokenizerConfig["tokenizer_class"] = "BertTokenizer"
-        tokenizerConfig["model_max_length"] = config.maxPositions
-        tokenizerConfig.removeValue(forKey: "name_or_path")
-        let tokenizerData = try JSONSerialization.data(withJSONObject: tokenizerConfig, options: [.prettyPrinted, .sortedKeys])
-        try tokenizerData.write(to: folder.appendingPathComponent("tokenizer_config.json"))
-        for (name, data) in extraFiles { try data.write(to: folder.appendingPathComponent(name)) }
+        return ModelFolder(model: model, hasTrainedHead: !initialised.contains { $0.hasPrefix("classifier.") },
+                           ignoredTensors: file.names.filter { !used.contains($0) }.sorted(),
+                           initialisedTensors: initialised, rawConfig: raw)
     }
 }

@@ -1,0 +1,147 @@
+// Finite-difference checks of every backward pass (embeddings, attention, feed-forward, LayerNorms,
+// pooler, classifier, input word vectors) on a tiny random BERT, with and without dropout.
+import Foundation
+import Tensors
+import TestSupport
+import Transformer
+import XCTest
+
+final class GradientCheckTests: XCTestCase {
+    static func tinyModel(seed: UInt64 = 7) throws -> BertModel {
+        let config = try BertConfig(vocabSize: 40, hiddenSize: 16, layerCount: 2, headCount: 4, intermediateSize: 32,
+                                    hiddenDropout: 0.1, attentionDropout: 0.1, maxPositions: 12, typeVocabSize: 2)
+        let model = try BertModel(config: config, classes: 3, seed: seed)
+        // Larger weights than the 0.02 default, so every path carries a gradient FD can see in Float.
+        var random = SeededRandom(seed: seed &+ 1)
+        for entry in model.parameters.entries {
+            let values = model.parameters.value(at: entry.offset)
+            let gain: Float = entry.name.contains("LayerNorm.weight") ? 1 : 0
+            for i in 0..<entry.count { values[i] = gain + 0.3 * random.normal() }
+        }
+        return model
+    }
+
+    static let batch = TokenBatch([[1, 5, 9, 13, 2], [1, 7, 7, 30, 22, 11, 3, 2], [1, 4, 2]],
+                                  typeIDs: [[0, 0, 0, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1], [0, 1, 1]])
+    static let labels = [2, 0, 1]
+
+    func loss(_ model: BertModel, _ workspace: Workspace, dropout: DropoutPlan?, delta: UnsafePointer<Float>? = nil) throws -> Float {
+        let logits = try model.classify(Self.batch, workspace: workspace, dropout: dropout, wordEmbeddingDelta: delta)
+        return try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: nil)
+    }
+
+    func checkAllParameters(dropout: DropoutPlan?) throws {
+        let model = try Self.tinyModel()
+        let workspace = model.makeWorkspace(training: true)
+        model.parameters.zeroGradients()
+        let logits = try model.classify(Self.batch, workspace: workspace, dropout: dropout)
+        let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
+        _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
+        try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: dropout)
+
+        var random = SeededRandom(seed: 99)
+        var checked = 0, worst: Float = 0
+        let step: Float = 1e-2
+        for entry in model.parameters.entries {
+            // Check a few entries per tensor, always including the largest-gradient one.
+            let gradients = model.parameters.gradient(at: entry.offset)
+            var indices = (0..<3).map { _ in Int(random.next() % UInt64(entry.count)) }
+            if let top = (0..<entry.count).max(by: { abs(gradients[$0]) < abs(gradients[$1]) }) { indices.append(top) }
+            for index in indices {
+                let value = model.parameters.value(at: entry.offset + index)
+                let saved = value.pointee
+                value.pointee = saved + step
+                let up = try loss(model, workspace, dropout: dropout)
+                value.pointee = saved - step
+                let down = try loss(model, workspace, dropout: dropout)
+                value.pointee = saved
+                let numeric = (up - down) / (2 * step)
+                let analytic = gradients[index]
+                let error = abs(numeric - analytic)
+                worst = max(worst, error / max(abs(numeric), 1e-2))
+                XCTAssertLessThanOrEqual(error, 1e-3 + 3e-2 * abs(numeric),
+                                         "\(entry.name)[\(index)]: analytic \(analytic) numeric \(numeric)")
+                checked += 1
+            }
+        }
+        // Positions and token types that occur must have non-zero gradients; unused word rows must be zero.
+        let wordGradient = model.parameters.gradientArray("embeddings.word_embeddings.weight") ?? []
+        XCTAssertEqual(wordGradient[39 * 16..<40 * 16].map(abs).max(), 0, "an unused word row got a gradient")
+        XCTAssertGreaterThan(wordGradient[7 * 16..<8 * 16].map(abs).max() ?? 0, 0)
+        print("gradient check (dropout \(dropout != nil)): \(checked) entries, worst relative error \(worst)")
+    }
+
+    func testEveryParameterGradientMatchesFiniteDifferences() throws {
+        try checkAllParameters(dropout: nil)
+    }
+
+    func testGradientsWithDropoutMatchFiniteDifferences() throws {
+        // Dropout masks are pure functions of the seed, so the perturbed losses see the same mask.
+        try checkAllParameters(dropout: DropoutPlan(seed: 1234, hidden: 0.2, attention: 0.2, classifier: 0.2))
+    }
+
+    func testInputEmbeddingGradientMatchesFiniteDifferences() throws {
+        let model = try Self.tinyModel()
+        let workspace = model.makeWorkspace(training: true)
+        let h = model.config.hiddenSize, t = Self.batch.tokenCount
+        model.parameters.zeroGradients()
+        let logits = try model.classify(Self.batch, workspace: workspace)
+        let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
+        _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
+        try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer)
+        let analytic = workspace.inputEmbeddingGradient.array(t * h)
+        let delta = FloatBuffer(capacity: t * h)
+        var random = SeededRandom(seed: 5)
+        for _ in 0..<40 {
+            let index = Int(random.next() % UInt64(t * h))
+            delta.zero(t * h)
+            delta.pointer[index] = 1e-2
+            let up = try loss(model, workspace, dropout: nil, delta: delta.pointer)
+            delta.pointer[index] = -1e-2
+            let down = try loss(model, workspace, dropout: nil, delta: delta.pointer)
+            let numeric = (up - down) / 2e-2
+            XCTAssertEqual(analytic[index], numeric, accuracy: 1e-3 + 3e-2 * abs(numeric), "token-dim \(index)")
+        }
+    }
+
+    func testDropoutIsSeededAndOffInEvaluation() throws {
+        let model = try Self.tinyModel()
+        let workspace = model.makeWorkspace(training: true)
+        let plan = DropoutPlan(seed: 3, hidden: 0.3, attention: 0.3, classifier: 0.3)
+        let a = try loss(model, workspace, dropout: plan)
+        let b = try loss(model, workspace, dropout: plan)
+        let c = try loss(model, workspace, dropout: DropoutPlan(seed: 4, hidden: 0.3, attention: 0.3, classifier: 0.3))
+        let evaluation = try loss(model, workspace, dropout: nil)
+        let evaluationAgain = try loss(model, model.makeWorkspace(training: false), dropout: nil)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        XCTAssertNotEqual(a, evaluation)
+        XCTAssertEqual(evaluation, evaluationAgain)
+    }
+
+    func testPackedBatchEqualsSequencesRunAlone() throws {
+        // Attention must see only each sequence's own tokens: batching cannot change any output.
+        let model = try Self.tinyModel()
+        let workspace = model.makeWorkspace(training: false)
+        let together = try model.probabilities(Self.batch, workspace: workspace)
+        for (index, length) in Self.batch.lengths.enumerated() {
+            let start = Self.batch.starts[index]
+            let alone = TokenBatch([Array(Self.batch.tokenIDs[start..<(start + length)])],
+                                   typeIDs: [Array(Self.batch.typeIDs[start..<(start + length)])])
+            let probabilities = try model.probabilities(alone, workspace: workspace)[0]
+            for c in 0..<model.classCount { XCTAssertEqual(probabilities[c], together[index][c], accuracy: 1e-6) }
+        }
+    }
+
+    func testInvalidInputsThrowInsteadOfTrapping() throws {
+        let model = try Self.tinyModel()
+        let workspace = model.makeWorkspace(training: false)
+        XCTAssertThrowsError(try model.encode(TokenBatch([[1, 99]]), workspace: workspace))
+        XCTAssertThrowsError(try model.encode(TokenBatch([[]]), workspace: workspace))
+        XCTAssertThrowsError(try model.encode(TokenBatch([[Int32](repeating: 1, count: 13)]), workspace: workspace), "longer than max positions")
+        XCTAssertThrowsError(try model.encode(TokenBatch([[1, 2]], typeIDs: [[0, 5]]), workspace: workspace))
+        XCTAssertThrowsError(try model.encode(Self.batch, workspace: workspace, dropout: DropoutPlan(seed: 1, config: model.config)))
+        XCTAssertThrowsError(try Loss.crossEntropy(logits: [0, 0, 0], labels: [3], classes: 3))
+    }
+}
+
