@@ -1,0 +1,66 @@
+// WordPieceTrie: the vocabulary as a scalar trie for greedy longest-match-first WordPiece lookups.
+
+/// A trie over Unicode scalars with two roots: node 0 holds every vocabulary entry (used for the
+/// first piece of a word), node 1 holds the entries that start with the continuation prefix (`##`),
+/// stored without it. Edges live in one hash table keyed by `(node << 21) | scalar`.
+struct WordPieceTrie: Sendable {
+    private var edges: [UInt64: Int32] = [:]
+    /// The vocabulary id ending at each node, or -1.
+    private var tokenAtNode: [Int32] = [-1, -1]
+
+    static let wordRoot: Int32 = 0
+    static let continuationRoot: Int32 = 1
+
+    /// Builds the trie. When a token occurs twice, the later line wins (as in Hugging Face).
+    init(vocabulary: [String], continuingPrefix: String) {
+        let prefix = Array(continuingPrefix.unicodeScalars)
+        edges.reserveCapacity(vocabulary.count * 4)
+        for (index, token) in vocabulary.enumerated() {
+            let scalars = Array(token.unicodeScalars)
+            guard !scalars.isEmpty else { continue }
+            let id = Int32(truncatingIfNeeded: index)
+            insert(scalars[...], root: Self.wordRoot, id: id)
+            if !prefix.isEmpty, scalars.count > prefix.count, scalars.starts(with: prefix) {
+                insert(scalars[prefix.count...], root: Self.continuationRoot, id: id)
+            }
+        }
+    }
+
+    private mutating func insert(_ scalars: ArraySlice<Unicode.Scalar>, root: Int32, id: Int32) {
+        var node = root
+        for scalar in scalars {
+            let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalar.value)
+            if let next = edges[key] {
+                node = next
+            } else {
+                let next = Int32(truncatingIfNeeded: tokenAtNode.count)
+                tokenAtNode.append(-1)
+                edges[key] = next
+                node = next
+            }
+        }
+        tokenAtNode[Int(node)] = id
+    }
+
+    /// The longest vocabulary entry that is a prefix of `scalars[start..<end]`, searched from `root`.
+    /// Returns its length in scalars (0 if none) and its id.
+    @inline(__always)
+    func longestMatch(_ scalars: [Unicode.Scalar], from start: Int, to end: Int, root: Int32) -> (length: Int, id: Int32) {
+        var node = root
+        var bestLength = 0
+        var bestID: Int32 = -1
+        var position = start
+        while position < end {
+            let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalars[position].value)
+            guard let next = edges[key] else { break }
+            node = next
+            position += 1
+            let id = tokenAtNode[Int(node)]
+            if id >= 0 {
+                bestLength = position - start
+                bestID = id
+            }
+        }
+        return (bestLength, bestID)
+    }
+}
