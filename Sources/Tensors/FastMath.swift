@@ -4,12 +4,23 @@ import Foundation
 public enum FastMath {
     public typealias Vector = SIMD8<Float>
 
-    /// e^x for each lane; inputs below -87.3 give 0, above 88.7 give +inf-like large values clamped.
+    /// Lane-wise clamp written with masks (the generic `clamped` is not specialised and is slow).
+    @inline(__always)
+    static func clamp(_ x: Vector, _ low: Float, _ high: Float) -> Vector {
+        var y = x
+        y.replace(with: Vector(repeating: low), where: y .< low)
+        y.replace(with: Vector(repeating: high), where: y .> high)
+        return y
+    }
+
+    /// e^x for each lane; inputs are clamped to [-87.34, 88.72], so the result lies in [1.2e-38, 3.4e38].
     @inline(__always)
     public static func exp(_ input: Vector) -> Vector {
-        let x = input.clamped(lowerBound: Vector(repeating: -87.33654), upperBound: Vector(repeating: 88.72283))
-        // x = n·ln2 + r with |r| ≤ ln2/2, ln2 split in two parts for exact reduction.
-        let n = (x * 1.442695040888963).rounded(.toNearestOrEven)
+        let x = clamp(input, -87.33654, 88.72283)
+        // x = n·ln2 + r with |r| ≤ ln2/2. Adding 1.5·2²³ rounds to the nearest integer in the low
+        // mantissa bits, which avoids a (slow, per-lane) float→int conversion.
+        let shifted = x * 1.442695040888963 + 12582912.0
+        let n = shifted - 12582912.0
         var r = x - n * 0.693145751953125
         r = r - n * 1.428606765330187e-06
         // Minimax polynomial for e^r on [-ln2/2, ln2/2] (Cephes expf coefficients).
@@ -21,8 +32,9 @@ public enum FastMath {
         p = p * r + 5.0000001201e-1
         let r2 = r * r
         let er = p * r2 + r + 1
-        // 2^n through the exponent bits; n ∈ [-126, 128] after the clamp, split to avoid overflow at 128.
-        let ni = SIMD8<Int32>(n, rounding: .towardZero)
+        // 2^n through the exponent bits; n ∈ [-126, 128] after the clamp, applied in two halves so
+        // neither factor overflows or underflows.
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let half = ni &>> 1
         let scaleA = unsafeBitCast((half &+ 127) &<< 23, to: Vector.self)
         let scaleB = unsafeBitCast((ni &- half &+ 127) &<< 23, to: Vector.self)
@@ -32,7 +44,7 @@ public enum FastMath {
     /// erf(x) for each lane: a rational approximation on [-4, 4] (erf is ±1 to Float precision beyond).
     @inline(__always)
     public static func erf(_ input: Vector) -> Vector {
-        let x = input.clamped(lowerBound: Vector(repeating: -4), upperBound: Vector(repeating: 4))
+        let x = clamp(input, -4, 4)
         let x2 = x * x
         var p = x2 * -2.72614225801306e-10 + 2.77068142495902e-08
         p = x2 * p + -2.10102402082508e-06
@@ -45,7 +57,7 @@ public enum FastMath {
         q = x2 * q + -1.68282697438203e-03
         q = x2 * q + -7.37332916720468e-03
         q = x2 * q + -1.42647390514189e-02
-        return p / q
+        return clamp(p / q, -1, 1)   // the rational form overshoots 1 by an ulp near |x| = 4
     }
 
     @inline(__always)

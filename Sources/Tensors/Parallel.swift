@@ -3,7 +3,13 @@ import Foundation
 
 public enum Parallel {
     /// Worker count used by every parallel loop (defaults to the active core count).
-    nonisolated(unsafe) public static var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// ROBUST_WORKERS overrides it (e.g. to compare scaling in benchmarks).
+    nonisolated(unsafe) public static var workers: Int = {
+        if let text = ProcessInfo.processInfo.environment["ROBUST_WORKERS"], let value = Int(text), value >= 1 {
+            return min(value, 256)
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Calls `body` on disjoint contiguous sub-ranges of 0..<count, in parallel when the work is big enough.
     /// `grain` is the smallest range worth a thread hop.

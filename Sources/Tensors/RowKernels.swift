@@ -134,7 +134,7 @@ public enum RowKernels {
     public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
         var maxV = Vector(repeating: -.greatestFiniteMagnitude)
         var i = 0
-        while i + 8 <= n { maxV = pointwiseMax(maxV, load(row + i)); i += 8 }
+        while i + 8 <= n { let v = load(row + i); maxV.replace(with: v, where: v .> maxV); i += 8 }
         var m = maxV.max()
         while i < n { m = Swift.max(m, row[i]); i += 1 }
         let mv = Vector(repeating: m)

@@ -36,7 +36,8 @@ public final class BertModel: @unchecked Sendable {
 
     /// A model with every tensor allocated and initialised as Hugging Face does for a new model:
     /// normal(0, 0.02) weights, zero biases, unit LayerNorm gains. Checkpoint loading overwrites them.
-    public init(config: BertConfig, classes: Int, seed: UInt64 = 0) throws {
+    /// `initialised: false` leaves the weights zero, for loaders that fill every tensor themselves.
+    public init(config: BertConfig, classes: Int, seed: UInt64 = 0, initialised: Bool = true) throws {
         guard classes >= 1, classes <= 1 << 16 else { throw EngineError.invalidConfig("class count \(classes) must be in 1...65536") }
         self.config = config
         parameters = ParameterStore(layout: BertWeights.layout(config, classes: classes))
@@ -44,7 +45,7 @@ public final class BertModel: @unchecked Sendable {
             throw EngineError.invalidConfig("internal: parameter layout does not match the model")
         }
         self.weights = weights
-        initialise(seed: seed)
+        if initialised { initialise(seed: seed) }
     }
 
     /// Reinitialises tensors whose names match `filter` (all when nil).

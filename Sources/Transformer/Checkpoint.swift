@@ -176,7 +176,7 @@ public struct ModelFolder: @unchecked Sendable {
             classes = labels.count
         }
         config.labels = labels
-        let model = try BertModel(config: config, classes: classes, seed: seed)
+        let model = try BertModel(config: config, classes: classes, seed: seed, initialised: false)
         var missing: [String] = [], initialised: [String] = []
         var used = Set<String>()
         for entry in model.parameters.entries {
@@ -211,9 +211,7 @@ public struct ModelFolder: @unchecked Sendable {
             let shown = missing.prefix(5).joined(separator: ", ")
             throw EngineError.checkpoint("\(weightsURL.lastPathComponent) lacks \(missing.count) tensor(s) the config needs: \(shown)\(missing.count > 5 ? ", …" : "")")
         }
-        if initialised.contains(where: { $0.hasPrefix("pooler.") }) && initialised.contains(where: { $0.hasPrefix("classifier.") }) {
-            model.initialise(seed: seed) { $0.hasPrefix("pooler.") || $0.hasPrefix("classifier.") }
-        } else if !initialised.isEmpty {
+        if !initialised.isEmpty {
             let names = Set(initialised)
             model.initialise(seed: seed) { names.contains($0) }
         }

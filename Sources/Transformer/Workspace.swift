@@ -16,6 +16,11 @@ public final class LayerActivations {
     let outputMean = FloatBuffer(), outputRstd = FloatBuffer()
     let output = FloatBuffer()         // [T, H]
 
+    var buffers: [FloatBuffer] {
+        [qkv, probabilities, context, attentionSum, attentionMean, attentionRstd, attentionNormed, intermediate,
+         activated, outputSum, outputMean, outputRstd, output]
+    }
+
     func reserve(tokens: Int, probabilities probabilityCount: Int, hidden: Int, inner: Int) {
         qkv.reserve(tokens * 3 * hidden)
         probabilities.reserve(probabilityCount)
@@ -54,6 +59,15 @@ public final class Workspace {
         layers = (0..<(keepsActivations ? config.layerCount : 1)).map { _ in LayerActivations() }
         attentionScratch = (0..<Parallel.workers).map { _ in FloatBuffer() }
         attentionScratchB = (0..<Parallel.workers).map { _ in FloatBuffer() }
+    }
+
+    /// Bytes held by every buffer of this workspace (what a pass needs beyond the weights).
+    public var allocatedBytes: Int {
+        let own = [embeddingSum, embeddingMean, embeddingRstd, embeddings, clsRows, pooled, pooledDropped, logits,
+                   gradientA, gradientB, gradientResidual, gradientNormed, gradientQKV, gradientContext, gradientInner,
+                   gradientPooled, gradientCLS, gradientHidden, inputEmbeddingGradient] + attentionScratch + attentionScratchB
+        let all = own + layers.flatMap(\.buffers)
+        return all.reduce(0) { $0 + $1.capacity } * MemoryLayout<Float>.stride
     }
 
     func activations(_ layer: Int) -> LayerActivations { layers[keepsActivations ? layer : 0] }

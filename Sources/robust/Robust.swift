@@ -1,0 +1,13 @@
+// robust: the command-line entry point; each subcommand is a type in Commands/.
+import ArgumentParser
+import Foundation
+
+@main
+struct Robust: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "robust",
+        abstract: "Measure and improve the robustness of BERT-family text classifiers.",
+        version: version,
+        subcommands: [Tokenize.self, Embed.self, Predict.self, Bench.self])
+}
