@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=.build-fuzz
 mkdir -p "$out/corpus"
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name SafeTensorsFuzz \
-    Sources/SafeTensors/*.swift Sources/SafeTensorsFuzz/main.swift -o "$out/safetensors-fuzz"
+    Sources/SafeTensors/*.swift Fuzz/SafeTensors/main.swift -o "$out/safetensors-fuzz"
 
 # Seeds: small valid files.
 seed() { printf "$2" > "$out/corpus/$1"; }

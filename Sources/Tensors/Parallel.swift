@@ -1,4 +1,6 @@
 // Parallel: splits index ranges over the machine's cores with DispatchQueue.concurrentPerform.
+// Loops never nest: inside a parallel region every further loop runs serially on its thread, so a
+// caller can parallelise at a coarser grain (e.g. over sub-batches) and the kernels below it stay serial.
 import Foundation
 
 public enum Parallel {
@@ -11,11 +13,29 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    private static let regionKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Whether the current thread is already running inside a parallel loop.
+    public static var insideParallelRegion: Bool { pthread_getspecific(regionKey) != nil }
+
+    /// Runs `body` marked as inside a parallel region (restoring the previous mark afterwards).
+    @inline(__always)
+    static func inRegion(_ body: () -> Void) {
+        let previous = pthread_getspecific(regionKey)
+        pthread_setspecific(regionKey, UnsafeRawPointer(bitPattern: 1))
+        body()
+        pthread_setspecific(regionKey, previous)
+    }
+
     /// Calls `body` on disjoint contiguous sub-ranges of 0..<count, in parallel when the work is big enough.
     /// `grain` is the smallest range worth a thread hop.
     @inline(__always)
     public static func forEachRange(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = min(workers, max(1, count / max(grain, 1)))
+        let chunks = insideParallelRegion ? 1 : min(workers, max(1, count / max(grain, 1)))
         if chunks <= 1 {
             if count > 0 { body(0..<count) }
             return
@@ -23,14 +43,15 @@ public enum Parallel {
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let lower = count * chunk / chunks
             let upper = count * (chunk + 1) / chunks
-            if lower < upper { body(lower..<upper) }
+            if lower < upper { inRegion { body(lower..<upper) } }
         }
     }
 
     /// Calls `body(index, worker)` for each index with dynamic load balancing; `worker` < workers
     /// identifies a per-worker scratch slot.
-    public static func forEach(_ count: Int, _ body: (Int, Int) -> Void) {
-        let threads = min(workers, count)
+    /// `serial` forces one thread when the caller knows the work is too small to share.
+    public static func forEach(_ count: Int, serial: Bool = false, _ body: (Int, Int) -> Void) {
+        let threads = insideParallelRegion || serial ? 1 : min(workers, count)
         if threads <= 1 {
             for index in 0..<count { body(index, 0) }
             return
@@ -40,13 +61,15 @@ public enum Parallel {
         defer { next.deallocate() }
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: threads) { worker in
-            while true {
-                lock.lock()
-                let index = next.pointee
-                next.pointee += 1
-                lock.unlock()
-                if index >= count { return }
-                body(index, worker)
+            inRegion {
+                while true {
+                    lock.lock()
+                    let index = next.pointee
+                    next.pointee += 1
+                    lock.unlock()
+                    if index >= count { return }
+                    body(index, worker)
+                }
             }
         }
     }

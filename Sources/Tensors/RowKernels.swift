@@ -33,7 +33,7 @@ public enum RowKernels {
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                  into y: UnsafeMutablePointer<Float>,
                                  mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?) {
-        Parallel.forEachRange(rows, grain: 16) { range in
+        Parallel.forEachRange(rows, grain: 64) { range in
             for row in range {
                 let xr = x + row * width, yr = y + row * width
                 let mu = sum(xr, width) / Float(width)
@@ -64,7 +64,7 @@ public enum RowKernels {
                                          gamma: UnsafePointer<Float>,
                                          dx: UnsafeMutablePointer<Float>, accumulate: Bool,
                                          dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>) {
-        Parallel.forEachRange(rows, grain: 16) { range in
+        Parallel.forEachRange(rows, grain: 64) { range in
             for row in range {
                 let xr = x + row * width, dyr = dy + row * width, dxr = dx + row * width
                 let mu = mean[row], inv = rstd[row]

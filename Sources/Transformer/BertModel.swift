@@ -82,6 +82,9 @@ public final class BertModel: @unchecked Sendable {
         if dropout != nil && !workspace.keepsActivations {
             throw EngineError.invalidInput("training needs a workspace made with training: true")
         }
+        if dropout == nil, !workspace.keepsActivations, let groups = dataParallelGroups(batch) {
+            return encodeInGroups(batch, groups: groups, workspace: workspace, wordEmbeddingDelta: wordEmbeddingDelta)
+        }
         workspace.prepare(for: batch, classes: classCount, needsBackward: workspace.keepsActivations)
         embeddingsForward(workspace, dropout: dropout, delta: wordEmbeddingDelta)
         var input = workspace.embeddings.pointer
@@ -91,6 +94,59 @@ public final class BertModel: @unchecked Sendable {
             input = activations.output.pointer
         }
         return input
+    }
+
+    /// For inference on a large batch, contiguous groups of sequences (about equal in tokens), one per
+    /// worker: each group runs the whole encoder on its own core, which beats splitting every kernel
+    /// across cores (no per-call thread hand-offs). Nil when not worth it.
+    func dataParallelGroups(_ batch: TokenBatch) -> [Range<Int>]? {
+        let workers = Parallel.workers
+        guard workers >= 2, !Parallel.insideParallelRegion, batch.count >= workers,
+              batch.tokenCount >= 128 * workers else { return nil }
+        var groups: [Range<Int>] = []
+        var start = 0, tokensBefore = 0
+        for group in 0..<workers {
+            let target = batch.tokenCount * (group + 1) / workers
+            var end = start
+            var tokens = tokensBefore
+            while end < batch.count && (tokens < target || end == start) && batch.count - end > workers - group - 1 {
+                tokens += batch.lengths[end]
+                end += 1
+            }
+            if group == workers - 1 { end = batch.count }
+            groups.append(start..<end)
+            tokensBefore = tokens
+            start = end
+        }
+        return groups.allSatisfy { !$0.isEmpty } ? groups : nil
+    }
+
+    func encodeInGroups(_ batch: TokenBatch, groups: [Range<Int>], workspace: Workspace,
+                        wordEmbeddingDelta: UnsafePointer<Float>?) -> UnsafeMutablePointer<Float> {
+        workspace.prepare(for: batch, classes: classCount, needsBackward: false, layerBuffers: false)
+        let h = config.hiddenSize
+        let output = workspace.activations(config.layerCount - 1).output.pointer
+        let parts = workspace.groupWorkspaces(count: groups.count)
+        Parallel.forEach(groups.count) { index, _ in
+            let group = groups[index]
+            let first = batch.starts[group.lowerBound]
+            var part = TokenBatch()
+            for sequence in group {
+                let start = batch.starts[sequence], end = start + batch.lengths[sequence]
+                part.append(Array(batch.tokenIDs[start..<end]), typeIDs: Array(batch.typeIDs[start..<end]))
+            }
+            let sub = parts[index]
+            sub.prepare(for: part, classes: classCount, needsBackward: false)
+            embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * h })
+            var input = sub.embeddings.pointer
+            for layer in 0..<config.layerCount {
+                let activations = sub.activations(layer)
+                encoderLayerForward(layer, input: input, activations, sub, dropout: nil)
+                input = activations.output.pointer
+            }
+            (output + first * h).update(from: input, count: part.tokenCount * h)
+        }
+        return output
     }
 
     /// Backward from d loss / d last hidden states [T, H]; accumulates into `parameters.gradients`

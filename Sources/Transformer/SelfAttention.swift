@@ -13,7 +13,7 @@ extension BertModel {
         let probability = dropout?.attention ?? 0
         let siteSeed = dropout?.seed(layer: layer, .attentionProbabilities) ?? 0
         let starts = workspace.probabilityStarts
-        Parallel.forEach(batch.count * heads) { item, worker in
+        Parallel.forEach(batch.count * heads, serial: isSmall(workspace)) { item, worker in
             let sequence = item / heads, head = item % heads
             let n = batch.lengths[sequence], start = batch.starts[sequence]
             let q = qkv + start * 3 * h + head * dh
@@ -44,7 +44,7 @@ extension BertModel {
         let probability = dropout?.attention ?? 0
         let siteSeed = dropout?.seed(layer: layer, .attentionProbabilities) ?? 0
         let starts = workspace.probabilityStarts
-        Parallel.forEach(batch.count * heads) { item, worker in
+        Parallel.forEach(batch.count * heads, serial: isSmall(workspace)) { item, worker in
             let sequence = item / heads, head = item % heads
             let n = batch.lengths[sequence], start = batch.starts[sequence]
             let q = qkv + start * 3 * h + head * dh
@@ -72,6 +72,11 @@ extension BertModel {
             BLAS.gemm(m: n, n: dh, k: n, a: dp, lda: n, b: k, ldb: 3 * h, c: dq, ldc: 3 * h)
             BLAS.gemm(transA: true, m: n, n: dh, k: n, a: dp, lda: n, b: q, ldb: 3 * h, c: dk, ldc: 3 * h)
         }
+    }
+
+    /// Attention over few, short sequences costs less than waking a second thread.
+    private func isSmall(_ workspace: Workspace) -> Bool {
+        workspace.batch.lengths.reduce(0) { $0 + $1 * $1 } * config.hiddenSize < 1 << 20
     }
 
     /// Sequential dropout for one small tile (already inside a parallel loop).

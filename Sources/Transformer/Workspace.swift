@@ -52,6 +52,8 @@ public final class Workspace {
     let attentionScratch: [FloatBuffer]
     let attentionScratchB: [FloatBuffer]
     public private(set) var batch = TokenBatch()
+    /// Inference workspaces for data-parallel groups of a large batch (made on first use).
+    private var groups: [Workspace] = []
 
     public init(config: BertConfig, keepsActivations: Bool) {
         self.config = config
@@ -68,12 +70,19 @@ public final class Workspace {
                    gradientPooled, gradientCLS, gradientHidden, inputEmbeddingGradient] + attentionScratch + attentionScratchB
         let all = own + layers.flatMap(\.buffers)
         return all.reduce(0) { $0 + $1.capacity } * MemoryLayout<Float>.stride
+            + groups.reduce(0) { $0 + $1.allocatedBytes }
+    }
+
+    func groupWorkspaces(count: Int) -> [Workspace] {
+        while groups.count < count { groups.append(Workspace(config: config, keepsActivations: false)) }
+        return Array(groups.prefix(count))
     }
 
     func activations(_ layer: Int) -> LayerActivations { layers[keepsActivations ? layer : 0] }
 
     /// Sizes every buffer for `batch` (growing only) and records its layout.
-    func prepare(for batch: TokenBatch, classes: Int, needsBackward: Bool) {
+    /// `layerBuffers: false` skips the per-layer activations (data-parallel groups hold their own).
+    func prepare(for batch: TokenBatch, classes: Int, needsBackward: Bool, layerBuffers: Bool = true) {
         self.batch = batch
         let t = batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
         probabilityStarts.removeAll(keepingCapacity: true)
@@ -82,10 +91,14 @@ public final class Workspace {
             probabilityStarts.append(total)
             total += config.headCount * length * length
         }
-        for layer in layers { layer.reserve(tokens: t, probabilities: total, hidden: h, inner: inner) }
-        for buffer in [embeddingSum, embeddings] { buffer.reserve(t * h) }
-        embeddingMean.reserve(t)
-        embeddingRstd.reserve(t)
+        if layerBuffers {
+            for layer in layers { layer.reserve(tokens: t, probabilities: total, hidden: h, inner: inner) }
+            for buffer in [embeddingSum, embeddings] { buffer.reserve(t * h) }
+            embeddingMean.reserve(t)
+            embeddingRstd.reserve(t)
+        } else {
+            activations(config.layerCount - 1).output.reserve(t * h)
+        }
         let sequences = batch.count
         for buffer in [clsRows, pooled, pooledDropped, gradientPooled, gradientCLS] { buffer.reserve(sequences * h) }
         logits.reserve(sequences * max(classes, 1))

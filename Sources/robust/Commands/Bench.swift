@@ -19,6 +19,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Run only some parts: a comma-separated list of gemm, forward, train (for profiling).")
     var only: String = "gemm,forward,train"
 
+    @Option(help: "Forward shapes to time, as BATCHxSEQ, comma-separated.")
+    var forwardShapes: String = "32x64,1x32"
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -27,6 +30,17 @@ struct Bench: ParsableCommand {
         let known: Set<String> = ["gemm", "forward", "train"]
         for part in parts where !known.contains(part) {
             throw ValidationError("unknown part '\(part)' in --only; use gemm, forward, train")
+        }
+        _ = try shapes()
+    }
+
+    func shapes() throws -> [(Int, Int)] {
+        try forwardShapes.split(separator: ",").map { item in
+            let numbers = item.lowercased().split(separator: "x").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard numbers.count == 2, (1...4096).contains(numbers[0]), (2...4096).contains(numbers[1]) else {
+                throw ValidationError("--forward-shapes takes BATCHxSEQ items such as 32x64; got '\(item)'")
+            }
+            return (numbers[0], numbers[1])
         }
     }
 
@@ -45,7 +59,7 @@ struct Bench: ParsableCommand {
             if !json { print(line) }
         }
         if !json {
-            print("robust bench: \(BLAS.coreName) kernels, OpenBLAS threads \(BLAS.threads), workers \(Parallel.workers)")
+            print("robust bench: OpenBLAS \(BLAS.coreName) kernels, single-threaded, split over \(Parallel.workers) workers")
         }
         let peak = parts.contains("gemm") ? gemmPeak(engine.config, report: report) : .nan
         if parts.contains("forward") { try forward(engine, peak: peak, report: report) }
@@ -67,7 +81,10 @@ struct Bench: ParsableCommand {
     func forward(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: false)
-        for (sequences, length) in [(32, 64), (1, 32)] {
+        for (sequences, length) in try shapes() {
+            guard length <= config.maxPositions else {
+                throw UserError("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
+            }
             let batch = randomBatch(config, sequences: sequences, length: length, seed: 11)
             let time = try measure { try engine.encode(batch, workspace: workspace) }
             let tokens = Double(sequences * length)
