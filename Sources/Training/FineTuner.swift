@@ -1,0 +1,274 @@
+// FineTuner: the fine-tuning loop — length-bucketed batches, seeded dropout, cross-entropy, global-norm
+// clipping, AdamW with linear warmup and decay, evaluation on dev every epoch (and every N steps),
+// early stopping with patience, best-model tracking, and exact resumption from a saved state.
+import Foundation
+import Tensors
+import Transformer
+
+public enum SelectionMetric: String, Codable, Sendable, CaseIterable {
+    case accuracy, macroF1 = "macro_f1", loss
+
+    /// Whether `a` is better than `b`.
+    func better(_ a: Double, than b: Double) -> Bool { self == .loss ? a < b : a > b }
+    func value(of evaluation: Evaluation.Result) -> Double {
+        switch self {
+        case .accuracy: return evaluation.report.accuracy
+        case .macroF1: return evaluation.report.macroF1
+        case .loss: return evaluation.loss
+        }
+    }
+}
+
+public struct TrainerSettings: Codable, Sendable, Equatable {
+    public var epochs = 4
+    public var batchSize = 32
+    public var learningRate: Float = 5e-5
+    public var warmupRatio: Float = 0.1
+    public var weightDecay: Float = 0.01
+    public var maxGradNorm: Float = 1.0
+    public var maxLength = 128
+    public var seed: UInt64 = 42
+    /// Also evaluate every N optimiser steps (nil: only at the end of each epoch).
+    public var evaluateEvery: Int?
+    /// Stop after this many evaluations without improvement (nil: never stop early).
+    public var patience: Int? = 2
+    public var metric: SelectionMetric = .accuracy
+
+    public init() {}
+
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw TrainingError.invalidSettings(message) } }
+        try check(epochs >= 1 && epochs <= 1000, "epochs must be in 1...1000")
+        try check(batchSize >= 1 && batchSize <= 4096, "batch size must be in 1...4096")
+        try check(learningRate > 0 && learningRate.isFinite && learningRate < 1, "learning rate must be in (0, 1)")
+        try check(warmupRatio >= 0 && warmupRatio <= 1, "warmup ratio must be in [0, 1]")
+        try check(weightDecay >= 0 && weightDecay < 1, "weight decay must be in [0, 1)")
+        try check(maxGradNorm > 0, "max gradient norm must be positive")
+        try check(maxLength >= 2, "max length must be at least 2")
+        try check((evaluateEvery ?? 1) >= 1, "evaluate-every must be positive")
+        try check((patience ?? 1) >= 1, "patience must be positive")
+    }
+}
+
+/// One evaluation on the dev split during training.
+public struct EvaluationRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var step: Int
+    public var trainLoss: Double
+    public var devLoss: Double
+    public var devAccuracy: Double
+    public var devMacroF1: Double
+    public var learningRate: Double
+}
+
+/// Everything needed to continue a run exactly where it stopped (model weights are saved beside it).
+public struct TrainingState: Codable, Sendable, Equatable {
+    public var step = 0
+    public var epoch = 0
+    public var batchInEpoch = 0
+    public var bestMetric: Double?
+    public var bestStep: Int?
+    public var evaluationsWithoutImprovement = 0
+    public var history: [EvaluationRecord] = []
+    public var runningLoss = 0.0
+    public var runningCount = 0
+    public var finished = false
+    public var stoppedEarly = false
+
+    public init() {}
+}
+
+public struct TrainingProgress: Sendable {
+    public var epoch: Int, epochs: Int
+    public var step: Int, totalSteps: Int
+    public var loss: Double
+    public var learningRate: Float
+    public var tokensPerSecond: Double
+    public var secondsRemaining: Double
+}
+
+public struct TrainingInterrupted: Error, CustomStringConvertible {
+    public let state: TrainingState
+    public var description: String { "training interrupted at step \(state.step); continue with --resume" }
+}
+
+public final class FineTuner {
+    public let model: BertModel
+    public let settings: TrainerSettings
+    public let train: [TokenizedExample]
+    public let dev: [TokenizedExample]
+    public let labels: [String]
+    public let optimiser: AdamW
+    public private(set) var state = TrainingState()
+
+    /// Called about once a second with the progress line's numbers.
+    public var onProgress: (TrainingProgress) -> Void = { _ in }
+    /// Called after each evaluation; `improved` means this is the new best model.
+    public var onEvaluation: (EvaluationRecord, Evaluation.Result, _ improved: Bool) throws -> Void = { _, _, _ in }
+    /// Called to save the resumable state (after evaluations and when interrupted).
+    public var onCheckpointState: (TrainingState) throws -> Void = { _ in }
+    /// Polled between steps; true stops the run with `TrainingInterrupted` after saving state.
+    public var shouldStop: () -> Bool = { false }
+
+    public init(model: BertModel, settings: TrainerSettings, train: [TokenizedExample], dev: [TokenizedExample],
+                labels: [String]) throws {
+        try settings.validate()
+        guard !train.isEmpty else { throw TrainingError.invalidSettings("the training split is empty") }
+        guard labels.count == model.classCount else {
+            throw TrainingError.invalidSettings("\(labels.count) labels but the model's head has \(model.classCount) classes")
+        }
+        for example in train + dev where example.label < 0 || example.label >= labels.count {
+            throw TrainingError.invalidSettings("label index \(example.label) is outside the \(labels.count) classes")
+        }
+        self.model = model
+        self.settings = settings
+        self.train = train
+        self.dev = dev
+        self.labels = labels
+        optimiser = AdamW(store: model.parameters, settings: AdamWSettings(weightDecay: settings.weightDecay))
+    }
+
+    public var batchesPerEpoch: Int { (train.count + settings.batchSize - 1) / settings.batchSize }
+    public var totalSteps: Int { batchesPerEpoch * settings.epochs }
+    public var schedule: LinearWarmupDecay {
+        LinearWarmupDecay(peak: settings.learningRate, warmupSteps: Int((settings.warmupRatio * Float(totalSteps)).rounded()),
+                          totalSteps: totalSteps)
+    }
+
+    /// Continues from a saved state (the model's weights must already be those saved with it).
+    public func resume(from saved: TrainingState, optimiserStep: Int, first: [Float], second: [Float]) throws {
+        try optimiser.restore(step: optimiserStep, first: first, second: second)
+        state = saved
+    }
+
+    public func run() throws -> TrainingState {
+        let workspace = model.makeWorkspace(training: true)
+        let dLogits = FloatBuffer(capacity: settings.batchSize * model.classCount)
+        let lengths = train.map(\.ids.count)
+        let schedule = self.schedule
+        var lastReport = Date()
+        var tokensSinceReport = 0
+        let started = Date()
+        var stepsThisSession = 0
+        while state.epoch < settings.epochs && !state.finished {
+            let batches = Batching.epochBatches(lengths: lengths, batchSize: settings.batchSize, seed: settings.seed,
+                                                epoch: state.epoch)
+            while state.batchInEpoch < batches.count {
+                if shouldStop() {
+                    try onCheckpointState(state)
+                    throw TrainingInterrupted(state: state)
+                }
+                let indices = batches[state.batchInEpoch]
+                let batch = Batching.tokenBatch(train, indices: indices)
+                let plan = DropoutPlan(seed: SeededRandom.mix(settings.seed, state.step, 3), config: model.config)
+                model.parameters.zeroGradients()
+                let logits = try model.classify(batch, workspace: workspace, dropout: plan)
+                dLogits.reserve(indices.count * model.classCount)
+                let loss = try Loss.crossEntropy(logits: logits, labels: indices.map { train[$0].label },
+                                                 classes: model.classCount, gradient: dLogits.pointer)
+                try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
+                GradientClipping.clip(model.parameters, maxNorm: settings.maxGradNorm)
+                let rate = schedule.rate(afterSteps: state.step)
+                optimiser.step(learningRate: rate)
+                state.step += 1
+                state.batchInEpoch += 1
+                state.runningLoss += Double(loss)
+                state.runningCount += 1
+                stepsThisSession += 1
+                tokensSinceReport += batch.tokenCount
+                let now = Date()
+                if now.timeIntervalSince(lastReport) >= 1 || state.step == totalSteps {
+                    let elapsed = now.timeIntervalSince(started)
+                    let perStep = elapsed / Double(max(stepsThisSession, 1))
+                    onProgress(TrainingProgress(
+                        epoch: state.epoch + 1, epochs: settings.epochs, step: state.step, totalSteps: totalSteps,
+                        loss: state.runningLoss / Double(max(state.runningCount, 1)), learningRate: rate,
+                        tokensPerSecond: Double(tokensSinceReport) / max(now.timeIntervalSince(lastReport), 1e-9),
+                        secondsRemaining: perStep * Double(totalSteps - state.step)))
+                    lastReport = now
+                    tokensSinceReport = 0
+                }
+                if let every = settings.evaluateEvery, state.step % every == 0, state.batchInEpoch < batches.count {
+                    try evaluateAndRecord(rate: rate)
+                    if state.finished { return state }
+                }
+            }
+            state.epoch += 1
+            state.batchInEpoch = 0
+            try evaluateAndRecord(rate: schedule.rate(afterSteps: max(state.step - 1, 0)))
+        }
+        state.finished = true
+        try onCheckpointState(state)
+        return state
+    }
+
+    private func evaluateAndRecord(rate: Float) throws {
+        let record: EvaluationRecord
+        var improved = true
+        let result: Evaluation.Result
+        if dev.isEmpty {
+            result = Evaluation.Result(loss: .nan, report: ClassificationReport(labels: labels, gold: [], predicted: []),
+                                       predictions: [], probabilities: [])
+        } else {
+            result = try Evaluation.evaluate(model, examples: dev, labels: labels, batchSize: max(settings.batchSize, 64))
+        }
+        record = EvaluationRecord(epoch: state.epoch, step: state.step,
+                                  trainLoss: state.runningLoss / Double(max(state.runningCount, 1)),
+                                  devLoss: result.loss, devAccuracy: result.report.accuracy, devMacroF1: result.report.macroF1,
+                                  learningRate: Double(rate))
+        state.runningLoss = 0
+        state.runningCount = 0
+        if !dev.isEmpty {
+            let value = settings.metric.value(of: result)
+            improved = state.bestMetric.map { settings.metric.better(value, than: $0) } ?? true
+            if improved {
+                state.bestMetric = value
+                state.bestStep = state.step
+                state.evaluationsWithoutImprovement = 0
+            } else {
+                state.evaluationsWithoutImprovement += 1
+            }
+        }
+        state.history.append(record)
+        try onEvaluation(record, result, improved)
+        if let patience = settings.patience, state.evaluationsWithoutImprovement >= patience {
+            state.finished = true
+            state.stoppedEarly = true
+        }
+        try onCheckpointState(state)
+    }
+}
+
+public enum Evaluation {
+    public struct Result: Sendable {
+        public var loss: Double
+        public var report: ClassificationReport
+        public var predictions: [Int]
+        public var probabilities: [[Float]]
+    }
+
+    /// Mean cross-entropy, predictions and the classification report of `examples` (evaluation mode).
+    public static func evaluate(_ model: BertModel, examples: [TokenizedExample], labels: [String],
+                                batchSize: Int = 64) throws -> Result {
+        let workspace = model.makeWorkspace(training: false)
+        var predictions = [Int](repeating: 0, count: examples.count)
+        var probabilities = [[Float]](repeating: [], count: examples.count)
+        var totalLoss = 0.0
+        let c = model.classCount
+        for indices in Batching.evaluationBatches(lengths: examples.map(\.ids.count), batchSize: batchSize) {
+            let batch = Batching.tokenBatch(examples, indices: indices)
+            let logits = try model.classify(batch, workspace: workspace)
+            let loss = try Loss.crossEntropy(logits: logits, labels: indices.map { examples[$0].label }, classes: c,
+                                             gradient: nil)
+            totalLoss += Double(loss) * Double(indices.count)
+            for (row, index) in indices.enumerated() {
+                let p = Loss.softmax(Array(UnsafeBufferPointer(start: logits + row * c, count: c)))
+                probabilities[index] = p
+                predictions[index] = p.indices.max { p[$0] < p[$1] } ?? 0
+            }
+        }
+        let report = ClassificationReport(labels: labels, gold: examples.map(\.label), predicted: predictions)
+        return Result(loss: examples.isEmpty ? .nan : totalLoss / Double(examples.count), report: report,
+                      predictions: predictions, probabilities: probabilities)
+    }
+}

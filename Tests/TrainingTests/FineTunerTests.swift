@@ -1,0 +1,148 @@
+// The fine-tuning loop on a tiny model and a synthetic task: it learns, stops early, is deterministic,
+// and resumes from an interruption to exactly the same weights as an uninterrupted run.
+import Foundation
+import Tensors
+import Training
+import Transformer
+import XCTest
+
+final class FineTunerTests: XCTestCase {
+    /// Class 1 iff token 7 occurs: learnable by a tiny BERT in a few epochs.
+    static func task(count: Int, seed: UInt64) -> [TokenizedExample] {
+        var random = SeededRandom(seed: seed)
+        return (0..<count).map { index in
+            let length = 3 + Int(random.next() % 10)
+            var ids: [Int32] = [1] + (0..<length).map { _ in Int32(10 + random.next() % 30) } + [2]
+            let label = index % 2
+            if label == 1 { ids[1 + Int(random.next() % UInt64(length))] = 7 }
+            return TokenizedExample(ids: ids, label: label)
+        }
+    }
+
+    static func model(seed: UInt64 = 1) throws -> BertModel {
+        let config = try BertConfig(vocabSize: 48, hiddenSize: 32, layerCount: 2, headCount: 4, intermediateSize: 64,
+                                    hiddenDropout: 0.1, attentionDropout: 0.1, maxPositions: 32)
+        var labelled = config
+        labelled.labels = ["absent", "present"]
+        return try BertModel(config: labelled, classes: 2, seed: seed)
+    }
+
+    func settings(epochs: Int = 6) -> TrainerSettings {
+        var settings = TrainerSettings()
+        settings.epochs = epochs
+        settings.batchSize = 16
+        settings.learningRate = 3e-3
+        settings.patience = nil
+        settings.seed = 9
+        return settings
+    }
+
+    func testLearnsASimpleRule() throws {
+        let model = try Self.model()
+        let tuner = try FineTuner(model: model, settings: settings(), train: Self.task(count: 320, seed: 1),
+                                  dev: Self.task(count: 80, seed: 2), labels: ["absent", "present"])
+        let state = try tuner.run()
+        XCTAssertTrue(state.finished)
+        XCTAssertEqual(state.history.count, 6)
+        let last = try XCTUnwrap(state.history.last)
+        XCTAssertGreaterThan(last.devAccuracy, 0.9, "history: \(state.history.map(\.devAccuracy))")
+        XCTAssertLessThan(last.trainLoss, state.history[0].trainLoss)
+    }
+
+    func testSameSeedGivesIdenticalWeights() throws {
+        func trained() throws -> [Float] {
+            let model = try Self.model()
+            _ = try FineTuner(model: model, settings: settings(epochs: 2), train: Self.task(count: 96, seed: 1),
+                              dev: Self.task(count: 16, seed: 2), labels: ["absent", "present"]).run()
+            return model.parameters.values.array(model.parameters.count)
+        }
+        XCTAssertEqual(try trained(), try trained())
+    }
+
+    func testResumedRunEqualsUninterruptedRun() throws {
+        let train = Self.task(count: 96, seed: 1), dev = Self.task(count: 16, seed: 2)
+        let straight = try Self.model()
+        _ = try FineTuner(model: straight, settings: settings(epochs: 3), train: train, dev: dev,
+                          labels: ["absent", "present"]).run()
+
+        // Interrupt mid-epoch 2 (step 8 of 18), keep what a checkpoint would keep, and continue in a new model.
+        let first = try Self.model()
+        let tuner = try FineTuner(model: first, settings: settings(epochs: 3), train: train, dev: dev,
+                                  labels: ["absent", "present"])
+        var saved: TrainingState?
+        tuner.onCheckpointState = { saved = $0 }
+        tuner.shouldStop = { tuner.state.step == 8 }
+        XCTAssertThrowsError(try tuner.run()) { XCTAssertTrue($0 is TrainingInterrupted) }
+        let state = try XCTUnwrap(saved)
+        XCTAssertEqual(state.step, 8)
+        let weights = first.parameters.values.array(first.parameters.count)
+        let optimiser = tuner.optimiser.state()
+
+        let second = try Self.model(seed: 77)   // different init: everything must come from the saved state
+        weights.withUnsafeBufferPointer { second.parameters.values.pointer.update(from: $0.baseAddress!, count: weights.count) }
+        let resumed = try FineTuner(model: second, settings: settings(epochs: 3), train: train, dev: dev,
+                                    labels: ["absent", "present"])
+        try resumed.resume(from: state, optimiserStep: optimiser.step, first: optimiser.first, second: optimiser.second)
+        let final = try resumed.run()
+        XCTAssertEqual(final.step, 18)
+        XCTAssertEqual(second.parameters.values.array(second.parameters.count),
+                       straight.parameters.values.array(straight.parameters.count))
+    }
+
+    func testEarlyStoppingAfterPatienceEvaluations() throws {
+        var settings = settings(epochs: 30)
+        settings.patience = 2
+        settings.learningRate = 1e-9   // nothing improves after the first evaluation
+        settings.metric = .accuracy
+        let tuner = try FineTuner(model: try Self.model(), settings: settings, train: Self.task(count: 32, seed: 1),
+                                  dev: Self.task(count: 16, seed: 2), labels: ["absent", "present"])
+        let state = try tuner.run()
+        XCTAssertTrue(state.stoppedEarly)
+        XCTAssertEqual(state.history.count, 3)
+        XCTAssertEqual(state.bestStep, state.history[0].step)
+    }
+
+    func testInvalidSettingsAndLabelsAreRejected() throws {
+        var bad = settings()
+        bad.learningRate = -1
+        XCTAssertThrowsError(try FineTuner(model: try Self.model(), settings: bad, train: Self.task(count: 4, seed: 1),
+                                           dev: [], labels: ["absent", "present"]))
+        XCTAssertThrowsError(try FineTuner(model: try Self.model(), settings: settings(),
+                                           train: [TokenizedExample(ids: [1, 2], label: 5)], dev: [],
+                                           labels: ["absent", "present"]))
+        XCTAssertThrowsError(try FineTuner(model: try Self.model(), settings: settings(), train: [], dev: [],
+                                           labels: ["absent", "present"]))
+    }
+
+    func testBatchesAreDeterministicPerEpochAndCoverEveryExample() {
+        let lengths = (0..<103).map { ($0 * 37) % 29 + 2 }
+        let a = Batching.epochBatches(lengths: lengths, batchSize: 8, seed: 1, epoch: 0)
+        XCTAssertEqual(a, Batching.epochBatches(lengths: lengths, batchSize: 8, seed: 1, epoch: 0))
+        XCTAssertNotEqual(a, Batching.epochBatches(lengths: lengths, batchSize: 8, seed: 1, epoch: 1))
+        XCTAssertNotEqual(a, Batching.epochBatches(lengths: lengths, batchSize: 8, seed: 2, epoch: 0))
+        XCTAssertEqual(a.flatMap { $0 }.sorted(), Array(0..<103))
+        XCTAssertEqual(a.count, 13)
+        // Within a pool, a batch spans a narrow range of lengths.
+        let spread = a.map { batch in (batch.map { lengths[$0] }.max() ?? 0) - (batch.map { lengths[$0] }.min() ?? 0) }
+        XCTAssertLessThanOrEqual(spread.sorted()[spread.count / 2], 4)
+    }
+
+    func testClassificationReportMatchesScikitLearn() {
+        // sklearn.metrics.classification_report(y_true, y_pred) for these lists:
+        // class 0: p=0.5 r=0.5 f1=0.5 s=2; class 1: p=0.6667 r=0.6667 s=3; class 2: p=0 r=0 s=1 (never predicted... predicted once wrongly)
+        let gold = [0, 0, 1, 1, 1, 2], predicted = [0, 1, 1, 1, 0, 1]
+        let report = ClassificationReport(labels: ["a", "b", "c"], gold: gold, predicted: predicted)
+        XCTAssertEqual(report.accuracy, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(report.rows[0].precision, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(report.rows[0].recall, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(report.rows[1].precision, 2.0 / 4.0, accuracy: 1e-12)
+        XCTAssertEqual(report.rows[1].recall, 2.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(report.rows[1].f1, 2 * 0.5 * (2.0 / 3.0) / (0.5 + 2.0 / 3.0), accuracy: 1e-12)
+        XCTAssertEqual(report.rows[2].f1, 0)
+        XCTAssertEqual(report.rows.map(\.support), [2, 3, 1])
+        XCTAssertEqual(report.macroF1, (0.5 + 4.0 / 7.0 + 0) / 3, accuracy: 1e-12)
+        XCTAssertEqual(report.weightedF1, (0.5 * 2 + 4.0 / 7.0 * 3) / 6, accuracy: 1e-12)
+        XCTAssertEqual(report.confusion, [[1, 1, 0], [1, 2, 0], [0, 1, 0]])
+        XCTAssertTrue(report.rendered().contains("weighted avg"))
+    }
+}
