@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Tensors", "SafeTensors", "Tokenizer"],
                 swiftSettings: optimise),
         .target(name: "Training", dependencies: ["Tensors", "Transformer"], swiftSettings: optimise),
+        // WordNet 3.0 reader, morphy, synonyms and re-inflection for synonym attacks (Foundation only;
+        // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
+        .target(name: "WordNet"),
         .executableTarget(name: "robust", dependencies: [
             "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,5 +46,6 @@ let package = Package(
                     swiftSettings: optimise),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "Tensors", "TestSupport"],
                     swiftSettings: optimise),
+        .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
     ]
 )
