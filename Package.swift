@@ -30,8 +30,9 @@ let package = Package(
         // WordNet 3.0 reader, morphy, synonyms and re-inflection for synonym attacks (Foundation only;
         // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
         .target(name: "WordNet"),
+        .target(name: "Datasets", swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
-            "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training",
+            "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -47,5 +48,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "Tensors", "TestSupport"],
                     swiftSettings: optimise),
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: optimise),
     ]
 )

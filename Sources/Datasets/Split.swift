@@ -1,0 +1,90 @@
+// Split: seeded, stratified train/dev/test splits that do not depend on the platform's RNG.
+import Foundation
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed generator whose output is fixed by its seed
+/// on every platform and Swift version.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in 0..<bound (rejection sampling, so no modulo bias). `bound` must be > 0.
+    public mutating func next(below bound: Int) -> Int {
+        let range = UInt64(bound)
+        let limit = UInt64.max - UInt64.max % range
+        while true {
+            let value = next()
+            if value < limit { return Int(value % range) }
+        }
+    }
+}
+
+/// Split fractions; they must be non-negative and sum to 1.
+public struct SplitRatios: Sendable, Equatable, Codable {
+    public var train: Double
+    public var dev: Double
+    public var test: Double
+    public init(train: Double, dev: Double, test: Double) {
+        self.train = train
+        self.dev = dev
+        self.test = test
+    }
+    public static let standard = SplitRatios(train: 0.8, dev: 0.1, test: 0.1)
+    public var array: [Double] { [train, dev, test] }
+}
+
+/// Splits `examples` per label, with a Fisher–Yates shuffle driven by SplitMix64(seed).
+///
+/// For each label with n examples: dev gets round(n·dev) and test round(n·test) examples, each at
+/// least 1 when its ratio is positive and n ≥ 3, and train gets the rest; a label with fewer than 3
+/// examples goes entirely to train. Labels are visited in sorted order, so the result depends only
+/// on the examples, the ratios and the seed. Each split keeps the input order of its examples.
+public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standard, seed: UInt64) throws
+    -> (train: [Example], dev: [Example], test: [Example]) {
+    let values = ratios.array
+    guard values.allSatisfy({ $0 >= 0 && $0.isFinite }), abs(values.reduce(0, +) - 1) < 1e-9, ratios.train > 0 else {
+        throw DatasetError(.invalidArgument, "split ratios \(values) must be non-negative, sum to 1, and give train a share")
+    }
+    var byLabel: [String: [Int]] = [:]
+    for (index, example) in examples.enumerated() { byLabel[example.label, default: []].append(index) }
+
+    // 0 = train, 1 = dev, 2 = test, by input index.
+    var assignment = [UInt8](repeating: 0, count: examples.count)
+    var generator = SplitMix64(seed: seed)
+    for label in byLabel.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+        var indices = byLabel[label] ?? []
+        let n = indices.count
+        guard n >= 3 else { continue }
+        for i in stride(from: n - 1, to: 0, by: -1) {
+            let j = generator.next(below: i + 1)
+            indices.swapAt(i, j)
+        }
+        func share(_ ratio: Double) -> Int { ratio > 0 ? max(1, Int((Double(n) * ratio).rounded())) : 0 }
+        var devCount = share(ratios.dev)
+        var testCount = share(ratios.test)
+        // Keep at least one training example (only bites for tiny classes with large dev/test ratios).
+        while devCount + testCount > n - 1 {
+            if testCount >= devCount, testCount > (ratios.test > 0 ? 1 : 0) { testCount -= 1 }
+            else if devCount > (ratios.dev > 0 ? 1 : 0) { devCount -= 1 }
+            else { break }
+        }
+        for position in 0..<devCount { assignment[indices[position]] = 1 }
+        for position in devCount..<(devCount + testCount) { assignment[indices[position]] = 2 }
+    }
+    var train: [Example] = [], dev: [Example] = [], test: [Example] = []
+    for (index, example) in examples.enumerated() {
+        switch assignment[index] {
+        case 1: dev.append(example)
+        case 2: test.append(example)
+        default: train.append(example)
+        }
+    }
+    return (train, dev, test)
+}
