@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
@@ -31,8 +32,11 @@ let package = Package(
         // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
         .target(name: "WordNet"),
         .target(name: "Datasets", swiftSettings: optimise),
+        // Results: the SQLite results store (GRDB on the system libsqlite3) and statistics.
+        .target(name: "Results", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "robust", dependencies: [
             "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
+            "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -49,5 +53,7 @@ let package = Package(
                     swiftSettings: optimise),
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: optimise),
+        // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
+        .testTarget(name: "ResultsTests", dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

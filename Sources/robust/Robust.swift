@@ -9,5 +9,7 @@ struct Robust: ParsableCommand {
         commandName: "robust",
         abstract: "Measure and improve the robustness of BERT-family text classifiers.",
         version: version,
-        subcommands: [Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self])
+        subcommands: [Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self,
+                      RunsCommand.self, ShowCommand.self, CompareCommand.self, BaselineCommand.self, GateCommand.self,
+                      ResultsWriterCommand.self])
 }

@@ -1,0 +1,39 @@
+// Results: the results store and its statistics. Knows SQL and statistics; knows nothing about models.
+//
+// Where the database lives (`ResultStoreLocation.resolve`): `--db PATH`, else `$ROBUST_DB`, else
+// `robust.db` in the working directory (git ignores `/robust.db*`).
+//
+// Schema (`ResultSchema`, migration "v1-runs-examples-metrics-curves"; `PRAGMA user_version` = 1,
+// `PRAGMA application_id` = 0x52425354 "RBST"):
+//   runs      id, kind [train|eval|attack|retrain|augment], status [running|finished|failed|interrupted],
+//             model_hash, data_hash, recipe_hash, seed, git_commit?, robust_version, command_line,
+//             config_json, started_at, finished_at?, parent_run_id? → runs, label?, failure?
+//   examples  run_id → runs, recipe, example_index, text, gold, clean_prediction, adversarial_text?,
+//             adversarial_prediction?, status [success|failed|skipped|clean_wrong], queries,
+//             words_changed, words_total, similarity?, milliseconds, detail_json?;
+//             UNIQUE(run_id, recipe, example_index)
+//   metrics   run_id → runs, recipe, name, value, low?, high?; UNIQUE(run_id, recipe, name)
+//   curves    run_id → runs, recipe, curve, x_name, x, y_name, y; UNIQUE(run_id, recipe, curve, x)
+// Deleting a run deletes its examples, metrics and curves. Times are UTC ("YYYY-MM-DD HH:MM:SS.SSS").
+//
+// How a command records a run:
+//
+//     let store = try ResultStore(path: ResultStoreLocation.resolve(option: db))
+//     try store.withRun(RunRecord(kind: .attack, modelHash: …, robustVersion: Robust.version,
+//                                 commandLine: Provenance.commandLine(), …),
+//                       resuming: resumeID, interrupted: { Interrupt.wasRequested }) { run in
+//         let done = try store.completedExampleIndices(run: run.runID, recipe: recipe)
+//         for (index, text) in data.enumerated() where !done.contains(index) {
+//             … attack …
+//             try store.recordExample(ExampleRecord(runID: run.runID, recipe: recipe, exampleIndex: index, …))
+//         }
+//         try store.recordSummaryMetrics(run: run.runID, recipe: recipe)   // standard metrics + 95% intervals
+//     }
+//
+// Each recorded example is its own committed transaction, so a killed run loses at most the example
+// in flight, and `--resume` skips what is already there. `withRun` marks the run finished, failed (with
+// the error) or interrupted. Every failure is a one-line `ResultStoreError` naming the file.
+//
+// Statistics: `Bootstrap` (seeded SplitMix64 percentile intervals, B = 1000), `McNemar` (exact,
+// two-sided), `RecipeSummary` (the standard metrics of a recipe's examples). Baselines and the CI gate:
+// `Baseline` (file format documented in Baseline.swift) and `Gate` (rule documented in Gate.swift).

@@ -1,0 +1,111 @@
+// Schema: the versioned migrations of the results store.
+//
+// Rules for changing the schema:
+// - never edit a registered migration; append a new one (a store keeps the list it was built with);
+// - each migration ends by setting `PRAGMA user_version` to its position (1, 2, …), so that
+//   `sqlite3 robust.db 'PRAGMA user_version'` tells the schema version without robust;
+// - a store carrying a migration this binary does not know is refused (`newerSchema`), never touched.
+import Foundation
+import GRDB
+
+public enum ResultSchema {
+    /// `PRAGMA application_id` of every results store: "RBST". A file with another non-zero id,
+    /// or with tables but no id, is a foreign database and is refused.
+    public static let applicationID: Int32 = 0x5242_5354
+
+    /// The migrations this binary knows, in order.
+    public static var migrationIdentifiers: [String] { migrator.migrations }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs-examples-metrics-curves") { db in
+            try createVersion1(db)
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        return migrator
+    }()
+
+    static func createVersion1(_ db: Database) throws {
+        let kinds = RunKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let statuses = RunStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let exampleStatuses = ExampleStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+
+        try db.create(table: "runs") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("kind", .text).notNull().check(sql: "kind IN (\(kinds))")
+            t.column("status", .text).notNull().check(sql: "status IN (\(statuses))")
+            t.column("model_hash", .text).notNull().defaults(to: "")
+            t.column("data_hash", .text).notNull().defaults(to: "")
+            t.column("recipe_hash", .text).notNull().defaults(to: "")
+            t.column("seed", .integer).notNull().defaults(to: 0)
+            t.column("git_commit", .text)
+            t.column("robust_version", .text).notNull()
+            t.column("command_line", .text).notNull().defaults(to: "")
+            t.column("config_json", .text).notNull().defaults(to: "{}")
+            t.column("started_at", .datetime).notNull()
+            t.column("finished_at", .datetime)
+            t.column("parent_run_id", .integer).references("runs", onDelete: .setNull)
+            t.column("label", .text)
+            t.column("failure", .text)
+        }
+        // `robust runs` filters: by date (newest first), kind + date, model hash prefix, status, parent.
+        try db.create(index: "runs_by_started", on: "runs", columns: ["started_at"])
+        try db.create(index: "runs_by_kind_started", on: "runs", columns: ["kind", "started_at"])
+        try db.create(index: "runs_by_model", on: "runs", columns: ["model_hash"])
+        try db.create(index: "runs_by_status", on: "runs", columns: ["status", "started_at"])
+        try db.create(index: "runs_by_parent", on: "runs", columns: ["parent_run_id"])
+
+        try db.create(table: "examples") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("recipe", .text).notNull()
+            t.column("example_index", .integer).notNull().check(sql: "example_index >= 0")
+            t.column("text", .text).notNull()
+            t.column("gold", .text).notNull()
+            t.column("clean_prediction", .text).notNull()
+            t.column("adversarial_text", .text)
+            t.column("adversarial_prediction", .text)
+            t.column("status", .text).notNull().check(sql: "status IN (\(exampleStatuses))")
+            t.column("queries", .integer).notNull().defaults(to: 0)
+            t.column("words_changed", .integer).notNull().defaults(to: 0)
+            t.column("words_total", .integer).notNull().defaults(to: 0)
+            t.column("similarity", .double)
+            t.column("milliseconds", .double).notNull().defaults(to: 0)
+            t.column("detail_json", .text)
+            // Also the index for resume (completed indices of a run and recipe) and per-run fetches.
+            t.uniqueKey(["run_id", "recipe", "example_index"])
+        }
+        // `robust show`: successful attacks of a run with the fewest words changed.
+        try db.create(index: "examples_by_outcome", on: "examples",
+                      columns: ["run_id", "recipe", "status", "words_changed"])
+        // `robust runs --recipe R`.
+        try db.create(index: "examples_by_recipe", on: "examples", columns: ["recipe", "run_id"])
+
+        try db.create(table: "metrics") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("recipe", .text).notNull()
+            t.column("name", .text).notNull()
+            t.column("value", .double).notNull()
+            t.column("low", .double)
+            t.column("high", .double)
+            t.uniqueKey(["run_id", "recipe", "name"])
+        }
+        // `robust runs --recipe R` and cross-run queries of one metric.
+        try db.create(index: "metrics_by_recipe", on: "metrics", columns: ["recipe", "name", "run_id"])
+
+        try db.create(table: "curves") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("recipe", .text).notNull()
+            t.column("curve", .text).notNull()
+            t.column("x_name", .text).notNull()
+            t.column("x", .double).notNull()
+            t.column("y_name", .text).notNull()
+            t.column("y", .double).notNull()
+            // One y per x: re-recording a point (e.g. after a resume) replaces it.
+            t.uniqueKey(["run_id", "recipe", "curve", "x"])
+        }
+    }
+}

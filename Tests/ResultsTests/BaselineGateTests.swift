@@ -1,0 +1,193 @@
+// BaselineGateTests: the baseline file (round trip, strict reading with one-line messages), the gate's
+// rule, compare rows, and the word-level diff.
+import Foundation
+import XCTest
+@testable import Results
+
+final class BaselineGateTests: XCTestCase {
+    /// Examples where the first `correct` of `count` survive the attack (the rest are successful attacks).
+    func examples(run: Int64, count: Int, correct: Int, recipe: String = "wordswap") -> [ExampleRecord] {
+        (0..<count).map { i in
+            let success = i >= correct
+            return ExampleRecord(runID: run, recipe: recipe, exampleIndex: i, text: "text \(i)", gold: "pos", cleanPrediction: "pos",
+                                 adversarialText: success ? "txt \(i)" : nil, adversarialPrediction: success ? "neg" : nil,
+                                 status: success ? .success : .failed, queries: 10, wordsChanged: success ? 1 : 0, wordsTotal: 2)
+        }
+    }
+
+    func baseline(count: Int = 100, correct: Int = 80, tolerance: Double = 0.02) -> Baseline {
+        let run = RunRecord(id: 3, kind: .attack, modelHash: "m", dataHash: "d", recipeHash: "r", robustVersion: "t", label: "base")
+        let ex = examples(run: 3, count: count, correct: correct)
+        return Baseline.make(run: run, metrics: RecipeSummary.metrics(of: ex, run: 3, recipe: "wordswap"), examples: ex,
+                             tolerance: tolerance, description: "test \"quoted\"", created: Date(timeIntervalSince1970: 0))
+    }
+
+    // MARK: File
+
+    func testBaselineRoundTripsThroughItsFile() throws {
+        let original = baseline()
+        XCTAssertEqual(original.metrics.map(\.name),
+                       ["clean_accuracy", "accuracy_under_attack", "attack_success_rate", "mean_words_changed_fraction", "mean_queries"])
+        XCTAssertFalse(original.metrics.contains { $0.name == "examples" })
+        let byName = Dictionary(uniqueKeysWithValues: original.metrics.map { ($0.name, $0) })
+        XCTAssertEqual(byName["accuracy_under_attack"]?.tolerance, 0.02)
+        XCTAssertEqual(byName["mean_queries"]!.tolerance, 0.2, accuracy: 1e-12, "relative for non-0–1 metrics")
+        XCTAssertEqual(byName["attack_success_rate"]?.higherIsBetter, false)
+        XCTAssertEqual(original.perExample.map(\.metric), ["clean_accuracy", "accuracy_under_attack"])
+        XCTAssertEqual(original.created, "1970-01-01T00:00:00Z")
+
+        let folder = try temporaryFolder(self)
+        let path = folder.appendingPathComponent("baselines/mr.json").path
+        try original.write(to: path)
+        XCTAssertEqual(try Baseline.load(path: path), original)
+        XCTAssertThrowsError(try original.write(to: path)) { XCTAssertTrue("\($0)".contains("already exists"), "\($0)") }
+        XCTAssertNoThrow(try original.write(to: path, overwrite: true))
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.contains("\"tolerance\": 0.02"), text)
+        XCTAssertTrue(text.contains("\"correct\": \"" + String(repeating: "1", count: 100)), "clean outcomes")
+    }
+
+    func testBaselineTyposAndWrongTypesGetOneLineMessages() throws {
+        let good = baseline().jsonText()
+        func message(_ text: String) -> String {
+            do {
+                _ = try Baseline.parse(Data(text.utf8), path: "baselines/x.json")
+                return "parsed"
+            } catch {
+                return "\(error)"
+            }
+        }
+        func replacingFirst(_ old: String, _ new: String) -> String {
+            guard let range = good.range(of: old) else { XCTFail("\(old) not in file"); return good }
+            return good.replacingCharacters(in: range, with: new)
+        }
+        XCTAssertEqual(message(good), "parsed")
+        XCTAssertEqual(message(replacingFirst("\"tolerance\"", "\"tolerence\"")),
+                       "baseline baselines/x.json: metrics[0]: unknown key \"tolerence\" (did you mean \"tolerance\"?)")
+        XCTAssertEqual(message(replacingFirst("\"metrics\"", "\"metircs\"")),
+                       "baseline baselines/x.json: unknown key \"metircs\" (did you mean \"metrics\"?)")
+        XCTAssertEqual(message(replacingFirst("\"model_hash\"", "\"modelhash\"")),
+                       "baseline baselines/x.json: source_run: unknown key \"modelhash\" (did you mean \"model_hash\"?)")
+        XCTAssertEqual(message(replacingFirst("\"value\": 1", "\"value\": \"1\"")),
+                       "baseline baselines/x.json: metrics[0].value: must be a number, found the string \"1\"")
+        XCTAssertEqual(message(replacingFirst("\"higher_is_better\": true", "\"higher_is_better\": 1")),
+                       "baseline baselines/x.json: metrics[0].higher_is_better: must be true or false, found the number 1.0")
+        XCTAssertEqual(message(replacingFirst("\"kind\": \"attack\"", "\"kind\": \"atack\"")),
+                       "baseline baselines/x.json: source_run.kind: must be one of train, eval, attack, retrain, augment, found \"atack\"")
+        XCTAssertEqual(message(replacingFirst("\"version\": 1", "\"version\": 2")),
+                       "baseline baselines/x.json: version: is 2; this robust reads version 1")
+        XCTAssertEqual(message(replacingFirst(", \"higher_is_better\": true", "")),
+                       "baseline baselines/x.json: metrics[0]: missing key \"higher_is_better\"")
+        XCTAssertEqual(message(replacingFirst("\"tolerance\": 0.02", "\"tolerance\": -0.02")),
+                       "baseline baselines/x.json: metrics[0].tolerance: must not be negative")
+        XCTAssertTrue(message(replacingFirst("\"correct\": \"1", "\"correct\": \"2")).contains("per_example[0].correct: character 0 is \"2\""))
+        XCTAssertTrue(message("{\"format\": ").hasPrefix("baseline baselines/x.json: is not valid JSON ("))
+        XCTAssertEqual(message("[]"), "baseline baselines/x.json: must be an object, found an array")
+        XCTAssertEqual(message(replacingFirst("\"metrics\": [", "\"metrics\": [],\"x\": [")),
+                       "baseline baselines/x.json: unknown key \"x\" (expected: format, version, created, source_run, metrics, description, per_example)")
+        for text in [message(replacingFirst("\"tolerance\"", "\"tolerence\"")), message("{")] {
+            XCTAssertFalse(text.contains("\n"), text)
+        }
+        XCTAssertThrowsError(try Baseline.load(path: "/nonexistent/b.json")) {
+            XCTAssertEqual("\($0)", "baseline /nonexistent/b.json: does not exist")
+        }
+    }
+
+    // MARK: Gate rule
+
+    func testGateVerdicts() throws {
+        let expected = baseline(count: 200, correct: 160)   // accuracy under attack 0.80
+        func report(correct: Int, count: Int = 200, recipe: String = "wordswap", fingerprints: Bool = true) -> GateReport {
+            var ex = examples(run: 9, count: count, correct: correct, recipe: recipe)
+            if !fingerprints { ex = ex.map { var e = $0; e.text += " (other data)"; return e } }
+            return Gate.evaluate(baseline: expected, baselinePath: "b.json", runID: 9,
+                                 metrics: RecipeSummary.metrics(of: ex, run: 9, recipe: recipe), examples: ex)
+        }
+        func verdict(_ report: GateReport, _ metric: String = "accuracy_under_attack") -> GateRow.Verdict? {
+            report.rows.first { $0.metric == metric }?.verdict
+        }
+
+        let same = report(correct: 160)
+        XCTAssertEqual(same.exitCode, 0)
+        XCTAssertTrue(same.rows.allSatisfy { $0.verdict == .ok })
+
+        let slightlyWorse = report(correct: 157)   // −0.015, within 0.02
+        XCTAssertEqual(verdict(slightlyWorse), .ok)
+        XCTAssertEqual(slightlyWorse.exitCode, 0)
+
+        let better = report(correct: 180)
+        XCTAssertEqual(verdict(better), .improved)
+        XCTAssertEqual(verdict(better, "attack_success_rate"), .improved)
+        XCTAssertEqual(better.exitCode, 0)
+
+        // −0.03 beyond tolerance, but only 6 discordant pairs: McNemar p = 0.03125 < 0.05 → regression.
+        let worse = report(correct: 154)
+        XCTAssertEqual(verdict(worse), .regression)
+        XCTAssertEqual(worse.rows.first { $0.metric == "accuracy_under_attack" }?.mcnemar?.pValue ?? 0, 0.03125, accuracy: 1e-12)
+        XCTAssertEqual(verdict(worse, "attack_success_rate"), .regression, "no paired test for rates: tolerance alone")
+        XCTAssertEqual(worse.exitCode, 1)
+
+        // Same drop on other texts: nothing to pair, so the tolerance alone decides.
+        let otherTexts = report(correct: 154, fingerprints: false)
+        XCTAssertEqual(verdict(otherTexts), .regression)
+        XCTAssertNil(otherTexts.rows.first { $0.metric == "accuracy_under_attack" }?.mcnemar)
+
+        // A tiny sample: −0.25 but only 1 discordant pair of 4 → not significant.
+        let tiny = baseline(count: 4, correct: 4)
+        let tinyExamples = examples(run: 9, count: 4, correct: 3)
+        let tinyReport = Gate.evaluate(baseline: tiny, baselinePath: "b.json", runID: 9,
+                                       metrics: RecipeSummary.metrics(of: tinyExamples, run: 9, recipe: "wordswap"), examples: tinyExamples)
+        XCTAssertEqual(verdict(tinyReport), .notSignificant)
+
+        let missing = report(correct: 160, recipe: "charswap")
+        XCTAssertTrue(missing.rows.allSatisfy { $0.verdict == .missing })
+        XCTAssertEqual(missing.exitCode, 2)
+
+        let markdown = worse.markdown()
+        XCTAssertTrue(markdown.contains("| recipe | metric | baseline | current | Δ | tolerance | verdict |"), markdown)
+        XCTAssertTrue(markdown.contains("| wordswap | accuracy_under_attack ↑ | 0.8000 | 0.7700 | −0.0300 | ±0.0200 | ❌ regression (McNemar p=0.0313, n=200) |"), markdown)
+        XCTAssertTrue(markdown.contains("**Result: FAIL**"), markdown)
+        XCTAssertTrue(same.markdown().contains("**Result: PASS**"))
+    }
+
+    func testCompareRows() {
+        let a = examples(run: 1, count: 50, correct: 40)
+        let b = examples(run: 2, count: 50, correct: 30)
+        let rows = Comparison.compare(aMetrics: RecipeSummary.metrics(of: a, run: 1, recipe: "wordswap") + [MetricRecord(runID: 1, recipe: "z", name: "only_a", value: 1)],
+                                      aExamples: a, bMetrics: RecipeSummary.metrics(of: b, run: 2, recipe: "wordswap"), bExamples: b)
+        XCTAssertEqual(rows.map(\.metric), ["examples", "clean_accuracy", "accuracy_under_attack", "attack_success_rate",
+                                            "mean_words_changed_fraction", "mean_queries", "only_a"])
+        let underAttack = rows[2]
+        XCTAssertEqual(underAttack.delta!, -0.2, accuracy: 1e-12)
+        XCTAssertEqual(underAttack.mcnemar, McNemarResult(pairs: 50, onlyA: 10, onlyB: 0, pValue: McNemar.exactPValue(b: 10, c: 0)))
+        XCTAssertEqual(rows[1].mcnemar?.pValue, 1)
+        XCTAssertNil(rows[3].mcnemar)
+        XCTAssertNil(rows[6].b)
+        XCTAssertNil(rows[6].delta)
+    }
+
+    // MARK: Word diff
+
+    func testWordDiff() {
+        let segments = WordDiff.diff("a gripping and beautifully shot film", "a riveting and beautifully shot movie indeed")
+        XCTAssertEqual(segments, [.same(["a"]), .changed(old: ["gripping"], new: ["riveting"]), .same(["and", "beautifully", "shot"]),
+                                  .changed(old: ["film"], new: ["movie", "indeed"])])
+        XCTAssertEqual(WordDiff.render(segments, style: .markers),
+                       "a [[gripping→riveting]] and beautifully shot [[film→movie indeed]]")
+        XCTAssertEqual(WordDiff.render(WordDiff.diff("keep this word", "keep word"), style: .markers), "keep [[this→]] word")
+        XCTAssertEqual(WordDiff.render(WordDiff.diff("keep word", "keep new word"), style: .markers), "keep [[→new]] word")
+        XCTAssertEqual(WordDiff.render(WordDiff.diff("same  text", "same text"), style: .markers), "same text")
+        XCTAssertEqual(WordDiff.wordsChanged(segments), 3)
+        let ansi = WordDiff.render(WordDiff.diff("good film", "bad film"), style: .ansi)
+        XCTAssertEqual(ansi, "\u{1B}[9;31mgood\u{1B}[0m \u{1B}[1;32mbad\u{1B}[0m film")
+        XCTAssertEqual(WordDiff.diff("", ""), [])
+    }
+
+    func testMetricDirections() {
+        XCTAssertTrue(MetricName.higherIsBetter("clean_accuracy"))
+        XCTAssertTrue(MetricName.higherIsBetter("accuracy_under_attack"))
+        XCTAssertFalse(MetricName.higherIsBetter("attack_success_rate"))
+        XCTAssertFalse(MetricName.higherIsBetter("dev_loss"))
+        XCTAssertTrue(MetricName.higherIsBetter("macro_f1"))
+    }
+}
