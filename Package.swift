@@ -28,10 +28,10 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Tensors", "SafeTensors", "Tokenizer"],
                 swiftSettings: optimise),
         .target(name: "Training", dependencies: ["Tensors", "Transformer"], swiftSettings: optimise),
+        .target(name: "Datasets", swiftSettings: optimise),
         // WordNet 3.0 reader, morphy, synonyms and re-inflection for synonym attacks (Foundation only;
         // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
         .target(name: "WordNet"),
-        .target(name: "Datasets", swiftSettings: optimise),
         // Results: the SQLite results store (GRDB on the system libsqlite3) and statistics.
         .target(name: "Results", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "robust", dependencies: [
@@ -51,8 +51,8 @@ let package = Package(
                     swiftSettings: optimise),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "Tensors", "TestSupport"],
                     swiftSettings: optimise),
-        .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -31,8 +31,10 @@ public final class AdamW {
         secondMoment = FloatBuffer(capacity: store.count)
     }
 
-    /// One update with learning rate `learningRate`, from the gradients in the store.
-    public func step(learningRate: Float) {
+    /// One update with learning rate `learningRate`, from the gradients in the store multiplied by
+    /// `gradientScale` (gradient clipping, fused here to save a pass over memory). With
+    /// `zeroingGradients`, each gradient is cleared once read, ready for the next backward pass.
+    public func step(learningRate: Float, gradientScale: Float = 1, zeroingGradients: Bool = false) {
         stepCount += 1
         let s = settings
         let correction1 = 1 - pow(Double(s.beta1), Double(stepCount))
@@ -47,7 +49,8 @@ public final class AdamW {
             Parallel.forEachRange(entry.count, grain: 1 << 15) { range in
                 for j in range {
                     let i = base + j
-                    let gradient = g[i]
+                    let gradient = g[i] * gradientScale
+                    if zeroingGradients { g[i] = 0 }
                     p[i] *= decay
                     m[i] = s.beta1 * m[i] + (1 - s.beta1) * gradient
                     v[i] = s.beta2 * v[i] + (1 - s.beta2) * gradient * gradient
@@ -86,6 +89,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 }
 
 public enum GradientClipping {
+    /// The global L2 norm of the gradients and the factor that brings it down to `maxNorm` (1 if already below).
+    public static func scale(_ store: ParameterStore, maxNorm: Float) -> (norm: Float, scale: Float) {
+        let norm = store.gradientNorm()
+        return (norm, min(1, maxNorm / (norm + 1e-6)))
+    }
+
     /// Scales all gradients so their global L2 norm is at most `maxNorm`; returns the norm before clipping.
     @discardableResult
     public static func clip(_ store: ParameterStore, maxNorm: Float) -> Float {

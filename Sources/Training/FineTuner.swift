@@ -33,6 +33,8 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     /// Stop after this many evaluations without improvement (nil: never stop early).
     public var patience: Int? = 2
     public var metric: SelectionMetric = .accuracy
+    /// Dropout on hidden states, attention and the classifier (nil: the model config's rates).
+    public var dropout: Float?
 
     public init() {}
 
@@ -47,12 +49,14 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         try check(maxLength >= 2, "max length must be at least 2")
         try check((evaluateEvery ?? 1) >= 1, "evaluate-every must be positive")
         try check((patience ?? 1) >= 1, "patience must be positive")
+        try check((dropout ?? 0) >= 0 && (dropout ?? 0) < 1, "dropout must be in [0, 1)")
     }
 }
 
 /// One evaluation on the dev split during training.
 public struct EvaluationRecord: Codable, Sendable, Equatable {
-    public var epoch: Int
+    /// Epochs completed when it ran (fractional for evaluations inside an epoch).
+    public var epoch: Double
     public var step: Int
     public var trainLoss: Double
     public var devLoss: Double
@@ -160,16 +164,18 @@ public final class FineTuner {
                 }
                 let indices = batches[state.batchInEpoch]
                 let batch = Batching.tokenBatch(train, indices: indices)
-                let plan = DropoutPlan(seed: SeededRandom.mix(settings.seed, state.step, 3), config: model.config)
-                model.parameters.zeroGradients()
+                let stepSeed = SeededRandom.mix(settings.seed, state.step, 3)
+                let plan = settings.dropout.map { DropoutPlan(seed: stepSeed, hidden: $0, attention: $0, classifier: $0) }
+                    ?? DropoutPlan(seed: stepSeed, config: model.config)
+                if stepsThisSession == 0 { model.parameters.zeroGradients() }   // afterwards AdamW leaves them zeroed
                 let logits = try model.classify(batch, workspace: workspace, dropout: plan)
                 dLogits.reserve(indices.count * model.classCount)
                 let loss = try Loss.crossEntropy(logits: logits, labels: indices.map { train[$0].label },
                                                  classes: model.classCount, gradient: dLogits.pointer)
                 try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
-                GradientClipping.clip(model.parameters, maxNorm: settings.maxGradNorm)
+                let clipping = GradientClipping.scale(model.parameters, maxNorm: settings.maxGradNorm)
                 let rate = schedule.rate(afterSteps: state.step)
-                optimiser.step(learningRate: rate)
+                optimiser.step(learningRate: rate, gradientScale: clipping.scale, zeroingGradients: true)
                 state.step += 1
                 state.batchInEpoch += 1
                 state.runningLoss += Double(loss)
@@ -212,7 +218,7 @@ public final class FineTuner {
         } else {
             result = try Evaluation.evaluate(model, examples: dev, labels: labels, batchSize: max(settings.batchSize, 64))
         }
-        record = EvaluationRecord(epoch: state.epoch, step: state.step,
+        record = EvaluationRecord(epoch: Double(state.step) / Double(max(batchesPerEpoch, 1)), step: state.step,
                                   trainLoss: state.runningLoss / Double(max(state.runningCount, 1)),
                                   devLoss: result.loss, devAccuracy: result.report.accuracy, devMacroF1: result.report.macroF1,
                                   learningRate: Double(rate))

@@ -9,7 +9,13 @@ struct Robust: ParsableCommand {
         commandName: "robust",
         abstract: "Measure and improve the robustness of BERT-family text classifiers.",
         version: version,
-        subcommands: [Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self,
+        subcommands: [Train.self, Eval.self, Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self,
                       RunsCommand.self, ShowCommand.self, CompareCommand.self, BaselineCommand.self, GateCommand.self,
                       ResultsWriterCommand.self])
+
+    /// Line-buffered stdout, so progress and results interleave correctly when piped to a file.
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        main(nil)
+    }
 }

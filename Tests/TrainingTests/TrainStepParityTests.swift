@@ -9,6 +9,15 @@ import XCTest
 
 final class TrainStepParityTests: XCTestCase {
     func testFourStepsMatchTorchAdamW() throws {
+        try fourSteps(fusedClipping: false)
+    }
+
+    /// The trainer's path: clipping folded into the AdamW pass, which also clears the gradients.
+    func testFourStepsMatchTorchAdamWWithFusedClipping() throws {
+        try fourSteps(fusedClipping: true)
+    }
+
+    func fourSteps(fusedClipping: Bool) throws {
         let fixture = try loadJSONFixture("train_steps.json")
         let folder = try ModelFolder.load(directory: TestPaths.fixture("tiny_bert_cls"))
         XCTAssertTrue(folder.hasTrainedHead)
@@ -26,13 +35,21 @@ final class TrainStepParityTests: XCTestCase {
         // Dropout is 0 in this config, so train mode equals a seeded plan with zero rates.
         let plan = DropoutPlan(seed: 0, config: model.config)
         for (index, expected) in steps.enumerated() {
-            model.parameters.zeroGradients()
+            if !fusedClipping || index == 0 { model.parameters.zeroGradients() }
             let logits = try model.classify(batch, workspace: workspace, dropout: plan)
             let loss = try Loss.crossEntropy(logits: logits, labels: labels, classes: model.classCount, gradient: dLogits.pointer)
             try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
-            let norm = GradientClipping.clip(model.parameters, maxNorm: 0.1)
             let rate = schedule.rate(afterSteps: index)
-            optimiser.step(learningRate: rate)
+            let norm: Float
+            if fusedClipping {
+                let clipping = GradientClipping.scale(model.parameters, maxNorm: 0.1)
+                norm = clipping.norm
+                optimiser.step(learningRate: rate, gradientScale: clipping.scale, zeroingGradients: true)
+                XCTAssertEqual(model.parameters.gradientNorm(), 0)
+            } else {
+                norm = GradientClipping.clip(model.parameters, maxNorm: 0.1)
+                optimiser.step(learningRate: rate)
+            }
             let expectedLoss = Float(truncating: expected["loss"] as? NSNumber ?? -1)
             let expectedNorm = Float(truncating: expected["grad_global_norm_before_clip"] as? NSNumber ?? -1)
             XCTAssertEqual(loss, expectedLoss, accuracy: 1e-6, "loss at step \(index + 1)")

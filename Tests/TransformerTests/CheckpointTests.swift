@@ -52,6 +52,14 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(file.names.contains("bert.embeddings.word_embeddings.weight"))
         XCTAssertTrue(file.names.contains("classifier.weight"))
         XCTAssertFalse(file.names.contains { !$0.hasPrefix("bert.") && !$0.hasPrefix("classifier.") })
+        // Exactly the tensor names, shapes and dtypes that transformers itself wrote for this model,
+        // so it loads ours with no missing or unexpected keys.
+        let original = try SafeTensorsFile(contentsOf: TestPaths.fixture("tiny_bert_cls/model.safetensors"))
+        XCTAssertEqual(Set(file.names), Set(original.names))
+        for name in original.names {
+            XCTAssertEqual(file.info(name)?.shape, original.info(name)?.shape, name)
+            XCTAssertEqual(file.info(name)?.dtype, original.info(name)?.dtype, name)
+        }
         let config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: saved.appendingPathComponent("config.json"))) as? [String: Any])
         XCTAssertEqual(config["architectures"] as? [String], ["BertForSequenceClassification"])
         XCTAssertEqual(config["id2label"] as? [String: String], ["0": "a", "1": "b", "2": "c"])

@@ -109,15 +109,15 @@ struct Bench: ParsableCommand {
         let labels = (0..<16).map { _ in Int(labelRandom.next() % UInt64(engine.classCount)) }
         let dLogits = FloatBuffer(capacity: 16 * engine.classCount)
         var step = 0
+        engine.parameters.zeroGradients()
         let time = try measure {
             step += 1
             let plan = DropoutPlan(seed: UInt64(step), config: config)
-            engine.parameters.zeroGradients()
             let logits = try engine.classify(batch, workspace: workspace, dropout: plan)
             _ = try Loss.crossEntropy(logits: logits, labels: labels, classes: engine.classCount, gradient: dLogits.pointer)
             try engine.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
-            GradientClipping.clip(engine.parameters, maxNorm: 1)
-            optimiser.step(learningRate: 1e-5)
+            let clipping = GradientClipping.scale(engine.parameters, maxNorm: 1)
+            optimiser.step(learningRate: 1e-5, gradientScale: clipping.scale, zeroingGradients: true)
         }
         let tokens = Double(batch.tokenCount)
         let gflops = 3 * forwardFLOPs(config, length: 64) * tokens / time / 1e9

@@ -1,0 +1,269 @@
+// Train: `robust train` fine-tunes a base model on a labelled dataset and writes a Hugging Face
+// checkpoint (best dev model) with training.json; Ctrl-C saves a resumable state (`--resume`).
+import ArgumentParser
+import Datasets
+import Foundation
+import SafeTensors
+import Tensors
+import Training
+import Transformer
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fine-tune a model on a dataset; keep the best dev checkpoint and print a test report.")
+
+    @Option(help: "Base model or checkpoint folder (Hugging Face format).")
+    var model: String = Defaults.baseModel
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Output checkpoint folder.")
+    var out: String
+
+    @Option(help: "Epochs.") var epochs = 4
+    @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Peak learning rate.") var learningRate: Float = 5e-5
+    @Option(help: "Share of steps spent warming up the learning rate.") var warmupRatio: Float = 0.1
+    @Option(help: "AdamW weight decay (not applied to biases and LayerNorm).") var weightDecay: Float = 0.01
+    @Option(help: "Clip gradients to this global L2 norm.") var maxGradNorm: Float = 1.0
+    @Option(help: "Truncate texts to this many tokens.") var maxLength = 128
+    @Option(help: "Seed for the head, batches and dropout.") var seed: UInt64 = 42
+    @Option(help: "Dropout on hidden states and attention (default: the model's config).") var dropout: Float?
+    @Option(help: "Also evaluate on dev every N steps.") var evalEvery: Int?
+    @Option(help: "Stop after this many evaluations without improvement (0: never).") var patience = 2
+    @Option(help: "Dev metric that selects the best model: accuracy, macro_f1 or loss.") var metric = "accuracy"
+    @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
+    @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
+
+    func validate() throws {
+        guard SelectionMetric(rawValue: metric) != nil else {
+            throw ValidationError("--metric must be one of \(SelectionMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
+    }
+
+    var settings: TrainerSettings {
+        var s = TrainerSettings()
+        s.epochs = epochs
+        s.batchSize = batchSize
+        s.learningRate = learningRate
+        s.warmupRatio = warmupRatio
+        s.weightDecay = weightDecay
+        s.maxGradNorm = maxGradNorm
+        s.maxLength = maxLength
+        s.seed = seed
+        s.evaluateEvery = evalEvery
+        s.patience = patience == 0 ? nil : patience
+        s.metric = SelectionMetric(rawValue: metric) ?? .accuracy
+        s.dropout = dropout
+        return s
+    }
+
+    func run() throws {
+        try userFacing { try settings.validate() }
+        let outURL = URL(fileURLWithPath: out)
+        let resumeFolder = outURL.appendingPathComponent(ResumeState.folderName)
+        let fm = FileManager.default
+        let hasCheckpoint = fm.fileExists(atPath: outURL.appendingPathComponent("model.safetensors").path)
+        if resume {
+            guard fm.fileExists(atPath: resumeFolder.appendingPathComponent(ResumeState.stateFile).path) else {
+                throw UserError("\(out) holds no interrupted run to resume (no \(ResumeState.folderName)/\(ResumeState.stateFile))")
+            }
+        } else if (hasCheckpoint || fm.fileExists(atPath: resumeFolder.path)) && !overwrite {
+            throw UserError("\(out) already holds a checkpoint; pass --overwrite to replace it, or --resume to continue an interrupted run")
+        }
+
+        let dataset = try dataOptions.load()
+        guard dataset.labels.count >= 2 else {
+            throw UserError("dataset \(dataset.name) has a single class (\(dataset.labels.first ?? "none")); classification needs at least two")
+        }
+        let trainLabels = Set(dataset.train.map(\.label))
+        if let unseen = (dataset.dev + dataset.test).first(where: { !trainLabels.contains($0.label) }) {
+            throw UserError("label '\(unseen.label)' occurs in dev or test but never in train; training could not learn it")
+        }
+        let checkpoint = try userFacing { try Checkpoint(directory: URL(fileURLWithPath: model), labels: dataset.labels, seed: seed) }
+        if checkpoint.hasTrainedHead && checkpoint.labels != dataset.labels {
+            throw UserError("\(model) has a trained head for labels \(checkpoint.labels), but the data has \(dataset.labels)")
+        }
+        let engine = checkpoint.model
+        let maxLength = min(self.maxLength, engine.config.maxPositions)
+        let train = try LabelledData.tokenize(dataset.train, split: "train", labels: dataset.labels,
+                                              tokenizer: checkpoint.tokenizer, maxLength: maxLength)
+        let dev = try LabelledData.tokenize(dataset.dev, split: "dev", labels: dataset.labels,
+                                            tokenizer: checkpoint.tokenizer, maxLength: maxLength)
+        let test = try LabelledData.tokenize(dataset.test, split: "test", labels: dataset.labels,
+                                             tokenizer: checkpoint.tokenizer, maxLength: maxLength)
+        for (name, part) in [("train", train.skippedEmpty), ("dev", dev.skippedEmpty), ("test", test.skippedEmpty)] where part > 0 {
+            print("skipped \(part) empty or whitespace \(name) texts")
+        }
+        let truncated = train.truncated + dev.truncated + test.truncated
+        if truncated > 0 { print("truncated \(truncated) texts to \(maxLength) tokens") }
+        guard !train.examples.isEmpty else { throw UserError("the train split has no usable examples") }
+
+        let tuner = try userFacing {
+            try FineTuner(model: engine, settings: settings, train: train.examples, dev: dev.examples, labels: dataset.labels)
+        }
+        let baseHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
+        var record = TrainingRecord(
+            robustVersion: Robust.version, baseModel: model, baseModelSHA256: baseHash,
+            data: .init(name: dataset.name, contentSHA256: dataset.manifest.contentSHA256,
+                        counts: ["train": train.examples.count, "dev": dev.examples.count, "test": test.examples.count]),
+            labels: dataset.labels, settings: settings, maxLength: maxLength, history: [], best: nil, test: nil)
+
+        if resume {
+            let saved = try userFacing { try ResumeState.load(from: resumeFolder, into: engine) }
+            guard saved.settings == settings, saved.dataSHA256 == dataset.manifest.contentSHA256, saved.baseModel == model else {
+                throw UserError("--resume needs the same --model, data and hyper-parameters as the interrupted run")
+            }
+            try userFacing { try tuner.resume(from: saved.state, optimiserStep: saved.optimiserStep,
+                                              first: saved.firstMoment, second: saved.secondMoment) }
+            record.history = saved.state.history
+            print("resuming at step \(saved.state.step) of \(tuner.totalSteps)")
+        }
+
+        print("training on \(train.examples.count) examples (\(dataset.name)), dev \(dev.examples.count), " +
+              "\(tuner.batchesPerEpoch) steps per epoch, \(tuner.totalSteps) steps, labels \(dataset.labels.joined(separator: "/"))")
+        let progress = ProgressLine()
+        tuner.onProgress = { p in
+            progress.update(String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %@",
+                                   p.epoch, p.epochs, p.step, p.totalSteps, p.loss, p.learningRate, p.tokensPerSecond,
+                                   formatDuration(p.secondsRemaining)))
+        }
+        tuner.onEvaluation = { evaluation, _, improved in
+            progress.finish()
+            print(String(format: "epoch %.2f step %d: train loss %.4f  dev loss %.4f  dev accuracy %.4f  dev macro-F1 %.4f%@",
+                         evaluation.epoch, evaluation.step,
+                         evaluation.trainLoss, evaluation.devLoss, evaluation.devAccuracy, evaluation.devMacroF1,
+                         improved ? "  (best so far, saved)" : ""))
+            record.history.append(evaluation)
+            if improved {
+                record.best = .init(step: evaluation.step, metric: settings.metric.rawValue,
+                                    value: tuner.state.bestMetric ?? 0)
+                try checkpoint.save(to: outURL, overwrite: true, extraFiles: ["training.json": try record.encoded()])
+            }
+        }
+        tuner.onCheckpointState = { state in
+            try ResumeState(state: state, settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model,
+                            optimiser: tuner.optimiser).save(to: resumeFolder, model: engine)
+        }
+        Interrupt.install()
+        tuner.shouldStop = { Interrupt.wasRequested }
+
+        let final: TrainingState
+        do { final = try tuner.run() } catch let interrupted as TrainingInterrupted {
+            progress.finish()
+            throw UserError("\(interrupted.description) (state saved in \(resumeFolder.path))")
+        } catch { throw UserError(String(describing: error)) }
+        progress.finish()
+        if final.stoppedEarly { print("stopped early: no dev improvement in \(patience) evaluations") }
+
+        // Test report from the best checkpoint.
+        let best = try userFacing { try Checkpoint(directory: outURL) }
+        if !test.examples.isEmpty {
+            let result = try userFacing { try Evaluation.evaluate(best.model, examples: test.examples, labels: dataset.labels) }
+            record.test = TestSummary(loss: result.loss, report: result.report)
+            print("\ntest (\(test.examples.count) examples, best dev step \(record.best?.step ?? 0)):")
+            print(result.report.rendered())
+        }
+        try userFacing {
+            try record.encoded().write(to: outURL.appendingPathComponent("training.json"))
+            try? FileManager.default.removeItem(at: resumeFolder)
+        }
+        print("\ncheckpoint: \(outURL.path)")
+    }
+}
+
+/// `training.json`: where a checkpoint came from and how it scored. Deterministic (no clock times),
+/// so the same seed, data and machine give identical files.
+struct TrainingRecord: Codable {
+    struct DataInfo: Codable { var name: String; var contentSHA256: String; var counts: [String: Int] }
+    struct Best: Codable { var step: Int; var metric: String; var value: Double }
+    var robustVersion: String
+    var baseModel: String
+    var baseModelSHA256: String
+    var data: DataInfo
+    var labels: [String]
+    var settings: TrainerSettings
+    var maxLength: Int
+    var history: [EvaluationRecord]
+    var best: Best?
+    var test: TestSummary?
+
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+}
+
+struct TestSummary: Codable {
+    var loss: Double
+    var report: ClassificationReport
+}
+
+/// The resumable state of an interrupted run: current weights, optimiser moments and loop counters.
+struct ResumeState: Codable {
+    static let folderName = ".resume"
+    static let stateFile = "state.json"
+
+    var state: TrainingState
+    var settings: TrainerSettings
+    var dataSHA256: String
+    var baseModel: String
+    var optimiserStep: Int
+    var firstMoment: [Float] = []
+    var secondMoment: [Float] = []
+
+    enum CodingKeys: String, CodingKey { case state, settings, dataSHA256, baseModel, optimiserStep }
+
+    init(state: TrainingState, settings: TrainerSettings, dataSHA256: String, baseModel: String, optimiser: AdamW) {
+        self.state = state
+        self.settings = settings
+        self.dataSHA256 = dataSHA256
+        self.baseModel = baseModel
+        let saved = optimiser.state()
+        optimiserStep = saved.step
+        firstMoment = saved.first
+        secondMoment = saved.second
+    }
+
+    func save(to folder: URL, model: BertModel) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = model.parameters
+        try SafeTensorsWriter.write([
+            SafeTensorsWriter.Tensor(name: "parameters", shape: [store.count]) { body in
+                try body(UnsafeBufferPointer(start: store.values.pointer, count: store.count))
+            },
+            SafeTensorsWriter.Tensor(name: "adam_first_moment", shape: [firstMoment.count], values: firstMoment),
+            SafeTensorsWriter.Tensor(name: "adam_second_moment", shape: [secondMoment.count], values: secondMoment),
+        ], to: folder.appendingPathComponent("state.safetensors"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        // The JSON is written last: a state.json always has its tensors beside it.
+        try encoder.encode(self).write(to: folder.appendingPathComponent(Self.stateFile), options: .atomic)
+    }
+
+    /// Reads the state and puts the saved weights into `model`.
+    static func load(from folder: URL, into model: BertModel) throws -> ResumeState {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var state: ResumeState
+        do {
+            state = try decoder.decode(ResumeState.self, from: Data(contentsOf: folder.appendingPathComponent(stateFile)))
+        } catch { throw UserError("\(folder.path)/\(stateFile) is unreadable: \(error.localizedDescription)") }
+        let tensors = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("state.safetensors"))
+        let store = model.parameters
+        guard tensors.info("parameters")?.elementCount == store.count else {
+            throw UserError("the saved state does not match this model's size")
+        }
+        try tensors.copyFloats("parameters", into: UnsafeMutableBufferPointer(start: store.values.pointer, count: store.count))
+        state.firstMoment = try tensors.floats("adam_first_moment")
+        state.secondMoment = try tensors.floats("adam_second_moment")
+        return state
+    }
+}
