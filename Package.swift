@@ -22,20 +22,22 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimise),
+        // Basics: the seeded generator and SHA-256 every other module shares (Foundation only).
+        .target(name: "Basics", swiftSettings: optimise),
+        .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: optimise),
         .target(name: "SafeTensors", swiftSettings: optimise),
         .target(name: "Tokenizer", swiftSettings: optimise),
-        .target(name: "Transformer", dependencies: ["Tensors", "SafeTensors", "Tokenizer"],
+        .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],
                 swiftSettings: optimise),
-        .target(name: "Training", dependencies: ["Tensors", "Transformer"], swiftSettings: optimise),
-        .target(name: "Datasets", swiftSettings: optimise),
+        .target(name: "Training", dependencies: ["Basics", "Tensors", "Transformer"], swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: ["Basics"], swiftSettings: optimise),
         // WordNet 3.0 reader, morphy, synonyms and re-inflection for synonym attacks (Foundation only;
         // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
         .target(name: "WordNet"),
         // Results: the SQLite results store (GRDB on the system libsqlite3) and statistics.
-        .target(name: "Results", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Results", dependencies: ["Basics", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "robust", dependencies: [
-            "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
+            "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
             "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
@@ -43,17 +45,17 @@ let package = Package(
         // Tests read fixtures from Tests/Fixtures (copied from the Python reference stack)
         // and the MiniLM model from models/ (installed by scripts/setup.sh).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], swiftSettings: optimise),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"], swiftSettings: optimise),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "TensorsTests", dependencies: ["Basics", "Tensors", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["Basics", "SafeTensors", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "TokenizerTests", dependencies: ["Basics", "Tokenizer", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "TransformerTests",
-                    dependencies: ["Transformer", "Tensors", "SafeTensors", "Tokenizer", "TestSupport"],
+                    dependencies: ["Basics", "Transformer", "Tensors", "SafeTensors", "Tokenizer", "TestSupport"],
                     swiftSettings: optimise),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Transformer", "Tensors", "TestSupport"],
+        .testTarget(name: "TrainingTests", dependencies: ["Basics", "Training", "Transformer", "Tensors", "TestSupport"],
                     swiftSettings: optimise),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"], swiftSettings: optimise),
+        .testTarget(name: "DatasetsTests", dependencies: ["Basics", "Datasets", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
-        .testTarget(name: "ResultsTests", dependencies: ["Results", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -1,5 +1,6 @@
 // DatasetSplits: a dataset in memory — loading a folder, writing one atomically, and resolving the
 // `--data` argument of the trainer and the other commands.
+import Basics
 import Foundation
 #if canImport(Glibc)
 import Glibc

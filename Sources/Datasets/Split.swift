@@ -1,30 +1,6 @@
 // Split: seeded, stratified train/dev/test splits that do not depend on the platform's RNG.
+import Basics
 import Foundation
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed generator whose output is fixed by its seed
-/// on every platform and Swift version.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform integer in 0..<bound (rejection sampling, so no modulo bias). `bound` must be > 0.
-    public mutating func next(below bound: Int) -> Int {
-        let range = UInt64(bound)
-        let limit = UInt64.max - UInt64.max % range
-        while true {
-            let value = next()
-            if value < limit { return Int(value % range) }
-        }
-    }
-}
 
 /// Split fractions; they must be non-negative and sum to 1.
 public struct SplitRatios: Sendable, Equatable, Codable {
@@ -40,7 +16,7 @@ public struct SplitRatios: Sendable, Equatable, Codable {
     public var array: [Double] { [train, dev, test] }
 }
 
-/// Splits `examples` per label, with a Fisher–Yates shuffle driven by SplitMix64(seed).
+/// Splits `examples` per label, with a Fisher–Yates shuffle driven by SeededRandom(seed).
 ///
 /// For each label with n examples: dev gets round(n·dev) and test round(n·test) examples, each at
 /// least 1 when its ratio is positive and n ≥ 3, and train gets the rest; a label with fewer than 3
@@ -57,7 +33,7 @@ public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standa
 
     // 0 = train, 1 = dev, 2 = test, by input index.
     var assignment = [UInt8](repeating: 0, count: examples.count)
-    var generator = SplitMix64(seed: seed)
+    var generator = SeededRandom(seed: seed)
     for label in byLabel.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
         var indices = byLabel[label] ?? []
         let n = indices.count

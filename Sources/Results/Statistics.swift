@@ -1,34 +1,7 @@
 // Statistics: seeded bootstrap percentile intervals and the exact McNemar test. Pure Swift, deterministic.
+import Basics
 import Foundation
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fast, seedable generator. The same seed gives the
-/// same stream on every platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform integer in 0..<bound without modulo bias (Lemire's multiply-and-reject).
-    public mutating func below(_ bound: Int) -> Int {
-        precondition(bound > 0)
-        let range = UInt64(bound)
-        var product = next().multipliedFullWidth(by: range)
-        if product.low < range {
-            let threshold = (0 &- range) % range
-            while product.low < threshold { product = next().multipliedFullWidth(by: range) }
-        }
-        return Int(product.high)
-    }
-}
-
-/// A value with its interval.
 public struct ConfidenceInterval: Sendable, Equatable, Codable {
     public var value: Double
     public var low: Double
@@ -42,7 +15,7 @@ public struct ConfidenceInterval: Sendable, Equatable, Codable {
 
 /// Nonparametric bootstrap percentile intervals.
 ///
-/// Method: draw `resamples` samples of size n with replacement (indices from SplitMix64(seed)),
+/// Method: draw `resamples` samples of size n with replacement (indices from SeededRandom(seed)),
 /// compute the statistic on each, sort, and take the (1−c)/2 and (1+c)/2 quantiles with linear
 /// interpolation between order statistics (R's type 7). The point value is the statistic on the
 /// full sample. Same inputs and seed → same interval, bit for bit.
@@ -66,7 +39,7 @@ public enum Bootstrap {
         precondition(resamples >= 1 && confidence > 0 && confidence < 1)
         let n = values.count
         let value = values.reduce(0, +) / Double(n)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var statistics = [Double](repeating: 0, count: resamples)
         values.withUnsafeBufferPointer { data in
             for b in 0..<resamples {

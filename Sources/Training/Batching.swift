@@ -1,5 +1,6 @@
 // Batching: tokenised examples grouped into length-bucketed batches (sorted within shuffled pools,
 // so each batch pads to nothing and the order still varies per epoch), deterministic by seed and epoch.
+import Basics
 import Tensors
 import Transformer
 

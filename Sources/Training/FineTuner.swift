@@ -1,6 +1,7 @@
 // FineTuner: the fine-tuning loop — length-bucketed batches, seeded dropout, cross-entropy, global-norm
 // clipping, AdamW with linear warmup and decay, evaluation on dev every epoch (and every N steps),
 // early stopping with patience, best-model tracking, and exact resumption from a saved state.
+import Basics
 import Foundation
 import Tensors
 import Transformer

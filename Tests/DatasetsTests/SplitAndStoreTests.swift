@@ -1,5 +1,6 @@
 // Seeded stratified splits, normalisation, SHA-256, the content hash, and the dataset folder:
 // round trip, tamper detection, atomic writes.
+import Basics
 import Foundation
 import XCTest
 @testable import Datasets
@@ -30,7 +31,7 @@ final class SplitAndStoreTests: XCTestCase {
 
     func testSplitPinnedForSeed() throws {
         // Pins SplitMix64 and the shuffle so a platform or refactor change cannot silently move examples.
-        var generator = SplitMix64(seed: 1234567)
+        var generator = SeededRandom(seed: 1234567)
         XCTAssertEqual(generator.next(), 6457827717110365317)
         XCTAssertEqual(generator.next(), 3203168211198807973)
         let data = (0..<10).map { Example(text: "t\($0)", label: $0 < 5 ? "a" : "b") }

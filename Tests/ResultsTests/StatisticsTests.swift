@@ -1,5 +1,6 @@
-// StatisticsTests: SplitMix64, bootstrap intervals and McNemar p-values against independently computed
+// StatisticsTests: SeededRandom, bootstrap intervals and McNemar p-values against independently computed
 // values, plus determinism and a coverage sanity check.
+import Basics
 import Foundation
 import XCTest
 @testable import Results
@@ -7,11 +8,11 @@ import XCTest
 final class StatisticsTests: XCTestCase {
     func testSplitMix64MatchesTheReference() {
         // Reference: Vigna's splitmix64.c, transcribed to Python (64-bit wrap-around arithmetic).
-        var zero = SplitMix64(seed: 0)
+        var zero = SeededRandom(seed: 0)
         XCTAssertEqual([zero.next(), zero.next(), zero.next()], [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F])
-        var answer = SplitMix64(seed: 42)
+        var answer = SeededRandom(seed: 42)
         XCTAssertEqual([answer.next(), answer.next()], [0xBDD7_3226_2FEB_6E95, 0x28EF_E333_B266_F103])
-        var rng = SplitMix64(seed: 1)
+        var rng = SeededRandom(seed: 1)
         var seen = [Int](repeating: 0, count: 7)
         for _ in 0..<7000 { seen[rng.below(7)] += 1 }
         XCTAssertTrue(seen.allSatisfy { $0 > 850 && $0 < 1150 }, "\(seen)")
@@ -57,7 +58,7 @@ final class StatisticsTests: XCTestCase {
         // 200 samples of n = 100 from Bernoulli(0.3): the 95% interval should contain 0.3 about 95% of
         // the time (percentile intervals under-cover slightly at this n). Fails if intervals are, say,
         // the 50% ones or twice too wide.
-        var data = SplitMix64(seed: 2024)
+        var data = SeededRandom(seed: 2024)
         var covered = 0
         let trials = 200
         for trial in 0..<trials {

@@ -1,4 +1,5 @@
 // FuzzTests: a seeded mutation fuzzer over small valid files — every outcome is a self-consistent file or a SafeTensorsError.
+import Basics
 import XCTest
 import SafeTensors
 
@@ -39,7 +40,7 @@ final class FuzzTests: XCTestCase {
     func testMutationFuzz() throws {
         let iterations = 100_000
         let seeds = try seeds()
-        var rng = SplitMix64(seed: 0x5AFE_7E45)
+        var rng = SeededRandom(seed: 0x5AFE_7E45)
         var stats = Stats()
         let start = Date()
         for i in 0..<iterations {
@@ -144,7 +145,7 @@ final class FuzzTests: XCTestCase {
         for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(i))) }
     }
 
-    func mutate(_ bytes: inout [UInt8], _ rng: inout SplitMix64) {
+    func mutate(_ bytes: inout [UInt8], _ rng: inout SeededRandom) {
         let op = Int.random(in: 0..<16, using: &rng)
         switch op {
         case 0:  // flip a bit anywhere
@@ -201,7 +202,7 @@ final class FuzzTests: XCTestCase {
         h.indices.filter { h[$0] == byte }
     }
 
-    func mutateJSON(_ h: inout [UInt8], op: Int, _ rng: inout SplitMix64) {
+    func mutateJSON(_ h: inout [UInt8], op: Int, _ rng: inout SeededRandom) {
         func pick<C: Collection>(_ c: C) -> C.Element? where C.Index == Int {
             c.isEmpty ? nil : c[c.startIndex + Int.random(in: 0..<c.count, using: &rng)]
         }

@@ -38,19 +38,6 @@ func assertThrows<T>(_ kind: SafeTensorsError.Kind, file: StaticString = #filePa
     return nil
 }
 
-/// SplitMix64: small, fast, seeded.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func temporaryDirectory(_ name: String = #function) throws -> URL {
     let url = FileManager.default.temporaryDirectory
         .appendingPathComponent("safetensors-tests-\(getpid())-\(name.filter { $0.isLetter || $0.isNumber })")

@@ -1,4 +1,5 @@
 // WriterTests: exact header bytes, bit-exact round trips, F16/BF16 storage, atomic replacement, writer argument errors.
+import Basics
 import XCTest
 import Foundation
 import SafeTensors
@@ -71,7 +72,7 @@ final class WriterTests: XCTestCase {
     }
 
     func testRandomRoundTripIsBitExact() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         for round in 0..<20 {

@@ -1,4 +1,5 @@
 // RandomTests: SeededRandom determinism, uniform range, normal moments and seed mixing.
+import Basics
 import Foundation
 import XCTest
 import Tensors

@@ -1,4 +1,5 @@
 // TestHelpers: deterministic test data, naive Double references and error statistics shared by the Tensors tests.
+import Basics
 import Foundation
 import Tensors
 

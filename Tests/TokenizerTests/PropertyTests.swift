@@ -1,24 +1,13 @@
 // PropertyTests: seeded random strings never crash the tokenizer and its pieces rebuild each normalised word.
+import Basics
 import Foundation
 import TestSupport
 import Tokenizer
 import XCTest
 
-/// SplitMix64: a small deterministic generator so failures are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A random string mixing ASCII, accents, CJK, Hangul, emoji, controls, zero-width characters,
 /// literal special tokens and arbitrary scalars.
-func randomText(_ rng: inout SeededGenerator) -> String {
+func randomText(_ rng: inout SeededRandom) -> String {
     let pools: [[String]] = [
         Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789").map(String.init),
         [" ", " ", " ", "\t", "\n", "\r\n", "\u{A0}", "\u{3000}", "\u{2028}"],
@@ -57,7 +46,7 @@ final class PropertyTests: XCTestCase {
     }
 
     private func checkRandomStrings(_ tokenizer: WordPieceTokenizer, seed: UInt64, count: Int) throws {
-        var rng = SeededGenerator(state: seed)
+        var rng = SeededRandom(seed: seed)
         var multiPieceWords = 0
         for index in 0..<count {
             let text = randomText(&rng)

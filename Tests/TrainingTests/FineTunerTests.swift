@@ -1,5 +1,6 @@
 // The fine-tuning loop on a tiny model and a synthetic task: it learns, stops early, is deterministic,
 // and resumes from an interruption to exactly the same weights as an uninterrupted run.
+import Basics
 import Foundation
 import Tensors
 import Training

@@ -1,5 +1,6 @@
 // Finite-difference checks of every backward pass (embeddings, attention, feed-forward, LayerNorms,
 // pooler, classifier, input word vectors) on a tiny random BERT, with and without dropout.
+import Basics
 import Foundation
 import Tensors
 import TestSupport

@@ -1,5 +1,6 @@
 // The engine's parallel paths (data-parallel groups for large inference batches, split GEMMs,
 // per-head attention) must give the same numbers as the serial path.
+import Basics
 import Foundation
 import Tensors
 import Transformer

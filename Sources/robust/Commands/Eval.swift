@@ -1,10 +1,20 @@
 // Eval: `robust eval` scores a checkpoint on a dataset split — the classification report (per-class
 // precision, recall, F1, support; accuracy; macro and weighted averages; confusion matrix).
+import Basics
 import ArgumentParser
 import Datasets
 import Foundation
+import Results
 import Training
 import Transformer
+
+struct EvalConfig: Codable {
+    var model: String
+    var data: String
+    var split: String
+    var limit: Int?
+    var maxLength: Int
+}
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,6 +24,8 @@ struct Eval: ParsableCommand {
     var model: String
 
     @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "Split to evaluate: train, dev or test.")
     var split = "test"
@@ -48,19 +60,36 @@ struct Eval: ParsableCommand {
         let data = try LabelledData.tokenize(examples, split: split, labels: checkpoint.labels, tokenizer: checkpoint.tokenizer,
                                              maxLength: min(maxLength, checkpoint.config.maxPositions))
         guard !data.examples.isEmpty else { throw UserError("no usable examples in the \(split) split") }
-        let started = Date()
-        let result = try userFacing { try Evaluation.evaluate(checkpoint.model, examples: data.examples, labels: checkpoint.labels) }
-        let seconds = Date().timeIntervalSince(started)
+        let store = try RunRecording.openForWriting(database)
+        let modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
+        let config = EvalConfig(model: model, data: dataset.name, split: split, limit: limit, maxLength: maxLength)
+        let runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,
+                                             seed: 0, config: config)
+        var result: Evaluation.Result?
+        var seconds = 0.0
+        let run = try userFacing {
+            try store.withRun(runRecord, interrupted: { false }) { run in
+                let started = Date()
+                let evaluated = try Evaluation.evaluate(checkpoint.model, examples: data.examples, labels: checkpoint.labels)
+                seconds = Date().timeIntervalSince(started)
+                try RunRecording.recordClean(store, run: run.runID, examples: data.kept, result: evaluated,
+                                             labels: checkpoint.labels, seconds: seconds)
+                result = evaluated
+                return run.runID
+            }
+        }
+        guard let result else { throw UserError("evaluation produced no result") }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let report = try JSONSerialization.jsonObject(with: encoder.encode(result.report))
-            try JSONOutput.print(["model": model, "data": dataset.name, "split": split, "examples": data.examples.count,
+            try JSONOutput.print(["run": run, "model": model, "data": dataset.name, "split": split, "examples": data.examples.count,
                                   "skipped_empty": data.skippedEmpty, "loss": result.loss, "report": report])
         } else {
             print("\(dataset.name) \(split): \(data.examples.count) examples\(data.skippedEmpty > 0 ? " (\(data.skippedEmpty) empty skipped)" : ""), " +
                   String(format: "loss %.4f, %.1f examples/s", result.loss, Double(data.examples.count) / max(seconds, 1e-9)))
             print(result.report.rendered())
+            print("\nrun \(run) recorded in \(database.path)")
             if !noAttacks { print("\n(attack suite: not implemented yet; this is the clean evaluation)") }
         }
     }

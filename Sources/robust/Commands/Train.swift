@@ -1,8 +1,10 @@
 // Train: `robust train` fine-tunes a base model on a labelled dataset and writes a Hugging Face
 // checkpoint (best dev model) with training.json; Ctrl-C saves a resumable state (`--resume`).
+import Basics
 import ArgumentParser
 import Datasets
 import Foundation
+import Results
 import SafeTensors
 import Tensors
 import Training
@@ -16,6 +18,8 @@ struct Train: ParsableCommand {
     var model: String = Defaults.baseModel
 
     @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "Output checkpoint folder.")
     var out: String
@@ -111,8 +115,11 @@ struct Train: ParsableCommand {
                         counts: ["train": train.examples.count, "dev": dev.examples.count, "test": test.examples.count]),
             labels: dataset.labels, settings: settings, maxLength: maxLength, history: [], best: nil, test: nil)
 
+        let store = try RunRecording.openForWriting(database)
+        var resumedRunID: Int64?
         if resume {
             let saved = try userFacing { try ResumeState.load(from: resumeFolder, into: engine) }
+            resumedRunID = saved.runID
             guard saved.settings == settings, saved.dataSHA256 == dataset.manifest.contentSHA256, saved.baseModel == model else {
                 throw UserError("--resume needs the same --model, data and hyper-parameters as the interrupted run")
             }
@@ -122,7 +129,24 @@ struct Train: ParsableCommand {
             print("resuming at step \(saved.state.step) of \(tuner.totalSteps)")
         }
 
-        print("training on \(train.examples.count) examples (\(dataset.name)), dev \(dev.examples.count), " +
+        let runRecord = try RunRecording.run(kind: .train, modelHash: baseHash, dataHash: dataset.manifest.contentSHA256,
+                                             seed: seed, config: record)
+        try userFacing {
+            try store.withRun(runRecord, resuming: resumedRunID, interrupted: { Interrupt.wasRequested }) { run in
+                try trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
+                                   dataset: dataset, test: test, outURL: outURL, resumeFolder: resumeFolder)
+            }
+        }
+        print("\ncheckpoint: \(outURL.path)")
+    }
+
+    func trainAndReport(run: Int64, store: ResultStore, tuner: FineTuner, checkpoint: Checkpoint, record initial: TrainingRecord,
+                        dataset: DatasetSplits, test: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int),
+                        outURL: URL, resumeFolder: URL) throws {
+        let engine = checkpoint.model
+        var record = initial
+        print("run \(run) in \(database.path)")
+        print("training on \(tuner.train.count) examples (\(dataset.name)), dev \(tuner.dev.count), " +
               "\(tuner.batchesPerEpoch) steps per epoch, \(tuner.totalSteps) steps, labels \(dataset.labels.joined(separator: "/"))")
         let progress = ProgressLine()
         tuner.onProgress = { p in
@@ -137,6 +161,7 @@ struct Train: ParsableCommand {
                          evaluation.trainLoss, evaluation.devLoss, evaluation.devAccuracy, evaluation.devMacroF1,
                          improved ? "  (best so far, saved)" : ""))
             record.history.append(evaluation)
+            try RunRecording.recordCurves(store, run: run, evaluation: evaluation)
             if improved {
                 record.best = .init(step: evaluation.step, metric: settings.metric.rawValue,
                                     value: tuner.state.bestMetric ?? 0)
@@ -145,7 +170,7 @@ struct Train: ParsableCommand {
         }
         tuner.onCheckpointState = { state in
             try ResumeState(state: state, settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model,
-                            optimiser: tuner.optimiser).save(to: resumeFolder, model: engine)
+                            optimiser: tuner.optimiser, runID: run).save(to: resumeFolder, model: engine)
         }
         Interrupt.install()
         tuner.shouldStop = { Interrupt.wasRequested }
@@ -161,7 +186,10 @@ struct Train: ParsableCommand {
         // Test report from the best checkpoint.
         let best = try userFacing { try Checkpoint(directory: outURL) }
         if !test.examples.isEmpty {
+            let started = Date()
             let result = try userFacing { try Evaluation.evaluate(best.model, examples: test.examples, labels: dataset.labels) }
+            try RunRecording.recordClean(store, run: run, examples: test.kept, result: result, labels: dataset.labels,
+                                         seconds: Date().timeIntervalSince(started))
             record.test = TestSummary(loss: result.loss, report: result.report)
             print("\ntest (\(test.examples.count) examples, best dev step \(record.best?.step ?? 0)):")
             print(result.report.rendered())
@@ -170,7 +198,6 @@ struct Train: ParsableCommand {
             try record.encoded().write(to: outURL.appendingPathComponent("training.json"))
             try? FileManager.default.removeItem(at: resumeFolder)
         }
-        print("\ncheckpoint: \(outURL.path)")
     }
 }
 
@@ -214,12 +241,16 @@ struct ResumeState: Codable {
     var dataSHA256: String
     var baseModel: String
     var optimiserStep: Int
+    /// The results-store run this training belongs to, continued on resume.
+    var runID: Int64?
     var firstMoment: [Float] = []
     var secondMoment: [Float] = []
 
-    enum CodingKeys: String, CodingKey { case state, settings, dataSHA256, baseModel, optimiserStep }
+    enum CodingKeys: String, CodingKey { case state, settings, dataSHA256, baseModel, optimiserStep, runID }
 
-    init(state: TrainingState, settings: TrainerSettings, dataSHA256: String, baseModel: String, optimiser: AdamW) {
+    init(state: TrainingState, settings: TrainerSettings, dataSHA256: String, baseModel: String, optimiser: AdamW,
+         runID: Int64?) {
+        self.runID = runID
         self.state = state
         self.settings = settings
         self.dataSHA256 = dataSHA256

@@ -1,4 +1,4 @@
-// SHA256: a small streaming SHA-256 (FIPS 180-4), for wheel checksums and dataset content hashes.
+// SHA256: FIPS 180-4 SHA-256 in pure Swift (Foundation on Linux has no CryptoKit), for content and file hashes.
 import Foundation
 
 public struct SHA256 {
