@@ -36,9 +36,12 @@ let package = Package(
         .target(name: "WordNet"),
         // Results: the SQLite results store (GRDB on the system libsqlite3) and statistics.
         .target(name: "Results", dependencies: ["Basics", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Reports: `robust report` — gnuplot figures, Markdown and self-contained HTML from stored runs
+        // (Results and Foundation only; gnuplot runs as a child process).
+        .target(name: "Reports", dependencies: ["Results"]),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
-            "Results",
+            "Results", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -57,5 +60,7 @@ let package = Package(
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", .product(name: "GRDB", package: "GRDB.swift")]),
+        // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results"]),
     ]
 )

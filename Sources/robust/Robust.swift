@@ -10,7 +10,7 @@ struct Robust: ParsableCommand {
         abstract: "Measure and improve the robustness of BERT-family text classifiers.",
         version: version,
         subcommands: [Train.self, Eval.self, Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self,
-                      RunsCommand.self, ShowCommand.self, CompareCommand.self, BaselineCommand.self, GateCommand.self,
+                      RunsCommand.self, ShowCommand.self, CompareCommand.self, ReportCommand.self, BaselineCommand.self, GateCommand.self,
                       ResultsWriterCommand.self])
 
     /// Line-buffered stdout, so progress and results interleave correctly when piped to a file.

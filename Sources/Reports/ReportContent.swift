@@ -1,0 +1,191 @@
+// ReportContent: the tables and sample examples a report shows, as plain text cells, computed once so
+// that report.md and report.html show exactly the same rows (each renderer escapes for its format).
+import Foundation
+import Results
+
+/// A table of plain-text cells (never escaped here).
+public struct ReportTable: Sendable, Equatable {
+    public var header: [String]
+    public var rows: [[String]]
+    /// Columns to right-align (numbers).
+    public var numeric: Set<Int>
+}
+
+/// A sample adversarial example, with its word diff.
+public struct SampleExample: Sendable, Equatable {
+    public var exampleIndex: Int
+    public var gold: String
+    public var cleanPrediction: String
+    public var adversarialPrediction: String
+    /// "1 of 6 words changed · 12 queries · similarity 0.91"
+    public var facts: String
+    public var diff: [WordDiff.Segment]
+}
+
+/// The samples of one (run, recipe).
+public struct SampleGroup: Sendable, Equatable {
+    public var heading: String
+    public var successes: Int
+    public var examples: [SampleExample]
+}
+
+public struct ReportContent: Sendable {
+    public var title: String
+    public var runs: ReportTable
+    /// One line per run: its robust version, commit and command line.
+    public var provenance: [String]
+    /// One row per (run, attack recipe).
+    public var attacks: ReportTable?
+    /// One row per training run.
+    public var training: ReportTable?
+    /// One row per metric not in the attack table (clean evaluations, extra metrics).
+    public var otherMetrics: ReportTable?
+    public var samples: [SampleGroup]
+    public var notes: [String]
+
+    /// Columns of the attack table.
+    public static let attackHeader = ["run", "recipe", "examples", "clean accuracy", "accuracy under attack",
+                                      "attack success rate", "words changed", "queries", "similarity"]
+
+    public init(data: ReportData, title: String?, examplesPerRecipe: Int) {
+        self.title = title ?? "Robustness report: " + (data.runs.count == 1 ? "run " : "runs ")
+            + data.runs.map { String($0.id) }.joined(separator: ", ")
+        notes = data.notes
+
+        runs = ReportTable(
+            header: ["run", "kind", "status", "started (UTC)", "model", "data", "seed", "label", "parent"],
+            rows: data.runs.map { run in
+                let record = run.run
+                return [String(run.id), record.kind.rawValue, record.status.rawValue, Self.utcMinute(record.startedAt),
+                        Self.shortHash(record.modelHash), Self.shortHash(record.dataHash), String(record.seed),
+                        record.label.map(oneLine) ?? "—", record.parentRunID.map { "run \($0)" } ?? "—"]
+            },
+            numeric: [0, 6])
+        provenance = data.runs.map { run in
+            let record = run.run
+            var parts = ["robust \(record.robustVersion)"]
+            if let commit = record.gitCommit { parts.append("git \(commit.prefix(12))") }
+            if let failure = record.failure { parts.append("failure: \(oneLine(failure))") }
+            if !record.commandLine.isEmpty { parts.append("command: \(oneLine(record.commandLine))") }
+            return "\(run.displayName): " + parts.joined(separator: " · ")
+        }
+
+        var attackRows: [[String]] = []
+        var shown = Set<String>()   // "run/recipe/metric" already in the attack table
+        for run in data.runs {
+            for recipe in run.attackRecipes {
+                let names = [MetricName.examples, MetricName.cleanAccuracy, MetricName.accuracyUnderAttack,
+                             MetricName.attackSuccessRate, MetricName.wordsChangedFraction, MetricName.meanQueries,
+                             MetricName.meanSimilarity]
+                for name in names { shown.insert("\(run.id)/\(recipe.name)/\(name)") }
+                let examples = recipe.metric(MetricName.examples).map { Self.count($0.value) } ?? String(recipe.examples.count)
+                attackRows.append([
+                    String(run.id), recipe.name, examples,
+                    Self.cell(recipe.metric(MetricName.cleanAccuracy)),
+                    Self.cell(recipe.metric(MetricName.accuracyUnderAttack)),
+                    Self.cell(recipe.metric(MetricName.attackSuccessRate)),
+                    recipe.metric(MetricName.wordsChangedFraction).map { Self.percent($0.value) } ?? "—",
+                    recipe.metric(MetricName.meanQueries).map { String(format: "%.1f", $0.value) } ?? "—",
+                    recipe.metric(MetricName.meanSimilarity).map { String(format: "%.3f", $0.value) } ?? "—",
+                ])
+            }
+        }
+        attacks = attackRows.isEmpty ? nil : ReportTable(header: Self.attackHeader, rows: attackRows, numeric: [0, 2, 3, 4, 5, 6, 7, 8])
+
+        var trainingRows: [[String]] = []
+        for run in data.runs where !run.trainingCurves.isEmpty {
+            let curves = run.trainingCurves
+            let steps = Set(curves.values.flatMap { $0.map(\.x) })
+            let best = curves["dev_accuracy"]?.max { $0.y < $1.y }
+            trainingRows.append([
+                String(run.id), String(steps.count), steps.max().map { Self.count($0) } ?? "—",
+                curves["train_loss"]?.last.map { String(format: "%.4f", $0.y) } ?? "—",
+                curves["dev_loss"]?.last.map { String(format: "%.4f", $0.y) } ?? "—",
+                curves["dev_accuracy"]?.last.map { Self.percent($0.y) } ?? "—",
+                best.map { "\(Self.percent($0.y)) at step \(Self.count($0.x))" } ?? "—",
+            ])
+        }
+        training = trainingRows.isEmpty ? nil : ReportTable(
+            header: ["run", "evaluations", "last step", "final train loss", "final dev loss", "final dev accuracy", "best dev accuracy"],
+            rows: trainingRows, numeric: [0, 1, 2, 3, 4, 5])
+
+        var otherRows: [[String]] = []
+        for run in data.runs {
+            for recipe in run.recipes {
+                for metric in recipe.metrics where !shown.contains("\(run.id)/\(recipe.name)/\(metric.name)") {
+                    let interval = metric.low.flatMap { low in metric.high.map { (low, $0) } }
+                    let isShare = Self.isShare(metric)
+                    let value = metric.name == MetricName.examples ? Self.count(metric.value)
+                        : (isShare ? Self.percent(metric.value) : ResultFormat.value(metric.value))
+                    let range = interval.map { isShare ? "\(Self.percent($0.0)) – \(Self.percent($0.1))"
+                                                       : "\(ResultFormat.value($0.0)) – \(ResultFormat.value($0.1))" } ?? "—"
+                    otherRows.append([String(run.id), recipe.name, metric.name, value, range])
+                }
+            }
+        }
+        otherMetrics = otherRows.isEmpty ? nil : ReportTable(header: ["run", "recipe", "metric", "value", "95% interval"],
+                                                             rows: otherRows, numeric: [0, 3, 4])
+
+        var samples: [SampleGroup] = []
+        if examplesPerRecipe > 0 {
+            for run in data.runs {
+                for recipe in run.attackRecipes {
+                    let successes = recipe.examples.filter { $0.status == .success }
+                    guard !successes.isEmpty else { continue }
+                    // The order of ResultStore.tellingExamples: fewest words changed, then fewest queries.
+                    let telling = successes.filter { $0.adversarialText != nil }
+                        .sorted { ($0.wordsChanged, $0.queries, $0.exampleIndex) < ($1.wordsChanged, $1.queries, $1.exampleIndex) }
+                        .prefix(examplesPerRecipe)
+                    guard !telling.isEmpty else { continue }
+                    samples.append(SampleGroup(
+                        heading: "\(run.displayName) · \(recipe.name)", successes: successes.count,
+                        examples: telling.map(Self.sample)))
+                }
+            }
+        }
+        self.samples = samples
+    }
+
+    static func sample(_ example: ExampleRecord) -> SampleExample {
+        var facts = ["\(example.wordsChanged) of \(example.wordsTotal) words changed", "\(example.queries) queries"]
+        if let similarity = example.similarity { facts.append(String(format: "similarity %.2f", similarity)) }
+        return SampleExample(exampleIndex: example.exampleIndex, gold: oneLine(example.gold),
+                             cleanPrediction: oneLine(example.cleanPrediction),
+                             adversarialPrediction: oneLine(example.adversarialPrediction ?? "?"),
+                             facts: facts.joined(separator: " · "),
+                             diff: WordDiff.diff(example.text, example.adversarialText ?? example.text))
+    }
+
+    // MARK: - Formatting
+
+    /// "85.0% (70.0–95.0)" for a share with an interval, "85.0%" without, "—" for none.
+    static func cell(_ metric: MetricRecord?) -> String {
+        guard let metric else { return "—" }
+        guard let low = metric.low, let high = metric.high else { return percent(metric.value) }
+        return "\(percent(metric.value)) (\(String(format: "%.1f", low * 100))–\(String(format: "%.1f", high * 100)))"
+    }
+
+    static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+
+    static func count(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : ResultFormat.value(value)
+    }
+
+    /// Shares shown as percentages: accuracies, rates and fractions between 0 and 1.
+    static func isShare(_ metric: MetricRecord) -> Bool {
+        let name = metric.name.lowercased()
+        let inRange = (0...1).contains(metric.value) && (metric.low.map { (0...1).contains($0) } ?? true)
+            && (metric.high.map { (0...1).contains($0) } ?? true)
+        return inRange && (name.contains("accuracy") || name.hasSuffix("_rate") || name.contains("fraction"))
+    }
+
+    static func shortHash(_ hash: String) -> String { hash.isEmpty ? "—" : String(hash.prefix(12)) }
+
+    static func utcMinute(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+}
