@@ -1,7 +1,10 @@
 // swift-tools-version: 6.1
 // robust: robustness testing and hardening for BERT-family text classifiers.
 // Module order (each depends only on those before it):
-//   CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training → robust (CLI)
+//   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
+//   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Reports
+//   Transformer, Tokenizer, WordNet, Results → Attacks
+//   all of them → robust (the command line)
 import PackageDescription
 
 let optimise: [SwiftSetting] = [
@@ -58,8 +61,10 @@ let package = Package(
                     swiftSettings: optimise),
         .testTarget(name: "DatasetsTests", dependencies: ["Basics", "Datasets", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
+        // CommandLineTests run the built `robust` as a user would (train, eval, runs) on tiny models.
+        .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "TestSupport"]),
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
-        .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results"]),
     ]

@@ -47,7 +47,27 @@ public final class AdamW {
             let decay = entry.decays ? 1 - learningRate * s.weightDecay : 1
             let base = entry.offset
             Parallel.forEachRange(entry.count, grain: 1 << 15) { range in
-                for j in range {
+                // SIMD8 body (the scalar loop does not vectorise: sqrt and division), then a scalar tail.
+                typealias V = SIMD8<Float>
+                let beta1 = V(repeating: s.beta1), beta2 = V(repeating: s.beta2)
+                let oneMinusBeta1 = V(repeating: 1 - s.beta1), oneMinusBeta2 = V(repeating: 1 - s.beta2)
+                let scaleV = V(repeating: gradientScale), decayV = V(repeating: decay)
+                let stepV = V(repeating: stepSize), rootV = V(repeating: rootCorrection2), epsV = V(repeating: s.epsilon)
+                var j = range.lowerBound
+                while j + 8 <= range.upperBound {
+                    let i = base + j
+                    let gradient = UnsafeRawPointer(g + i).loadUnaligned(as: V.self) * scaleV
+                    if zeroingGradients { UnsafeMutableRawPointer(g + i).storeBytes(of: V(), as: V.self) }
+                    var parameter = UnsafeRawPointer(p + i).loadUnaligned(as: V.self) * decayV
+                    let first = beta1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + oneMinusBeta1 * gradient
+                    let second = beta2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + oneMinusBeta2 * gradient * gradient
+                    parameter -= stepV * first / (second.squareRoot() / rootV + epsV)
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: first, as: V.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: second, as: V.self)
+                    UnsafeMutableRawPointer(p + i).storeBytes(of: parameter, as: V.self)
+                    j += 8
+                }
+                while j < range.upperBound {
                     let i = base + j
                     let gradient = g[i] * gradientScale
                     if zeroingGradients { g[i] = 0 }
@@ -56,6 +76,7 @@ public final class AdamW {
                     v[i] = s.beta2 * v[i] + (1 - s.beta2) * gradient * gradient
                     let denominator = v[i].squareRoot() / rootCorrection2 + s.epsilon
                     p[i] -= stepSize * m[i] / denominator
+                    j += 1
                 }
             }
         }

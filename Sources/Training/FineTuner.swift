@@ -238,7 +238,7 @@ public final class FineTuner {
         }
         state.history.append(record)
         try onEvaluation(record, result, improved)
-        if let patience = settings.patience, state.evaluationsWithoutImprovement >= patience {
+        if let patience = settings.patience, state.evaluationsWithoutImprovement >= patience, state.step < totalSteps {
             state.finished = true
             state.stoppedEarly = true
         }

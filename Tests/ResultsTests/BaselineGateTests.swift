@@ -1,6 +1,7 @@
 // BaselineGateTests: the baseline file (round trip, strict reading with one-line messages), the gate's
 // rule, compare rows, and the word-level diff.
 import Foundation
+import TestSupport
 import XCTest
 @testable import Results
 

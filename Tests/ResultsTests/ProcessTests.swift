@@ -3,6 +3,7 @@
 // one database at once; one is killed with SIGKILL inside a transaction and then resumed; one gets
 // SIGINT. The results commands (runs, show, compare, baseline save, gate) run as a user would run them.
 import Foundation
+import TestSupport
 import XCTest
 @testable import Results
 

@@ -2,6 +2,7 @@
 // mode of the store (foreign, corrupt, newer, locked, full, read-only, missing run), on real temp files.
 import Foundation
 import GRDB
+import TestSupport
 import XCTest
 @testable import Results
 

@@ -2,6 +2,7 @@
 // values, plus determinism and a coverage sanity check.
 import Basics
 import Foundation
+import TestSupport
 import XCTest
 @testable import Results
 

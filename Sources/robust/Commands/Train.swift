@@ -38,6 +38,8 @@ struct Train: ParsableCommand {
     @Option(help: "Dev metric that selects the best model: accuracy, macro_f1 or loss.") var metric = "accuracy"
     @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
     @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
+    /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
+    @Option(help: .hidden) var interruptAtStep: Int?
 
     func validate() throws {
         guard SelectionMetric(rawValue: metric) != nil else {
@@ -126,6 +128,9 @@ struct Train: ParsableCommand {
             try userFacing { try tuner.resume(from: saved.state, optimiserStep: saved.optimiserStep,
                                               first: saved.firstMoment, second: saved.secondMoment) }
             record.history = saved.state.history
+            if let step = saved.state.bestStep, let value = saved.state.bestMetric {
+                record.best = .init(step: step, metric: settings.metric.rawValue, value: value)
+            }
             print("resuming at step \(saved.state.step) of \(tuner.totalSteps)")
         }
 
@@ -173,7 +178,8 @@ struct Train: ParsableCommand {
                             optimiser: tuner.optimiser, runID: run).save(to: resumeFolder, model: engine)
         }
         Interrupt.install()
-        tuner.shouldStop = { Interrupt.wasRequested }
+        let interruptAt = interruptAtStep
+        tuner.shouldStop = { Interrupt.wasRequested || tuner.state.step == interruptAt }
 
         let final: TrainingState
         do { final = try tuner.run() } catch let interrupted as TrainingInterrupted {

@@ -19,11 +19,21 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Seed of the stratified split applied to a single user file.")
     var splitSeed: UInt64 = 42
 
+    /// Resolves --data and says what preparing it dropped (empty texts, missing labels, duplicates).
     func load() throws -> DatasetSplits {
-        try userFacing {
+        let splits = try userFacing {
             try DatasetSplits.resolve(data, fileOptions: UserFileOptions(textColumn: textColumn, labelColumn: labelColumn),
                                       seed: splitSeed, robustVersion: Robust.version)
         }
+        let preparation = splits.manifest.preparation
+        let dropped = [(preparation.skippedEmptyText, "with an empty text"), (preparation.skippedMissingLabel, "without a label"),
+                       (preparation.duplicatesRemoved, "duplicating an earlier text")].filter { $0.0 > 0 }
+        if !dropped.isEmpty {
+            // stderr: a note, so --json output on stdout stays parseable.
+            let note = "\(splits.name): skipped " + dropped.map { "\($0.0) rows \($0.1)" }.joined(separator: ", ") + "\n"
+            FileHandle.standardError.write(Data(note.utf8))
+        }
+        return splits
     }
 }
 

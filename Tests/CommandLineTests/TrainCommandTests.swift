@@ -1,0 +1,163 @@
+// TrainCommandTests: `robust train` and `robust eval` run as a user runs them, on a tiny checkpoint and a
+// small CSV: a checkpoint appears, the same seed gives identical bytes, an interrupted run resumes to
+// the same bytes, and bad input ends in a one-line error with a non-zero exit.
+import Foundation
+import SafeTensors
+import TestSupport
+import XCTest
+
+final class TrainCommandTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try temporaryFolder(self)
+        let model = folder.appendingPathComponent("tiny")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        // tiny_bert_cls without its 3-class head: a bare encoder that gets a new head for the data's labels.
+        try FileManager.default.copyItem(at: TestPaths.fixture("tiny_bert_cls/config.json"), to: model.appendingPathComponent("config.json"))
+        let file = try SafeTensorsFile(contentsOf: TestPaths.fixture("tiny_bert_cls/model.safetensors"))
+        try SafeTensorsWriter.write(try file.names.filter { !$0.hasPrefix("classifier.") }.map { name in
+            SafeTensorsWriter.Tensor(name: name, shape: try file.requireInfo(name).shape, values: try file.floats(name))
+        }, to: model.appendingPathComponent("model.safetensors"))
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: model.appendingPathComponent("config.json"))) as? [String: Any])
+        config.removeValue(forKey: "id2label")
+        config.removeValue(forKey: "label2id")
+        try JSONSerialization.data(withJSONObject: config).write(to: model.appendingPathComponent("config.json"))
+        let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + (0..<123).map { "w\($0)" }
+        try vocabulary.joined(separator: "\n").write(to: model.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        // Class "yes" iff the text contains w7.
+        var lines = ["text,label"]
+        for i in 0..<240 {
+            var words = (0..<(4 + i % 6)).map { "w\(10 + (i * 7 + $0 * 13) % 90)" } + ["w\(10 + i % 97)", "w\(10 + i / 97)"]
+            if i % 2 == 0 { words[i % words.count] = "w7" }
+            lines.append("\"\(words.joined(separator: " "))\",\(i % 2 == 0 ? "yes" : "no")")
+        }
+        try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
+    }
+
+    func train(_ out: String, extra: [String] = [], db: String = "results.db") throws -> ProcessResult {
+        try runRobust(["train", "--model", "tiny", "--data", "data.csv", "--out", out, "--epochs", "3", "--batch-size", "16",
+                       "--lr", "2e-3", "--max-length", "24", "--seed", "5", "--db", db] + extra, folder: folder)
+    }
+
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: folder.appendingPathComponent(path)) }
+
+    func testTrainWritesACheckpointEvalReadsItAndSeedsAreDeterministic() throws {
+        let first = try train("a")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("precision"), first.stdout)
+        for name in ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "training.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("a/\(name)").path), name)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("a/.resume").path))
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: bytes("a/training.json")) as? [String: Any])
+        XCTAssertNotNil(record["test"])
+        XCTAssertEqual((record["history"] as? [Any])?.count, 3)
+
+        let second = try train("b")
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try bytes("a/model.safetensors"), try bytes("b/model.safetensors"))
+        XCTAssertEqual(try bytes("a/training.json"), try bytes("b/training.json"))
+        XCTAssertEqual(try bytes("a/config.json"), try bytes("b/config.json"))
+
+        let evaluation = try runRobust(["eval", "--model", "a", "--data", "data.csv", "--no-attacks", "--json", "--db", "results.db"],
+                                       folder: folder)
+        XCTAssertEqual(evaluation.status, 0, evaluation.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["split"] as? String, "test")
+        XCTAssertNotNil((report["report"] as? [String: Any])?["accuracy"])
+
+        let runs = try runRobust(["runs", "--db", "results.db", "--json"], folder: folder)
+        XCTAssertEqual(runs.status, 0, runs.stderr)
+        XCTAssertTrue(runs.stdout.contains("\"train\""), runs.stdout)
+        XCTAssertTrue(runs.stdout.contains("\"eval\""), runs.stdout)
+    }
+
+    func testTrainingStoppedMidEpochResumesToTheSameCheckpoint() throws {
+        XCTAssertEqual(try train("straight", db: "straight.db").status, 0)
+        // Step 20 is inside the second epoch (16 steps per epoch).
+        let stopped = try train("resumed", extra: ["--interrupt-at-step", "20"], db: "resumed.db")
+        XCTAssertNotEqual(stopped.status, 0)
+        XCTAssertTrue(stopped.stderr.contains("interrupted at step 20"), stopped.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("resumed/.resume/state.json").path))
+        let resumed = try train("resumed", extra: ["--resume"], db: "resumed.db")
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming at step 20"), resumed.stdout)
+        XCTAssertEqual(try bytes("resumed/model.safetensors"), try bytes("straight/model.safetensors"))
+        XCTAssertEqual(try bytes("resumed/training.json"), try bytes("straight/training.json"))
+        let runs = try runRobust(["runs", "--db", "resumed.db", "--json"], folder: folder)
+        XCTAssertEqual(runs.stdout.components(separatedBy: "\"finished\"").count - 1, 1, runs.stdout)
+    }
+
+    func testCtrlCDuringTrainingSavesAResumableState() throws {
+        let straight = try train("straight", db: "straight.db")
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+
+        let child = try Child(["train", "--model", "tiny", "--data", "data.csv", "--out", "resumed", "--epochs", "3",
+                               "--batch-size", "16", "--lr", "2e-3", "--max-length", "24", "--seed", "5", "--db", "resumed.db"],
+                              folder: folder)
+        // Interrupt once the first epoch's evaluation has been saved.
+        let statePath = folder.appendingPathComponent("resumed/.resume/state.json").path
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: statePath) && Date() < deadline && child.process.isRunning {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(child.pid, SIGINT)
+        let interrupted = child.wait()
+        if interrupted.status == 0 {
+            // The run finished before the signal landed; nothing to resume, but bytes must still match.
+            XCTAssertEqual(try bytes("resumed/model.safetensors"), try bytes("straight/model.safetensors"))
+            return
+        }
+        XCTAssertNotEqual(interrupted.status, 0)
+        XCTAssertTrue(interrupted.stderr.contains("--resume"), interrupted.stderr)
+        let resumed = try train("resumed", extra: ["--resume"], db: "resumed.db")
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try bytes("resumed/model.safetensors"), try bytes("straight/model.safetensors"))
+        let runs = try runRobust(["runs", "--db", "resumed.db", "--json"], folder: folder)
+        XCTAssertTrue(runs.stdout.contains("\"finished\""), runs.stdout)
+    }
+
+    func testBadInputGivesOneLineErrors() throws {
+        func expectFailure(_ arguments: [String], _ fragment: String, line: UInt = #line) throws {
+            let result = try runRobust(arguments, folder: folder)
+            XCTAssertNotEqual(result.status, 0, "expected failure for \(arguments)", line: line)
+            XCTAssertTrue(result.stderr.contains(fragment), "stderr lacks '\(fragment)': \(result.stderr)", line: line)
+            XCTAssertEqual(result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count, 1,
+                           "not one error line: \(result.stderr)", line: line)
+            XCTAssertTrue(result.stderr.split(separator: "\n").last?.hasPrefix("Error:") ?? false, result.stderr, line: line)
+            XCTAssertFalse(result.stderr.contains("Fatal error"), line: line)
+        }
+        let base = ["--model", "tiny", "--out", "x", "--db", "bad.db"]
+        try expectFailure(["train", "--data", "missing.csv"] + base, "missing.csv")
+        try "text,label\n".write(to: folder.appendingPathComponent("empty.csv"), atomically: true, encoding: .utf8)
+        try expectFailure(["train", "--data", "empty.csv"] + base, "empty.csv")
+        try "sentence,label\nhello,a\n".write(to: folder.appendingPathComponent("nocol.csv"), atomically: true, encoding: .utf8)
+        try expectFailure(["train", "--data", "nocol.csv", "--text-column", "body"] + base, "body")
+        let single = (0..<30).map { "\"w\($0 + 10) w9\",same" }.joined(separator: "\n")
+        try ("text,label\n" + single).write(to: folder.appendingPathComponent("single.csv"), atomically: true, encoding: .utf8)
+        try expectFailure(["train", "--data", "single.csv"] + base, "at least two classes")
+        var invalid = Data("text,label\n\"w1 w2\",a\n".utf8)
+        invalid.append(contentsOf: [0xFF, 0xFE, 0x2C, 0x62, 0x0A])
+        try invalid.write(to: folder.appendingPathComponent("invalid.csv"))
+        try expectFailure(["train", "--data", "invalid.csv"] + base, "UTF-8")
+        try expectFailure(["train", "--data", "data.csv", "--model", "nowhere", "--out", "x", "--db", "bad.db"], "nowhere")
+        // An existing checkpoint is not replaced without --overwrite.
+        XCTAssertEqual(try train("kept", extra: ["--epochs", "1"]).status, 0)
+        let before = try bytes("kept/model.safetensors")
+        try expectFailure(["train", "--data", "data.csv", "--model", "tiny", "--out", "kept", "--db", "bad.db"], "--overwrite")
+        XCTAssertEqual(try bytes("kept/model.safetensors"), before)
+        try expectFailure(["train", "--data", "data.csv", "--model", "tiny", "--out", "kept", "--resume", "--db", "bad.db"], "no interrupted run")
+        try expectFailure(["eval", "--model", "tiny", "--data", "data.csv", "--no-attacks", "--db", "bad.db"], "no trained classification head")
+    }
+
+    func testEmptyTextsAreSkippedAndCounted() throws {
+        var lines = try String(contentsOf: folder.appendingPathComponent("data.csv"), encoding: .utf8)
+        lines += "\n\"   \",yes\n\"\",no\n"
+        try lines.write(to: folder.appendingPathComponent("blanks.csv"), atomically: true, encoding: .utf8)
+        let result = try runRobust(["train", "--model", "tiny", "--data", "blanks.csv", "--out", "blank", "--epochs", "1",
+                                    "--db", "blank.db"], folder: folder)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue((result.stdout + result.stderr).contains("skipped"), result.stdout + result.stderr)
+    }
+}
