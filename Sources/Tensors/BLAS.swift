@@ -68,16 +68,18 @@ public enum BLAS {
              b: weight, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y, ldc: outFeatures)
     }
 
-    /// Backward of `linear`: dX (+)= dY·W, dW += dYᵀ·X, dBias += Σ_rows dY.
+    /// Backward of `linear`: dX (+)= dY·W, dW += dYᵀ·X, dBias += Σ_rows dY. A nil `dWeight` skips the
+    /// parameter gradients (input gradients only, e.g. for attacks: a third less work, no shared writes).
     public static func linearBackward(x: UnsafePointer<Float>, dY: UnsafePointer<Float>, rows: Int,
                                       inFeatures: Int, outFeatures: Int,
                                       weight: UnsafePointer<Float>,
-                                      dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                                      dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
                                       dX: UnsafeMutablePointer<Float>?, accumulateDX: Bool) {
         if let dX {
             gemm(m: rows, n: inFeatures, k: outFeatures, a: dY, lda: outFeatures, b: weight, ldb: inFeatures,
                  beta: accumulateDX ? 1 : 0, c: dX, ldc: inFeatures)
         }
+        guard let dWeight else { return }
         gemm(transA: true, m: outFeatures, n: inFeatures, k: rows, a: dY, lda: outFeatures, b: x, ldb: inFeatures,
              beta: 1, c: dWeight, ldc: inFeatures)
         if let dBias { RowKernels.addColumnSums(dY, rows: rows, width: outFeatures, into: dBias) }

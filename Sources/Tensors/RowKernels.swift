@@ -58,12 +58,13 @@ public enum RowKernels {
         }
     }
 
-    /// Backward of `layerNorm`: dx (overwritten, or added to when `accumulate`), dgamma += Σ dy·x̂, dbeta += Σ dy.
+    /// Backward of `layerNorm`: dx (overwritten, or added to when `accumulate`), dgamma += Σ dy·x̂, dbeta += Σ dy
+    /// (skipped when `dGamma`/`dBeta` are nil).
     public static func layerNormBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, width: Int,
                                          mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                          gamma: UnsafePointer<Float>,
                                          dx: UnsafeMutablePointer<Float>, accumulate: Bool,
-                                         dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>) {
+                                         dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?) {
         Parallel.forEachRange(rows, grain: 64) { range in
             for row in range {
                 let xr = x + row * width, dyr = dy + row * width, dxr = dx + row * width
@@ -82,6 +83,7 @@ public enum RowKernels {
                 }
             }
         }
+        guard let dGamma, let dBeta else { return }
         // Column reductions split by columns, so no thread shares an output element.
         Parallel.forEachRange(width, grain: 32) { columns in
             for row in 0..<rows {

@@ -71,6 +71,11 @@ public final class BertModel: @unchecked Sendable {
     @inline(__always) func value(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.value(at: offset) }
     @inline(__always) func gradient(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.gradient(at: offset) }
 
+    /// The parameter-gradient pointer when this backward pass accumulates them, else nil.
+    @inline(__always) func gradient(_ offset: Int, if wanted: Bool) -> UnsafeMutablePointer<Float>? {
+        wanted ? parameters.gradient(at: offset) : nil
+    }
+
     // MARK: Encoder
 
     /// Runs the encoder; returns the last hidden states [T, H] (packed tokens), valid until the next call
@@ -152,7 +157,11 @@ public final class BertModel: @unchecked Sendable {
 
     /// Backward from d loss / d last hidden states [T, H]; accumulates into `parameters.gradients`
     /// and writes d loss / d word-embedding vectors into `workspace.inputEmbeddingGradient`.
-    public func encodeBackward(workspace: Workspace, hiddenGradient: UnsafePointer<Float>, dropout: DropoutPlan? = nil) throws {
+    /// `parameterGradients: false` computes only the input gradient: no writes to the shared parameter
+    /// gradients (so several threads may run it on one model, each with its own workspace) and about a
+    /// third less work.
+    public func encodeBackward(workspace: Workspace, hiddenGradient: UnsafePointer<Float>, dropout: DropoutPlan? = nil,
+                               parameterGradients: Bool = true) throws {
         guard workspace.keepsActivations else { throw EngineError.invalidInput("backward needs a workspace made with training: true") }
         let t = workspace.batch.tokenCount, h = config.hiddenSize
         var gradientOut = workspace.gradientA.pointer
@@ -161,10 +170,11 @@ public final class BertModel: @unchecked Sendable {
         for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
             let input = layer == 0 ? workspace.embeddings.pointer : workspace.activations(layer - 1).output.pointer
             encoderLayerBackward(layer, input: input, workspace.activations(layer), workspace,
-                                 outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout)
+                                 outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout,
+                                 parameterGradients: parameterGradients)
             swap(&gradientOut, &gradientIn)
         }
-        embeddingsBackward(workspace, embeddingGradient: gradientOut, dropout: dropout)
+        embeddingsBackward(workspace, embeddingGradient: gradientOut, dropout: dropout, parameterGradients: parameterGradients)
     }
 
     // MARK: Classification (BertForSequenceClassification)
@@ -177,11 +187,13 @@ public final class BertModel: @unchecked Sendable {
         return classifierForward(hidden: hidden, workspace, dropout: dropout)
     }
 
-    /// Backward of `classify` from d loss / d logits [B, classes].
-    public func classifyBackward(workspace: Workspace, logitGradient: UnsafePointer<Float>, dropout: DropoutPlan? = nil) throws {
+    /// Backward of `classify` from d loss / d logits [B, classes] (see `encodeBackward` for `parameterGradients`).
+    public func classifyBackward(workspace: Workspace, logitGradient: UnsafePointer<Float>, dropout: DropoutPlan? = nil,
+                                 parameterGradients: Bool = true) throws {
         guard workspace.keepsActivations else { throw EngineError.invalidInput("backward needs a workspace made with training: true") }
-        classifierBackward(workspace, logitGradient: logitGradient, dropout: dropout)
-        try encodeBackward(workspace: workspace, hiddenGradient: workspace.gradientHidden.pointer, dropout: dropout)
+        classifierBackward(workspace, logitGradient: logitGradient, dropout: dropout, parameterGradients: parameterGradients)
+        try encodeBackward(workspace: workspace, hiddenGradient: workspace.gradientHidden.pointer, dropout: dropout,
+                           parameterGradients: parameterGradients)
     }
 
     /// Class probabilities for each sequence of `batch` (evaluation mode).

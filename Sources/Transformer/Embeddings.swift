@@ -36,7 +36,8 @@ extension BertModel {
     }
 
     /// `embeddingGradient` is d loss / d (dropped-out) embedding output; it is overwritten.
-    func embeddingsBackward(_ workspace: Workspace, embeddingGradient: UnsafeMutablePointer<Float>, dropout: DropoutPlan?) {
+    func embeddingsBackward(_ workspace: Workspace, embeddingGradient: UnsafeMutablePointer<Float>, dropout: DropoutPlan?,
+                            parameterGradients: Bool) {
         let batch = workspace.batch, h = config.hiddenSize, t = batch.tokenCount
         if let dropout {
             RowKernels.dropout(embeddingGradient, count: t * h, probability: dropout.hidden,
@@ -47,8 +48,10 @@ extension BertModel {
         RowKernels.layerNormBackward(x: workspace.embeddingSum.pointer, dy: embeddingGradient, rows: t, width: h,
                                      mean: workspace.embeddingMean.pointer, rstd: workspace.embeddingRstd.pointer,
                                      gamma: value(norm.gamma), dx: dSum, accumulate: false,
-                                     dGamma: gradient(norm.gamma), dBeta: gradient(norm.beta))
+                                     dGamma: gradient(norm.gamma, if: parameterGradients),
+                                     dBeta: gradient(norm.beta, if: parameterGradients))
         // d sum / d word vector is the identity, so dSum is also the input-embedding gradient.
+        guard parameterGradients else { return }
         let dWord = gradient(weights.wordEmbeddings), dPosition = gradient(weights.positionEmbeddings)
         let dType = gradient(weights.typeEmbeddings)
         batch.tokenIDs.withUnsafeBufferPointer { ids in

@@ -41,7 +41,8 @@ extension BertModel {
     /// d output [T, H] → d input [T, H] (overwritten); parameter gradients accumulate.
     func encoderLayerBackward(_ layer: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
                               outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
-                              dropout: DropoutPlan?) {
+                              dropout: DropoutPlan?, parameterGradients: Bool) {
+        let wanted = parameterGradients
         let slots = weights.layers[layer]
         let t = w.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
         let dSum = w.gradientResidual.pointer      // d (pre-LayerNorm sum)
@@ -52,35 +53,35 @@ extension BertModel {
         RowKernels.layerNormBackward(x: a.outputSum.pointer, dy: outputGradient, rows: t, width: h,
                                      mean: a.outputMean.pointer, rstd: a.outputRstd.pointer,
                                      gamma: value(slots.outputNorm.gamma), dx: dSum, accumulate: false,
-                                     dGamma: gradient(slots.outputNorm.gamma), dBeta: gradient(slots.outputNorm.beta))
+                                     dGamma: gradient(slots.outputNorm.gamma, if: wanted), dBeta: gradient(slots.outputNorm.beta, if: wanted))
         dNormed.update(from: dSum, count: t * h)   // residual path
         if let dropout {
             RowKernels.dropout(dSum, count: t * h, probability: dropout.hidden, seed: dropout.seed(layer: layer, .feedForwardOutput))
         }
         // Feed-forward: output dense, GELU, intermediate dense.
         BLAS.linearBackward(x: a.activated.pointer, dY: dSum, rows: t, inFeatures: inner, outFeatures: h,
-                            weight: value(slots.output.weight), dWeight: gradient(slots.output.weight),
-                            dBias: gradient(slots.output.bias), dX: dInner, accumulateDX: false)
+                            weight: value(slots.output.weight), dWeight: gradient(slots.output.weight, if: wanted),
+                            dBias: gradient(slots.output.bias, if: wanted), dX: dInner, accumulateDX: false)
         RowKernels.geluBackward(x: a.intermediate.pointer, dy: dInner, count: t * inner, into: dInner)
         BLAS.linearBackward(x: a.attentionNormed.pointer, dY: dInner, rows: t, inFeatures: h, outFeatures: inner,
-                            weight: value(slots.intermediate.weight), dWeight: gradient(slots.intermediate.weight),
-                            dBias: gradient(slots.intermediate.bias), dX: dNormed, accumulateDX: true)
+                            weight: value(slots.intermediate.weight), dWeight: gradient(slots.intermediate.weight, if: wanted),
+                            dBias: gradient(slots.intermediate.bias, if: wanted), dX: dNormed, accumulateDX: true)
         // Attention LayerNorm.
         RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h,
                                      mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer,
                                      gamma: value(slots.attentionNorm.gamma), dx: dSum, accumulate: false,
-                                     dGamma: gradient(slots.attentionNorm.gamma), dBeta: gradient(slots.attentionNorm.beta))
+                                     dGamma: gradient(slots.attentionNorm.gamma, if: wanted), dBeta: gradient(slots.attentionNorm.beta, if: wanted))
         inputGradient.update(from: dSum, count: t * h)   // residual path
         if let dropout {
             RowKernels.dropout(dSum, count: t * h, probability: dropout.hidden, seed: dropout.seed(layer: layer, .attentionOutput))
         }
         BLAS.linearBackward(x: a.context.pointer, dY: dSum, rows: t, inFeatures: h, outFeatures: h,
-                            weight: value(slots.attentionOutput.weight), dWeight: gradient(slots.attentionOutput.weight),
-                            dBias: gradient(slots.attentionOutput.bias), dX: w.gradientContext.pointer, accumulateDX: false)
+                            weight: value(slots.attentionOutput.weight), dWeight: gradient(slots.attentionOutput.weight, if: wanted),
+                            dBias: gradient(slots.attentionOutput.bias, if: wanted), dX: w.gradientContext.pointer, accumulateDX: false)
         attentionBackward(layer, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
                           dropout: dropout)
         BLAS.linearBackward(x: input, dY: w.gradientQKV.pointer, rows: t, inFeatures: h, outFeatures: 3 * h,
-                            weight: value(slots.qkv.weight), dWeight: gradient(slots.qkv.weight),
-                            dBias: gradient(slots.qkv.bias), dX: inputGradient, accumulateDX: true)
+                            weight: value(slots.qkv.weight), dWeight: gradient(slots.qkv.weight, if: wanted),
+                            dBias: gradient(slots.qkv.bias, if: wanted), dX: inputGradient, accumulateDX: true)
     }
 }

@@ -22,12 +22,13 @@ extension BertModel {
     }
 
     /// d logits [B, C] → d last hidden states in `w.gradientHidden` (non-zero only on [CLS] rows).
-    func classifierBackward(_ w: Workspace, logitGradient: UnsafePointer<Float>, dropout: DropoutPlan?) {
+    func classifierBackward(_ w: Workspace, logitGradient: UnsafePointer<Float>, dropout: DropoutPlan?, parameterGradients: Bool) {
+        let wanted = parameterGradients
         let batch = w.batch, h = config.hiddenSize, b = batch.count
         let dPooled = w.gradientPooled.pointer
         BLAS.linearBackward(x: w.pooledDropped.pointer, dY: logitGradient, rows: b, inFeatures: h, outFeatures: classCount,
-                            weight: value(weights.classifier.weight), dWeight: gradient(weights.classifier.weight),
-                            dBias: gradient(weights.classifier.bias), dX: dPooled, accumulateDX: false)
+                            weight: value(weights.classifier.weight), dWeight: gradient(weights.classifier.weight, if: wanted),
+                            dBias: gradient(weights.classifier.bias, if: wanted), dX: dPooled, accumulateDX: false)
         if let dropout {
             RowKernels.dropout(dPooled, count: b * h, probability: dropout.classifier,
                                seed: dropout.seed(layer: config.layerCount, .classifier))
@@ -35,8 +36,8 @@ extension BertModel {
         let pooled = w.pooled.pointer
         for i in 0..<(b * h) { dPooled[i] *= 1 - pooled[i] * pooled[i] }   // tanh′
         BLAS.linearBackward(x: w.clsRows.pointer, dY: dPooled, rows: b, inFeatures: h, outFeatures: h,
-                            weight: value(weights.pooler.weight), dWeight: gradient(weights.pooler.weight),
-                            dBias: gradient(weights.pooler.bias), dX: w.gradientCLS.pointer, accumulateDX: false)
+                            weight: value(weights.pooler.weight), dWeight: gradient(weights.pooler.weight, if: wanted),
+                            dBias: gradient(weights.pooler.bias, if: wanted), dX: w.gradientCLS.pointer, accumulateDX: false)
         let dHidden = w.gradientHidden.pointer
         dHidden.update(repeating: 0, count: batch.tokenCount * h)
         for (row, start) in batch.starts.enumerated() {

@@ -105,6 +105,28 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testInputGradientOnlyPassMatchesAndLeavesParameterGradientsAlone() throws {
+        let model = try Self.tinyModel()
+        let h = model.config.hiddenSize, t = Self.batch.tokenCount
+        let plan = DropoutPlan(seed: 11, hidden: 0.1, attention: 0.1, classifier: 0.1)
+        func inputGradient(parameterGradients: Bool) throws -> [Float] {
+            let workspace = model.makeWorkspace(training: true)
+            let logits = try model.classify(Self.batch, workspace: workspace, dropout: plan)
+            let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
+            _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
+            try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan,
+                                       parameterGradients: parameterGradients)
+            return workspace.inputEmbeddingGradient.array(t * h)
+        }
+        model.parameters.zeroGradients()
+        let full = try inputGradient(parameterGradients: true)
+        XCTAssertGreaterThan(model.parameters.gradientNorm(), 0)
+        model.parameters.zeroGradients()
+        let only = try inputGradient(parameterGradients: false)
+        XCTAssertEqual(model.parameters.gradientNorm(), 0)
+        XCTAssertEqual(only, full)
+    }
+
     func testDropoutIsSeededAndOffInEvaluation() throws {
         let model = try Self.tinyModel()
         let workspace = model.makeWorkspace(training: true)
