@@ -36,6 +36,8 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     public var metric: SelectionMetric = .accuracy
     /// Dropout on hidden states, attention and the classifier (nil: the model config's rates).
     public var dropout: Float?
+    /// Adversarial training on the input embeddings (nil: plain fine-tuning).
+    public var adversarial: AdversarialTraining?
 
     public init() {}
 
@@ -51,6 +53,7 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         try check((evaluateEvery ?? 1) >= 1, "evaluate-every must be positive")
         try check((patience ?? 1) >= 1, "patience must be positive")
         try check((dropout ?? 0) >= 0 && (dropout ?? 0) < 1, "dropout must be in [0, 1)")
+        try adversarial?.validate()
     }
 }
 
@@ -148,7 +151,7 @@ public final class FineTuner {
 
     public func run() throws -> TrainingState {
         let workspace = model.makeWorkspace(training: true)
-        let dLogits = FloatBuffer(capacity: settings.batchSize * model.classCount)
+        let trainingStep = TrainingStep(model: model, optimiser: optimiser, adversarial: settings.adversarial)
         let lengths = train.map(\.ids.count)
         let schedule = self.schedule
         var lastReport = Date()
@@ -169,14 +172,10 @@ public final class FineTuner {
                 let plan = settings.dropout.map { DropoutPlan(seed: stepSeed, hidden: $0, attention: $0, classifier: $0) }
                     ?? DropoutPlan(seed: stepSeed, config: model.config)
                 if stepsThisSession == 0 { model.parameters.zeroGradients() }   // afterwards AdamW leaves them zeroed
-                let logits = try model.classify(batch, workspace: workspace, dropout: plan)
-                dLogits.reserve(indices.count * model.classCount)
-                let loss = try Loss.crossEntropy(logits: logits, labels: indices.map { train[$0].label },
-                                                 classes: model.classCount, gradient: dLogits.pointer)
-                try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
-                let clipping = GradientClipping.scale(model.parameters, maxNorm: settings.maxGradNorm)
                 let rate = schedule.rate(afterSteps: state.step)
-                optimiser.step(learningRate: rate, gradientScale: clipping.scale, zeroingGradients: true)
+                let loss = try trainingStep.run(batch, labels: indices.map { train[$0].label }, workspace: workspace,
+                                                dropout: plan, learningRate: rate, maxGradNorm: settings.maxGradNorm,
+                                                seed: SeededRandom.mix(stepSeed, 5))
                 state.step += 1
                 state.batchInEpoch += 1
                 state.runningLoss += Double(loss)
@@ -243,6 +242,39 @@ public final class FineTuner {
             state.stoppedEarly = true
         }
         try onCheckpointState(state)
+    }
+}
+
+/// One optimiser step: the forward and backward passes (clean, or adversarial), global-norm clipping
+/// folded into AdamW, gradients cleared for the next step. Shared by the trainer and `robust bench`.
+public final class TrainingStep {
+    let model: BertModel
+    let optimiser: AdamW
+    let adversarial: AdversarialStep?
+    private let logitGradient = FloatBuffer()
+
+    public init(model: BertModel, optimiser: AdamW, adversarial: AdversarialTraining?) {
+        self.model = model
+        self.optimiser = optimiser
+        self.adversarial = adversarial.map(AdversarialStep.init)
+    }
+
+    /// Returns the batch's (clean) loss. The store's gradients must be zero on entry; they are on exit.
+    @discardableResult
+    public func run(_ batch: TokenBatch, labels: [Int], workspace: Workspace, dropout: DropoutPlan, learningRate: Float,
+                    maxGradNorm: Float, seed: UInt64) throws -> Float {
+        let loss: Float
+        if let adversarial {
+            loss = try adversarial.run(model: model, batch: batch, labels: labels, workspace: workspace, dropout: dropout, seed: seed)
+        } else {
+            let logits = try model.classify(batch, workspace: workspace, dropout: dropout)
+            logitGradient.reserve(batch.count * model.classCount)
+            loss = try Loss.crossEntropy(logits: logits, labels: labels, classes: model.classCount, gradient: logitGradient.pointer)
+            try model.classifyBackward(workspace: workspace, logitGradient: logitGradient.pointer, dropout: dropout)
+        }
+        let clipping = GradientClipping.scale(model.parameters, maxNorm: maxGradNorm)
+        optimiser.step(learningRate: learningRate, gradientScale: clipping.scale, zeroingGradients: true)
+        return loss
     }
 }
 

@@ -90,6 +90,34 @@ final class FineTunerTests: XCTestCase {
                        straight.parameters.values.array(straight.parameters.count))
     }
 
+    func testAdversarialMethodsLearnAndAreDeterministic() throws {
+        for method in AdversarialTraining.Method.allCases {
+            var settings = settings(epochs: 6)
+            // Radii on the scale of this tiny model's embeddings (std 0.02 per coordinate; the rule hinges on one token, so a large radius erases it).
+            settings.adversarial = AdversarialTraining(method: method, epsilon: 0.01, stepSize: 0.005, initialMagnitude: 0.005)
+            let model = try Self.model()
+            let state = try FineTuner(model: model, settings: settings, train: Self.task(count: 320, seed: 1),
+                                      dev: Self.task(count: 80, seed: 2), labels: ["absent", "present"]).run()
+            XCTAssertGreaterThan(state.history.last?.devAccuracy ?? 0, 0.85, "\(method): \(state.history.map(\.devAccuracy))")
+
+            settings.epochs = 1
+            func oneEpoch() throws -> [Float] {
+                let model = try Self.model()
+                _ = try FineTuner(model: model, settings: settings, train: Self.task(count: 48, seed: 1), dev: [],
+                                  labels: ["absent", "present"]).run()
+                return model.parameters.values.array(model.parameters.count)
+            }
+            XCTAssertEqual(try oneEpoch(), try oneEpoch(), "\(method) is not deterministic")
+        }
+    }
+
+    func testAdversarialSettingsAreValidated() {
+        XCTAssertThrowsError(try AdversarialTraining(method: .fgm, epsilon: 0).validate())
+        XCTAssertThrowsError(try AdversarialTraining(method: .pgd, steps: 0).validate())
+        XCTAssertNoThrow(try AdversarialTraining(method: .freelb).validate())
+        XCTAssertEqual(AdversarialTraining(method: .fgm).steps, 1)
+    }
+
     func testEarlyStoppingAfterPatienceEvaluations() throws {
         var settings = settings(epochs: 30)
         settings.patience = 2

@@ -100,7 +100,8 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// Forward + backward + clipping + AdamW at 16×64, with the config's dropout on.
+    /// Forward + backward + clipping + AdamW at 16×64, with the config's dropout on; then the same step
+    /// with FGM and with FreeLB-1 adversarial training, as multiples of the clean step.
     func trainStep(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: true)
@@ -108,25 +109,30 @@ struct Bench: ParsableCommand {
         let batch = randomBatch(config, sequences: 16, length: 64, seed: 12)
         var labelRandom = SeededRandom(seed: 13)
         let labels = (0..<16).map { _ in Int(labelRandom.next() % UInt64(engine.classCount)) }
-        let dLogits = FloatBuffer(capacity: 16 * engine.classCount)
-        var step = 0
-        engine.parameters.zeroGradients()
-        let time = try measure {
-            step += 1
-            let plan = DropoutPlan(seed: UInt64(step), config: config)
-            let logits = try engine.classify(batch, workspace: workspace, dropout: plan)
-            _ = try Loss.crossEntropy(logits: logits, labels: labels, classes: engine.classCount, gradient: dLogits.pointer)
-            try engine.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
-            let clipping = GradientClipping.scale(engine.parameters, maxNorm: 1)
-            optimiser.step(learningRate: 1e-5, gradientScale: clipping.scale, zeroingGradients: true)
-        }
         let tokens = Double(batch.tokenCount)
-        let gflops = 3 * forwardFLOPs(config, length: 64) * tokens / time / 1e9
-        report("train_step_16x64", [
-            "batch": 16, "seq": 64, "ms_per_step": time * 1e3, "tokens_per_s": tokens / time, "gflops": gflops,
-            "share_of_gemm_peak": gflops / peak, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
-        ], String(format: "train step 16×64  %8.1f ms/step  %7.0f tokens/s  %6.1f GFLOPS  %5.1f%% of GEMM peak  workspace %.0f MB",
-                  time * 1e3, tokens / time, gflops, 100 * gflops / peak, Double(workspace.allocatedBytes) / 1e6))
+        engine.parameters.zeroGradients()
+        var cleanTime = 0.0
+        for method in [nil] + [AdversarialTraining.Method.fgm, .freelb] {
+            let adversarial = method.map { AdversarialTraining(method: $0, steps: $0 == .freelb ? 1 : nil) }
+            let step = TrainingStep(model: engine, optimiser: optimiser, adversarial: adversarial)
+            var count = 0
+            let time = try measure {
+                count += 1
+                try step.run(batch, labels: labels, workspace: workspace,
+                             dropout: DropoutPlan(seed: UInt64(count), config: config), learningRate: 1e-5, maxGradNorm: 1, seed: UInt64(count))
+            }
+            let name = method.map { $0 == .freelb ? "FreeLB-1" : "FGM" } ?? "clean"
+            if method == nil { cleanTime = time }
+            let passes = Double(adversarial.map { $0.method == .fgm ? 2 : $0.steps } ?? 1)   // forward+backward passes
+            let gflops = 3 * passes * forwardFLOPs(config, length: 64) * tokens / time / 1e9
+            report(method == nil ? "train_step_16x64" : "train_step_16x64_\(name.lowercased())", [
+                "batch": 16, "seq": 64, "ms_per_step": time * 1e3, "tokens_per_s": tokens / time, "gflops": gflops,
+                "share_of_gemm_peak": gflops / peak, "cost_vs_clean": time / cleanTime,
+                "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
+            ], String(format: "train step 16×64 %@ %7.1f ms/step  %7.0f tokens/s  %6.1f GFLOPS  %5.1f%% of GEMM peak  %.2f× clean",
+                      name.padding(toLength: 8, withPad: " ", startingAt: 0), time * 1e3, tokens / time, gflops,
+                      100 * gflops / peak, time / cleanTime))
+        }
     }
 
     /// FLOPs per token of one forward pass at sequence length `length` (matrix products only).

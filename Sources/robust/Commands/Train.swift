@@ -36,6 +36,10 @@ struct Train: ParsableCommand {
     @Option(help: "Also evaluate on dev every N steps.") var evalEvery: Int?
     @Option(help: "Stop after this many evaluations without improvement (0: never).") var patience = 2
     @Option(help: "Dev metric that selects the best model: accuracy, macro_f1 or loss.") var metric = "accuracy"
+    @Option(help: "Adversarial training on the input embeddings: fgm, pgd or freelb.") var adversarial: String?
+    @Option(help: "Per-example L2 radius of the perturbation (fgm/pgd default 1.0; freelb default 0 = unbounded).") var advEpsilon: Float?
+    @Option(help: "Ascent step size (pgd default 0.3, freelb 0.1).") var advStepSize: Float?
+    @Option(help: "Ascent steps (pgd default 3, freelb 2).") var advSteps: Int?
     @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
     @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
@@ -47,6 +51,9 @@ struct Train: ParsableCommand {
         }
         guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
+        if let adversarial, AdversarialTraining.Method(rawValue: adversarial) == nil {
+            throw ValidationError("--adversarial must be one of \(AdversarialTraining.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     var settings: TrainerSettings {
@@ -63,6 +70,9 @@ struct Train: ParsableCommand {
         s.patience = patience == 0 ? nil : patience
         s.metric = SelectionMetric(rawValue: metric) ?? .accuracy
         s.dropout = dropout
+        s.adversarial = adversarial.flatMap(AdversarialTraining.Method.init(rawValue:)).map {
+            AdversarialTraining(method: $0, epsilon: advEpsilon, stepSize: advStepSize, steps: advSteps)
+        }
         return s
     }
 
