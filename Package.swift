@@ -66,6 +66,6 @@ let package = Package(
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 // BudgetCurveTests: the derived accuracy-vs-words-changed and accuracy-vs-queries curves on a toy case
 // computed by hand, and the figures planned from stored curves.
 import Foundation
+import TestSupport
 import XCTest
 import Results
 @testable import Reports

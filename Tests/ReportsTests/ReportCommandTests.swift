@@ -1,6 +1,7 @@
 // ReportCommandTests: `robust report` run as a user runs it (the built binary, a child process) — success,
 // a missing gnuplot (PATH without it), --no-figures, bad run ids, foreign databases and bad options.
 import Foundation
+import TestSupport
 import XCTest
 import Results
 @testable import Reports

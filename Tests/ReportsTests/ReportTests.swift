@@ -2,6 +2,7 @@
 // HTML escaping, a missing or failing gnuplot, bad run ids and output folders. Tests that draw need
 // gnuplot and fail (never skip) without it: scripts/setup.sh installs gnuplot-nox.
 import Foundation
+import TestSupport
 import XCTest
 import Results
 @testable import Reports

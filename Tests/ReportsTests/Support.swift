@@ -1,17 +1,9 @@
 // Support: a synthetic results database for report tests (two attack recipes with hostile text, an ε
-// curve, a training run with curves), temporary folders, and running the built `robust` binary.
+// curve, a training run with curves). Temporary folders and running `robust` come from TestSupport.
 import Foundation
-import XCTest
 import Results
-
-/// A fresh temporary folder, removed when the test ends.
-func temporaryFolder(_ testCase: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("robust-reports-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    testCase.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
+import TestSupport
+import XCTest
 
 /// Text no report may render raw.
 let hostile = "<script>alert('x')</script> & \"q\" | *b* `t` [l](u)"
@@ -92,79 +84,4 @@ func makeSyntheticDatabase(at path: String) throws -> SyntheticRuns {
     try store.recordSummaryMetrics(run: second, recipe: "wordswap")
     try store.markRun(second, status: .finished)
     return SyntheticRuns(attack: attack, train: train, empty: empty, secondAttack: second)
-}
-
-/// The built `robust` executable, beside this test bundle (both are products of the same build), or
-/// `$ROBUST_BINARY`.
-func robustBinary() throws -> URL {
-    if let path = ProcessInfo.processInfo.environment["ROBUST_BINARY"] { return URL(fileURLWithPath: path) }
-    var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    for _ in 0..<5 {
-        let candidate = folder.appendingPathComponent("robust")
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            return candidate
-        }
-        folder.deleteLastPathComponent()
-    }
-    throw SetupError("the robust executable is not beside the test bundle; build it (swift build --build-tests) or set ROBUST_BINARY")
-}
-
-/// An error that fails (not skips) a test.
-struct SetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-struct ProcessResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs `robust ARGUMENTS` in `folder` to completion (at most two minutes).
-func runRobust(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = try robustBinary()
-    process.arguments = arguments
-    process.currentDirectoryURL = folder
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "ROBUST_DB")
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let box = OutputBox()
-    let group = DispatchGroup()
-    for (pipe, isError) in [(output, false), (errors, true)] {
-        group.enter()
-        DispatchQueue.global().async {
-            box.set(pipe.fileHandleForReading.readDataToEndOfFile(), error: isError)
-            group.leave()
-        }
-    }
-    let deadline = Date().addingTimeInterval(120)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
-    group.wait()
-    return ProcessResult(status: process.terminationStatus, stdout: box.text(error: false), stderr: box.text(error: true))
-}
-
-private final class OutputBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var out = Data(), err = Data()
-    func set(_ data: Data, error: Bool) {
-        lock.lock()
-        if error { err = data } else { out = data }
-        lock.unlock()
-    }
-    func text(error: Bool) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: error ? err : out, as: UTF8.self)
-    }
 }
