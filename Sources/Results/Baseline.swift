@@ -83,9 +83,17 @@ public struct Baseline: Equatable, Sendable {
 
     /// A baseline from a stored run: all its metrics but the example count, and the per-example
     /// outcomes of its accuracy-like metrics.
+    /// Whether a metric belongs in a baseline: not the example count, and nothing that measures this
+    /// machine or the implementation rather than the model (wall time, cache hits), which would make a
+    /// gate flaky across machines and runs.
+    public static func isGateable(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return name != MetricName.examples && !lowered.contains("seconds") && !lowered.contains("cache_hit")
+    }
+
     public static func make(run: RunRecord, metrics: [MetricRecord], examples: [ExampleRecord], tolerance: Double,
                             description: String? = nil, created: Date = Date()) -> Baseline {
-        let entries = MetricName.sorted(metrics.filter { $0.name != MetricName.examples }).map { metric in
+        let entries = MetricName.sorted(metrics.filter { isGateable($0.name) }).map { metric in
             Metric(recipe: metric.recipe, name: metric.name, value: metric.value,
                    tolerance: isUnitScale(metric.name) ? tolerance : tolerance * abs(metric.value),
                    higherIsBetter: MetricName.higherIsBetter(metric.name))
