@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
@@ -42,9 +43,15 @@ let package = Package(
         // Reports: `robust report` — gnuplot figures, Markdown and self-contained HTML from stored runs
         // (Results and Foundation only; gnuplot runs as a child process).
         .target(name: "Reports", dependencies: ["Results"]),
+        // Attacks: goal · transformation · constraints · search composed from YAML recipes (attacks/*.yaml),
+        // the BERT victim and MiniLM similarity, and the parallel runner that records into the results store.
+        .target(name: "Attacks", dependencies: [
+            "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
-            "Results", "Reports",
+            "Results", "Attacks", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -65,6 +72,10 @@ let package = Package(
         .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "TestSupport"]),
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AttacksTests",
+                    dependencies: ["Attacks", "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
+                                   "TestSupport"],
+                    swiftSettings: optimise),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "TestSupport"]),
     ]

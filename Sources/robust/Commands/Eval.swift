@@ -1,5 +1,8 @@
 // Eval: `robust eval` scores a checkpoint on a dataset split — the classification report (per-class
-// precision, recall, F1, support; accuracy; macro and weighted averages; confusion matrix).
+// precision, recall, F1, support; accuracy; macro and weighted averages; confusion matrix) — and then
+// runs the attack suite (attacks/default.yaml, or --recipes) on the same examples, all in one
+// results-store run. --no-attacks keeps the clean evaluation only.
+import Attacks
 import Basics
 import ArgumentParser
 import Datasets
@@ -13,12 +16,21 @@ struct EvalConfig: Codable {
     var data: String
     var split: String
     var limit: Int?
+    var sample: Int?
     var maxLength: Int
+    var recipes: [String]?
+    var seed: UInt64?
 }
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a checkpoint on a dataset split: classification report (the attack suite is tracked separately).")
+        abstract: "Evaluate a checkpoint on a dataset split, then attack it with the attack suite.",
+        discussion: """
+            The suite is attacks/default.yaml unless --recipes names recipes (names in attacks/ or recipe files,
+            comma-separated). Every example is recorded in the results store as it finishes; --resume RUN
+            continues an interrupted run with the same model, data and recipes. Examples whose label the model
+            does not know are left out of the clean evaluation and skipped (and counted) by the attacks.
+            """)
 
     @Option(help: "Checkpoint folder.")
     var model: String
@@ -33,11 +45,22 @@ struct Eval: ParsableCommand {
     @Option(help: "Evaluate only the first N examples of the split.")
     var limit: Int?
 
+    @Option(help: "Evaluate a random sample of N examples of the split (seeded by --seed; kept in split order).")
+    var sample: Int?
+
     @Option(help: "Truncate texts to this many tokens.")
     var maxLength = 128
 
     @Flag(help: "Clean evaluation only (no attacks).")
     var noAttacks = false
+
+    @Option(help: "Attack recipes to run instead of attacks/default.yaml: names or files, comma-separated.")
+    var recipes: String?
+
+    @Option(help: "Continue the interrupted eval run with this id.")
+    var resume: Int64?
+
+    @OptionGroup var attackOptions: AttackOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -45,7 +68,10 @@ struct Eval: ParsableCommand {
     func validate() throws {
         guard ["train", "dev", "test"].contains(split) else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
+        if let sample, sample < 1 { throw ValidationError("--sample must be positive") }
+        if limit != nil && sample != nil { throw ValidationError("give --limit or --sample, not both") }
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
+        if noAttacks && recipes != nil { throw ValidationError("--recipes and --no-attacks contradict each other") }
     }
 
     func run() throws {
@@ -53,28 +79,57 @@ struct Eval: ParsableCommand {
         if !checkpoint.hasTrainedHead {
             throw UserError("\(model) has no trained classification head; fine-tune it first with robust train")
         }
+        // Recipes are checked before any work, so a typo fails at once.
+        let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let dataset = try dataOptions.load()
         guard var examples = dataset.examples(split) else { throw UserError("dataset \(dataset.name) has no \(split) split") }
         if let limit { examples = Array(examples.prefix(limit)) }
+        if let sample { examples = Sampling.sample(examples, count: sample, seed: attackOptions.seed) }
         guard !examples.isEmpty else { throw UserError("the \(split) split of \(dataset.name) is empty") }
-        let data = try LabelledData.tokenize(examples, split: split, labels: checkpoint.labels, tokenizer: checkpoint.tokenizer,
+        let known = Set(checkpoint.labels)
+        let unknownLabels = examples.filter { !known.contains($0.label) }
+        let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
+                                             labels: checkpoint.labels, tokenizer: checkpoint.tokenizer,
                                              maxLength: min(maxLength, checkpoint.config.maxPositions))
-        guard !data.examples.isEmpty else { throw UserError("no usable examples in the \(split) split") }
+        guard !data.examples.isEmpty else {
+            if !unknownLabels.isEmpty {
+                throw UserError("no example of the \(split) split has a label the model knows (its labels: \(checkpoint.labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")
+            }
+            throw UserError("no usable examples in the \(split) split")
+        }
+        let setup = suite.isEmpty ? nil : try AttackSetup.prepare(checkpoint: checkpoint, recipes: suite, options: attackOptions,
+                                                                  maxLength: maxLength, quiet: json)
         let store = try RunRecording.openForWriting(database)
         let modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
-        let config = EvalConfig(model: model, data: dataset.name, split: split, limit: limit, maxLength: maxLength)
-        let runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,
-                                             seed: 0, config: config)
+        let dataHash = dataset.manifest.contentSHA256
+        let config = EvalConfig(model: model, data: dataset.name, split: split, limit: limit, sample: sample, maxLength: maxLength,
+                                recipes: suite.isEmpty ? nil : suite.map(\.name),
+                                seed: suite.isEmpty ? nil : attackOptions.seed)
+        var runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataHash,
+                                             seed: suite.isEmpty ? 0 : attackOptions.seed, config: config)
+        if !suite.isEmpty { runRecord.recipeHash = Recipe.hash(suite) }
+        if let resume {
+            try EvalResume.check(store, run: resume, kind: .eval, modelHash: modelHash, dataHash: dataHash,
+                                 recipeHash: runRecord.recipeHash, configJSON: runRecord.configJSON)
+        }
+        let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+        Interrupt.install()
         var result: Evaluation.Result?
+        var attackOutcome: AttackSuite.Outcome?
         var seconds = 0.0
         let run = try userFacing {
-            try store.withRun(runRecord, interrupted: { false }) { run in
+            try store.withRun(runRecord, resuming: resume, interrupted: { Interrupt.wasRequested }) { run in
                 let started = Date()
                 let evaluated = try Evaluation.evaluate(checkpoint.model, examples: data.examples, labels: checkpoint.labels)
                 seconds = Date().timeIntervalSince(started)
                 try RunRecording.recordClean(store, run: run.runID, examples: data.kept, result: evaluated,
                                              labels: checkpoint.labels, seconds: seconds)
                 result = evaluated
+                if let setup {
+                    if !json { printCleanReport(evaluated, data: data, dataset: dataset, unknown: unknownLabels.count, seconds: seconds) }
+                    attackOutcome = try AttackSuite.run(suite, setup: setup, inputs: inputs, store: store, runID: run.runID,
+                                                        options: attackOptions)
+                }
                 return run.runID
             }
         }
@@ -83,14 +138,33 @@ struct Eval: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let report = try JSONSerialization.jsonObject(with: encoder.encode(result.report))
-            try JSONOutput.print(["run": run, "model": model, "data": dataset.name, "split": split, "examples": data.examples.count,
-                                  "skipped_empty": data.skippedEmpty, "loss": result.loss, "report": report])
+            var object: [String: Any] = ["run": run, "model": model, "data": dataset.name, "split": split,
+                                         "examples": data.examples.count, "skipped_empty": data.skippedEmpty,
+                                         "skipped_unknown_label": unknownLabels.count, "loss": result.loss, "report": report]
+            if let attackOutcome {
+                object["attacks"] = attackOutcome.summaries.map {
+                    AttackSuite.json($0, wall: attackOutcome.wallSecondsPerExample[$0.recipe])
+                }
+            }
+            try JSONOutput.print(object)
         } else {
-            print("\(dataset.name) \(split): \(data.examples.count) examples\(data.skippedEmpty > 0 ? " (\(data.skippedEmpty) empty skipped)" : ""), " +
-                  String(format: "loss %.4f, %.1f examples/s", result.loss, Double(data.examples.count) / max(seconds, 1e-9)))
-            print(result.report.rendered())
+            if let attackOutcome {
+                print("\nattacks on \(inputs.count) examples (seed \(attackOptions.seed), \(min(attackOptions.workerCount, inputs.count)) worker(s)):")
+                print(AttackSummary.table(attackOutcome.summaries, wallSecondsPerExample: attackOutcome.wallSecondsPerExample))
+            } else {
+                printCleanReport(result, data: data, dataset: dataset, unknown: unknownLabels.count, seconds: seconds)
+            }
             print("\nrun \(run) recorded in \(database.path)")
-            if !noAttacks { print("\n(attack suite: not implemented yet; this is the clean evaluation)") }
         }
+    }
+
+    func printCleanReport(_ result: Evaluation.Result, data: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int),
+                          dataset: DatasetSplits, unknown: Int, seconds: Double) {
+        var notes: [String] = []
+        if data.skippedEmpty > 0 { notes.append("\(data.skippedEmpty) empty skipped") }
+        if unknown > 0 { notes.append("\(unknown) with labels the model does not know skipped") }
+        print("\(dataset.name) \(split): \(data.examples.count) examples\(notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))"), " +
+              String(format: "loss %.4f, %.1f examples/s", result.loss, Double(data.examples.count) / max(seconds, 1e-9)))
+        print(result.report.rendered())
     }
 }

@@ -1,0 +1,398 @@
+// Recipe: an attack defined in a YAML file of attacks/, and the library that finds recipes by name.
+//
+// RECIPE FORMAT (attacks/NAME.yaml)
+//
+//     name: pwws                      # optional; defaults to the file name (without .yaml)
+//     description: one line           # optional
+//     goal: untargeted                # a component: a name, or a mapping {name: …, parameter: value…}
+//     transformation: wordnet-synonyms  # a component, or a list of components (all of their candidates)
+//     constraints:                    # a list of components (optional)
+//       - repeat-modification
+//       - {name: stopwords, list: nltk}
+//     search: {name: greedy-wir, ranking: pwws}
+//
+// or, for an attack that is not a composition (Embedding/):
+//
+//     name: fgsm-sweep
+//     procedure: {name: fgsm, epsilons: [0.01, 0.05]}
+//
+// `goal` defaults to untargeted; `transformation` and `search` are required unless `procedure` is
+// given, and `procedure` excludes the four parts. A component in block style works too:
+//
+//     search:
+//       name: greedy-wir
+//       ranking: pwws
+//
+// SUITE FORMAT (attacks/default.yaml: what `robust eval --model CKPT` runs)
+//
+//     description: one line           # optional
+//     suite: [pwws, textfooler-wordnet, deepwordbug, eda-noise]
+//
+// Errors are one line, `FILE:LINE: problem`, and list what is valid: unknown keys, unknown component
+// names, unknown parameters (with "did you mean"), values of the wrong type or out of range.
+//
+// WHERE RECIPES ARE FOUND: a name is looked up as NAME.yaml in the recipe folder — `$ROBUST_ATTACKS_DIR`
+// when set, else `attacks/` in the working directory; anything with a `/` or ending in .yaml/.yml is a
+// file path.
+import Basics
+import Foundation
+import Yams
+
+public struct Recipe: Sendable {
+    /// The name results are stored under.
+    public let name: String
+    public let description: String
+    /// The file it came from.
+    public let path: String
+    /// The file's text (hashed into the run's recipe hash).
+    public let source: String
+    public let procedure: any AttackProcedure
+
+    public init(name: String, description: String = "", path: String = "", source: String = "",
+                procedure: any AttackProcedure) {
+        self.name = name
+        self.description = description
+        self.path = path
+        self.source = source
+        self.procedure = procedure
+    }
+
+    /// SHA-256 (hex) over the recipes' names and file texts, in order: the run's `recipe_hash`.
+    public static func hash(_ recipes: [Recipe]) -> String {
+        var hasher = SHA256()
+        for recipe in recipes {
+            hasher.update(recipe.name)
+            hasher.update("\u{0}")
+            hasher.update(recipe.source)
+            hasher.update("\u{0}")
+        }
+        return hasher.finalizeHex()
+    }
+}
+
+/// Finds recipes by name in a folder, and parses them.
+public struct RecipeLibrary: Sendable {
+    public static let environmentVariable = "ROBUST_ATTACKS_DIR"
+    public static let suiteName = "default"
+
+    public let directory: URL
+
+    public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let directory {
+            self.directory = directory
+        } else if let fromEnvironment = environment[RecipeLibrary.environmentVariable], !fromEnvironment.isEmpty {
+            self.directory = URL(fileURLWithPath: fromEnvironment, isDirectory: true)
+        } else {
+            self.directory = URL(fileURLWithPath: "attacks", isDirectory: true)
+        }
+    }
+
+    /// The recipe names in the folder (file names without .yaml), sorted; the suite file is not one.
+    public func names() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+            .filter { $0 != RecipeLibrary.suiteName && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// The recipes of the default suite (`default.yaml`).
+    public func defaultSuite() throws -> [Recipe] {
+        try load([RecipeLibrary.suiteName])
+    }
+
+    /// Recipes by name or path; a suite file expands to its recipes. Names must not repeat.
+    public func load(_ references: [String]) throws -> [Recipe] {
+        var recipes: [Recipe] = []
+        for reference in references {
+            let trimmed = reference.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            recipes += try loadOne(trimmed, depth: 0)
+        }
+        var seen = Set<String>()
+        for recipe in recipes where !seen.insert(recipe.name).inserted {
+            throw AttackError.recipe("recipe '\(recipe.name)' is named twice; each recipe of a suite needs its own name")
+        }
+        guard !recipes.isEmpty else { throw AttackError.recipe("no recipe given") }
+        return recipes
+    }
+
+    func url(for reference: String) throws -> URL {
+        if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") {
+            let url = URL(fileURLWithPath: reference)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw AttackError.recipe("recipe file \(reference) not found")
+            }
+            return url
+        }
+        let url = directory.appendingPathComponent(reference + ".yaml")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw AttackError.recipe("no recipe folder at \(directory.path) (run from the repository root, set \(RecipeLibrary.environmentVariable), or give a recipe file path)")
+            }
+            let available = names()
+            let hint = closest(to: reference, in: available).map { " (did you mean '\($0)'?)" } ?? ""
+            throw AttackError.recipe("unknown recipe '\(reference)'\(hint); recipes in \(directory.path): \(available.joined(separator: ", "))")
+        }
+        return url
+    }
+
+    func loadOne(_ reference: String, depth: Int) throws -> [Recipe] {
+        let url = try url(for: reference)
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw AttackError.recipe("\(url.path): cannot read the recipe (\(error.localizedDescription))")
+        }
+        let displayPath = reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
+            ? reference : (directory.path == "attacks" ? "attacks/\(reference).yaml" : url.path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        switch try RecipeParser.parse(yaml: text, file: displayPath, defaultName: stem) {
+        case .recipe(let recipe):
+            return [recipe]
+        case .suite(let members, let line):
+            guard depth < 4 else { throw AttackError.recipe("\(displayPath):\(line): suites nest too deeply") }
+            var recipes: [Recipe] = []
+            for member in members {
+                do { recipes += try loadOne(member, depth: depth + 1) } catch let error as AttackError {
+                    throw AttackError.recipe("\(displayPath):\(line): suite member '\(member)': \(error.description)")
+                }
+            }
+            return recipes
+        }
+    }
+}
+
+/// Parses recipe and suite YAML (see Recipe.swift's header for the format).
+public enum RecipeParser {
+    public enum Parsed {
+        case recipe(Recipe)
+        case suite([String], line: Int)
+    }
+
+    static let recipeKeys = ["name", "description", "goal", "transformation", "constraints", "search", "procedure"]
+    static let suiteKeys = ["description", "suite"]
+
+    public static func parse(yaml: String, file: String, defaultName: String) throws -> Parsed {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw AttackError.recipe("\(file): the recipe is empty")
+            }
+            root = node
+        } catch let error as AttackError {
+            throw error
+        } catch let error as YamlError {
+            throw AttackError.recipe(describe(error, file: file))
+        } catch {
+            throw AttackError.recipe("\(file): not valid YAML (\(error))")
+        }
+        guard case .mapping(let mapping) = root else {
+            throw AttackError.recipe("\(file):\(line(root)): a recipe is a mapping of keys (name, goal, transformation, constraints, search)")
+        }
+        var fields: [String: Node] = [:]
+        let isSuite = mapping.keys.contains { $0.string == "suite" }
+        let validKeys = isSuite ? suiteKeys : recipeKeys
+        for (key, value) in mapping {
+            guard let name = key.string, case .scalar = key else {
+                throw AttackError.recipe("\(file):\(line(key)): keys must be words; valid keys: \(validKeys.joined(separator: ", "))")
+            }
+            guard validKeys.contains(name) else {
+                let hint = closest(to: name, in: validKeys).map { " (did you mean '\($0)'?)" } ?? ""
+                throw AttackError.recipe("\(file):\(line(key)): unknown key '\(name)'\(hint); valid keys: \(validKeys.joined(separator: ", "))")
+            }
+            fields[name] = value
+        }
+        if isSuite {
+            guard let suite = fields["suite"], case .sequence(let members) = suite, !members.isEmpty else {
+                throw AttackError.recipe("\(file):\(line(fields["suite"] ?? root)): 'suite' must be a non-empty list of recipe names")
+            }
+            var names: [String] = []
+            for member in members {
+                guard case .scalar = member, let name = member.string, !name.isEmpty else {
+                    throw AttackError.recipe("\(file):\(line(member)): a suite member must be a recipe name or file")
+                }
+                names.append(name)
+            }
+            return .suite(names, line: line(suite))
+        }
+        var name = defaultName
+        if let node = fields["name"] {
+            guard case .scalar = node, let value = node.string, !value.isEmpty,
+                  value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
+                throw AttackError.recipe("\(file):\(line(node)): 'name' must be one word (letters, digits, - _ .)")
+            }
+            name = value
+        }
+        var description = ""
+        if let node = fields["description"] {
+            guard case .scalar = node, let value = node.string else {
+                throw AttackError.recipe("\(file):\(line(node)): 'description' must be text")
+            }
+            description = value
+        }
+        let procedure: any AttackProcedure
+        if let node = fields["procedure"] {
+            if let other = ["goal", "transformation", "constraints", "search"].first(where: { fields[$0] != nil }) {
+                throw AttackError.recipe("\(file):\(line(fields[other] ?? node)): a recipe has either 'procedure' or goal/transformation/constraints/search, not both")
+            }
+            procedure = try component(node, kind: "procedure", catalog: Catalog.procedures, file: file)
+        } else {
+            let goal: GoalFunction = try fields["goal"].map { try component($0, kind: "goal", catalog: Catalog.goals, file: file) }
+                ?? GoalFunction()
+            guard let transformationNode = fields["transformation"] else {
+                throw AttackError.recipe("\(file): missing 'transformation' (or 'procedure'); transformations: \(Catalog.transformations.map(\.name).joined(separator: ", "))")
+            }
+            let transformation: any Transformation
+            if case .sequence(let list) = transformationNode {
+                guard !list.isEmpty else { throw AttackError.recipe("\(file):\(line(transformationNode)): 'transformation' is an empty list") }
+                let members = try list.map { try component($0, kind: "transformation", catalog: Catalog.transformations, file: file) }
+                transformation = members.count == 1 ? members[0] : CompositeTransformation(members)
+            } else {
+                transformation = try component(transformationNode, kind: "transformation", catalog: Catalog.transformations, file: file)
+            }
+            var constraints: [any Constraint] = []
+            if let node = fields["constraints"] {
+                switch node {
+                case .sequence(let list):
+                    constraints = try list.map { try component($0, kind: "constraint", catalog: Catalog.constraints, file: file) }
+                case .scalar where node.null != nil:
+                    constraints = []
+                default:
+                    throw AttackError.recipe("\(file):\(line(node)): 'constraints' must be a list")
+                }
+            }
+            guard let searchNode = fields["search"] else {
+                throw AttackError.recipe("\(file): missing 'search'; searches: \(Catalog.searches.map(\.name).joined(separator: ", "))")
+            }
+            let search = try component(searchNode, kind: "search", catalog: Catalog.searches, file: file)
+            procedure = ComposedAttack(goal: goal, transformation: transformation, constraints: constraints, search: search)
+        }
+        return .recipe(Recipe(name: name, description: description, path: file, source: yaml, procedure: procedure))
+    }
+
+    /// Builds one component from `name` or `{name: …, parameters…}`.
+    static func component<T>(_ node: Node, kind: String, catalog: [Component<T>], file: String) throws -> T {
+        let where_ = "\(file):\(line(node))"
+        let names = catalog.map(\.name)
+        var componentName: String
+        var given: [(String, Node)] = []
+        switch node {
+        case .scalar:
+            guard let value = node.string, !value.isEmpty, node.null == nil else {
+                throw AttackError.recipe("\(where_): a \(kind) needs a name; valid: \(names.joined(separator: ", "))")
+            }
+            componentName = value
+        case .mapping(let mapping):
+            var found: String?
+            for (key, value) in mapping {
+                guard case .scalar = key, let keyName = key.string else {
+                    throw AttackError.recipe("\(file):\(line(key)): parameter names must be words")
+                }
+                if keyName == "name" {
+                    guard case .scalar = value, let text = value.string, !text.isEmpty else {
+                        throw AttackError.recipe("\(file):\(line(value)): a \(kind)'s name must be a word; valid: \(names.joined(separator: ", "))")
+                    }
+                    found = text
+                } else {
+                    given.append((keyName, value))
+                }
+            }
+            guard let found else {
+                throw AttackError.recipe("\(where_): a \(kind) needs 'name: …'; valid: \(names.joined(separator: ", "))")
+            }
+            componentName = found
+        case .sequence:
+            throw AttackError.recipe("\(where_): a \(kind) is a name or a mapping with 'name', not a list")
+        }
+        guard let spec = catalog.first(where: { $0.name == componentName }) else {
+            let hint = closest(to: componentName, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+            let valid = names.isEmpty ? "none are available yet" : "valid: \(names.joined(separator: ", "))"
+            throw AttackError.recipe("\(where_): unknown \(kind) '\(componentName)'\(hint); \(valid)")
+        }
+        var values: [String: ParameterValue] = [:]
+        let parameterNames = spec.parameters.map(\.name)
+        for (key, value) in given {
+            guard let parameter = spec.parameters.first(where: { $0.name == key }) else {
+                let hint = closest(to: key, in: parameterNames).map { " (did you mean '\($0)'?)" } ?? ""
+                let valid = parameterNames.isEmpty ? "it takes no parameters" : "valid parameters: \(parameterNames.joined(separator: ", "))"
+                throw AttackError.recipe("\(file):\(line(value)): \(kind) '\(componentName)' has no parameter '\(key)'\(hint); \(valid)")
+            }
+            values[key] = try check(value, parameter, owner: "\(kind) '\(componentName)'", file: file)
+        }
+        for parameter in spec.parameters where values[parameter.name] == nil {
+            if parameter.required {
+                throw AttackError.recipe("\(where_): \(kind) '\(componentName)' needs parameter '\(parameter.name)' (\(parameter.kind.description))")
+            }
+            values[parameter.name] = parameter.defaultValue
+        }
+        do {
+            return try spec.make(ParameterValues(values))
+        } catch let error as AttackError {
+            throw AttackError.recipe("\(where_): \(kind) '\(componentName)': \(error.description)")
+        }
+    }
+
+    static func check(_ node: Node, _ parameter: ParameterSpec, owner: String, file: String) throws -> ParameterValue {
+        let shown: String
+        switch node {
+        case .scalar(let scalar): shown = "'\(scalar.string)'"
+        case .sequence: shown = "a list"
+        case .mapping: shown = "a mapping"
+        }
+        func bad() -> AttackError {
+            AttackError.recipe("\(file):\(line(node)): \(owner) parameter '\(parameter.name)' must be \(parameter.kind.description)\(parameter.nullable ? " or null" : ""); got \(shown)")
+        }
+        if case .scalar = node, node.null != nil {
+            guard parameter.nullable else { throw bad() }
+            return .null
+        }
+        switch parameter.kind {
+        case let .integer(minimum, maximum):
+            guard case .scalar = node, let value = node.int, value >= minimum, value <= maximum else { throw bad() }
+            return .integer(value)
+        case let .number(minimum, maximum):
+            guard case .scalar = node, let value = node.float, value.isFinite, value >= minimum, value <= maximum else { throw bad() }
+            return .number(value)
+        case .boolean:
+            guard case .scalar(let scalar) = node, ["true", "false"].contains(scalar.string.lowercased()),
+                  let value = node.bool else { throw bad() }
+            return .boolean(value)
+        case .choice(let options):
+            guard case .scalar = node, let value = node.string, options.contains(value) else { throw bad() }
+            return .text(value)
+        case .text:
+            guard case .scalar = node, let value = node.string, !value.isEmpty else { throw bad() }
+            return .text(value)
+        case .words:
+            guard case .sequence(let list) = node else { throw bad() }
+            var words: [String] = []
+            for item in list {
+                guard case .scalar = item, let word = item.string, !word.isEmpty else { throw bad() }
+                words.append(word)
+            }
+            return .words(words)
+        case let .numbers(minimum, maximum):
+            guard case .sequence(let list) = node, !list.isEmpty else { throw bad() }
+            var numbers: [Double] = []
+            for item in list {
+                guard case .scalar = item, let value = item.float, value.isFinite, value >= minimum, value <= maximum else { throw bad() }
+                numbers.append(value)
+            }
+            return .numbers(numbers)
+        }
+    }
+
+    static func line(_ node: Node) -> Int { node.mark?.line ?? 1 }
+
+    static func describe(_ error: YamlError, file: String) -> String {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return "\(file):\(mark.line): not valid YAML: \(prefix)\(problem)"
+        case let .reader(problem, offset, _, _):
+            return "\(file): not valid YAML: \(problem)\(offset.map { " at byte \($0)" } ?? "")"
+        default:
+            return "\(file): not valid YAML"
+        }
+    }
+}

@@ -1,0 +1,251 @@
+// AttackRunner: attacks a list of examples with one recipe, in parallel, and hands every finished
+// example to a callback (the CLI commits it to the results store at once).
+//
+// Parallelism: `workers` threads take examples one at a time from a shared counter. Each worker has its
+// own victim and encoder (made by `makeWorker`, so each owns its scratch space), and the engine's
+// kernels run single-threaded inside a worker (`Parallel` never nests). With one worker, the engine is
+// limited to one thread too (`Parallel.workers = 1` for the run), so every forward pass is computed the
+// same way whatever the worker count.
+//
+// Determinism: each example gets its own generator, `SeededRandom.mix(seed, exampleIndex)`, and its own
+// query cache, so its result does not depend on which worker ran it or what ran before: the same for 1
+// or 2 workers (tested). Only the order in which results arrive differs.
+//
+// Per example, before the recipe runs (none of these ever throws):
+//   - empty text (only whitespace)              → skipped ("empty text"), the clean prediction recorded;
+//   - gold label not among the model's labels   → skipped, with the labels in the reason;
+//   - clean prediction wrong                    → clean_wrong (1 query);
+//   - text longer than the model's maximum      → attacked as the model sees it: words past the cut are
+//     left alone (the model never sees them), and the record says `"truncated": true`;
+//   - an error inside the attack                → skipped, with "attack error: …" as the reason.
+import Basics
+import Dispatch
+import Foundation
+import Results
+import Tensors
+import WordNet
+
+/// What a worker needs: its own victim, and its own sentence encoder when one is available.
+public struct AttackWorker {
+    public let victim: any Victim
+    public let encoder: (any SentenceEncoder)?
+    public init(victim: any Victim, encoder: (any SentenceEncoder)?) {
+        self.victim = victim
+        self.encoder = encoder
+    }
+}
+
+/// One finished example, everything the results store keeps.
+public struct ExampleResult: Sendable {
+    public var input: AttackInput
+    public var status: ExampleStatus
+    public var cleanPrediction: String
+    public var adversarialText: String?
+    public var adversarialPrediction: String?
+    public var queries: Int
+    public var cacheHits: Int
+    public var wordsChanged: Int
+    public var wordsTotal: Int
+    /// Whole-text sentence similarity of the adversarial text to the original (when an encoder exists).
+    public var similarity: Double?
+    public var milliseconds: Double
+    public var reason: String?
+    public var truncated: Bool
+    public var curves: [CurveObservation]
+    public var details: [String: Double]
+
+    /// The results-store row.
+    public func record(runID: Int64, recipe: String) -> ExampleRecord {
+        ExampleRecord(runID: runID, recipe: recipe, exampleIndex: input.index, text: input.text, gold: input.gold,
+                      cleanPrediction: cleanPrediction, adversarialText: adversarialText,
+                      adversarialPrediction: adversarialPrediction, status: status, queries: queries,
+                      wordsChanged: wordsChanged, wordsTotal: wordsTotal, similarity: similarity,
+                      milliseconds: milliseconds, detailJSON: detailJSON())
+    }
+
+    /// `{"cache_hits":…, "reason":…, "truncated":…, "curves":[…], "details":{…}}` (keys sorted).
+    public func detailJSON() -> String {
+        var object: [String: Any] = ["cache_hits": cacheHits]
+        if let reason { object["reason"] = reason }
+        if truncated { object["truncated"] = true }
+        if !curves.isEmpty {
+            object["curves"] = curves.map { ["curve": $0.curve, "x_name": $0.xName, "x": $0.x, "y_name": $0.yName, "y": $0.y] }
+        }
+        let finite = details.filter { $0.value.isFinite }
+        if !finite.isEmpty { object["details"] = finite }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+public final class AttackRunner {
+    public let recipe: Recipe
+    public let workers: Int
+    public let seed: UInt64
+    public let wordnet: WordNetDatabase?
+    private let makeWorker: (Int) throws -> AttackWorker
+
+    /// - Parameters:
+    ///   - workers: examples attacked at once (one thread each); at least 1.
+    ///   - seed: the run's seed; example i uses `SeededRandom.mix(seed, i)`.
+    ///   - makeWorker: makes worker k's victim and encoder (called once per worker, at the start of `run`).
+    public init(recipe: Recipe, workers: Int, seed: UInt64, wordnet: WordNetDatabase?,
+                makeWorker: @escaping (Int) throws -> AttackWorker) {
+        self.recipe = recipe
+        self.workers = max(1, workers)
+        self.seed = seed
+        self.wordnet = wordnet
+        self.makeWorker = makeWorker
+    }
+
+    /// Attacks `inputs`; `onResult` is called once per finished example, one call at a time (under a
+    /// lock), in completion order. Stops taking new examples once `shouldStop` returns true or
+    /// `onResult` throws (that error is rethrown after the examples in flight finish).
+    public func run(_ inputs: [AttackInput], shouldStop: @escaping () -> Bool = { false },
+                    onResult: (ExampleResult) throws -> Void) throws {
+        guard !inputs.isEmpty else { return }
+        let count = min(workers, inputs.count)
+        let saved = Parallel.workers
+        Parallel.workers = count
+        defer { Parallel.workers = saved }
+        let kits = try (0..<count).map { try makeWorker($0) }
+        try AttackRunner.check(recipe, kit: kits[0])
+        let lock = NSLock()
+        var next = 0
+        var failure: Error?
+        Parallel.forEach(count) { slot, _ in
+            let kit = kits[slot]
+            let lexicon = Lexicon(wordnet: wordnet)
+            while true {
+                lock.lock()
+                let stop = failure != nil || shouldStop()
+                let index = next
+                next += 1
+                lock.unlock()
+                if stop || index >= inputs.count { return }
+                let result = AttackRunner.attack(inputs[index], procedure: recipe.procedure, worker: kit,
+                                                 lexicon: lexicon, seed: seed)
+                lock.lock()
+                if failure == nil {
+                    do { try onResult(result) } catch { failure = error }
+                }
+                lock.unlock()
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Refuses a recipe this setup cannot run (checked once, before any example).
+    public static func check(_ recipe: Recipe, kit: AttackWorker) throws {
+        if recipe.procedure.needsSentenceEncoder && kit.encoder == nil {
+            throw AttackError.unsupported("recipe '\(recipe.name)' uses sentence-similarity, which needs the sentence encoder (the MiniLM base model; see --encoder)")
+        }
+        if recipe.procedure.needsGradients && !(kit.victim is any GradientVictim) {
+            throw AttackError.unsupported("recipe '\(recipe.name)' ranks words by gradient, which this victim cannot compute")
+        }
+    }
+
+    /// Attacks one example (never throws: problems become a skipped example with a reason).
+    public static func attack(_ input: AttackInput, procedure: any AttackProcedure, worker: AttackWorker,
+                              lexicon: Lexicon, seed: UInt64) -> ExampleResult {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let victim = worker.victim
+        let labels = victim.labels
+        let original = AttackedText(input.text)
+        let oracle = QueryOracle(victim: victim, budget: procedure.queryBudget)
+        var result = ExampleResult(input: input, status: .skipped, cleanPrediction: "", adversarialText: nil,
+                                   adversarialPrediction: nil, queries: 0, cacheHits: 0, wordsChanged: 0,
+                                   wordsTotal: original.count, similarity: nil, milliseconds: 0, reason: nil,
+                                   truncated: false, curves: [], details: [:])
+        func finish() -> ExampleResult {
+            result.queries = oracle.queries
+            result.cacheHits = oracle.cacheHits
+            result.milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+            return result
+        }
+        let clean: [Float]
+        do {
+            guard let answer = try oracle.probabilities([input.text]).first, let predicted = GoalFunction.argmax(answer),
+                  predicted < labels.count else {
+                result.reason = "the model gave no prediction (query budget 0?)"
+                return finish()
+            }
+            clean = answer
+            result.cleanPrediction = labels[predicted]
+        } catch {
+            result.reason = "attack error: \(error)"
+            return finish()
+        }
+        if input.text.allSatisfy(\.isWhitespace) {
+            result.reason = "empty text"
+            return finish()
+        }
+        guard let gold = labels.firstIndex(of: input.gold) else {
+            result.reason = "label '\(input.gold)' is not one of the model's labels (\(labels.joined(separator: ", ")))"
+            return finish()
+        }
+        if GoalFunction.argmax(clean) != gold {
+            result.status = .cleanWrong
+            return finish()
+        }
+        var visibleWords = original.count
+        if let limit = victim.visibleScalarLimit(input.text) {
+            result.truncated = true
+            visibleWords = original.scalarRanges().prefix { $0.lowerBound < limit }.count
+        }
+        let scorer = worker.encoder.map { SimilarityScorer(encoder: $0) }
+        let context = AttackContext(original: original, gold: gold, labels: labels, cleanProbabilities: clean,
+                                    visibleWords: visibleWords, oracle: oracle, similarity: scorer,
+                                    random: SeededRandom(seed: SeededRandom.mix(seed, input.index)), lexicon: lexicon)
+        do {
+            let outcome = try procedure.attack(input, context: context)
+            result.status = outcome.status == .cleanWrong ? .skipped : outcome.status
+            result.reason = outcome.reason
+            result.curves = outcome.curves
+            result.details = outcome.details
+            if let text = outcome.adversarialText, text != input.text {
+                result.adversarialText = text
+                result.wordsChanged = outcome.wordsChanged
+                if let probabilities = outcome.adversarialProbabilities, let predicted = GoalFunction.argmax(probabilities),
+                   predicted < labels.count {
+                    result.adversarialPrediction = labels[predicted]
+                }
+                if let scorer {
+                    result.similarity = try scorer.similarities([(input.text, text)], metric: .cosine).first
+                }
+            }
+        } catch {
+            result.status = .skipped
+            result.adversarialText = nil
+            result.adversarialPrediction = nil
+            result.wordsChanged = 0
+            result.reason = "attack error: \(error)"
+        }
+        return finish()
+    }
+
+    /// The mean y of every (curve, x) over the examples' curve points (kept in their detail JSON, so a
+    /// resumed run counts the examples of earlier sessions too).
+    public static func curvePoints(of examples: [ExampleRecord], runID: Int64, recipe: String) -> [CurvePointRecord] {
+        struct Key: Hashable { let curve: String; let x: Double }
+        var sums: [Key: (xName: String, yName: String, sum: Double, count: Int)] = [:]
+        for example in examples {
+            guard let json = example.detailJSON, let data = json.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let curves = object["curves"] as? [[String: Any]] else { continue }
+            for point in curves {
+                guard let curve = point["curve"] as? String, let x = (point["x"] as? NSNumber)?.doubleValue,
+                      let y = (point["y"] as? NSNumber)?.doubleValue else { continue }
+                let key = Key(curve: curve, x: x)
+                var entry = sums[key] ?? (point["x_name"] as? String ?? "x", point["y_name"] as? String ?? "y", 0, 0)
+                entry.sum += y
+                entry.count += 1
+                sums[key] = entry
+            }
+        }
+        return sums.sorted { ($0.key.curve, $0.key.x) < ($1.key.curve, $1.key.x) }.map { key, entry in
+            CurvePointRecord(runID: runID, recipe: recipe, curve: key.curve, xName: entry.xName, x: key.x,
+                             yName: entry.yName, y: entry.sum / Double(max(entry.count, 1)))
+        }
+    }
+}
