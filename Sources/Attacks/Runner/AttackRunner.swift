@@ -225,11 +225,15 @@ public final class AttackRunner {
     }
 
     /// The mean y of every (curve, x) over the examples' curve points (kept in their detail JSON, so a
-    /// resumed run counts the examples of earlier sessions too).
+    /// resumed run counts the examples of earlier sessions too). An accuracy curve (y named "accuracy")
+    /// is over every example, as accuracy under attack is: an example the model already got wrong counts
+    /// 0 at every x, and one that was right but not attacked (skipped) counts 1.
     public static func curvePoints(of examples: [ExampleRecord], runID: Int64, recipe: String) -> [CurvePointRecord] {
         struct Key: Hashable { let curve: String; let x: Double }
         var sums: [Key: (xName: String, yName: String, sum: Double, count: Int)] = [:]
+        var withoutPoints: [ExampleRecord] = []
         for example in examples {
+            if example.status == .cleanWrong || example.status == .skipped { withoutPoints.append(example) }
             guard let json = example.detailJSON, let data = json.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let curves = object["curves"] as? [[String: Any]] else { continue }
@@ -242,6 +246,14 @@ public final class AttackRunner {
                 entry.count += 1
                 sums[key] = entry
             }
+        }
+        for (key, entry) in sums where entry.yName == "accuracy" {
+            var updated = entry
+            for example in withoutPoints {
+                updated.sum += example.status == .cleanWrong ? 0 : 1
+                updated.count += 1
+            }
+            sums[key] = updated
         }
         return sums.sorted { ($0.key.curve, $0.key.x) < ($1.key.curve, $1.key.x) }.map { key, entry in
             CurvePointRecord(runID: runID, recipe: recipe, curve: key.curve, xName: entry.xName, x: key.x,
