@@ -161,3 +161,62 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue((result.stdout + result.stderr).contains("skipped"), result.stdout + result.stderr)
     }
 }
+
+/// `robust eval` killed with SIGKILL mid-attack keeps every committed example, and `--resume RUN`
+/// finishes with exactly the results of an uninterrupted run.
+final class EvalResumeTests: XCTestCase {
+    func testKilledAttackRunResumesToIdenticalResults() throws {
+        let folder = try temporaryFolder(self)
+        let root = TestPaths.repoRoot.path
+        // Recipes and the sentence encoder are found from the repository, whatever the working folder.
+        let environment = ["ROBUST_ATTACKS_DIR": "\(root)/attacks", "ROBUST_BASE_MODEL": "\(root)/models/all-MiniLM-L6-v2"]
+        let arguments = ["eval", "--model", "\(root)/Tests/Fixtures/gate/model", "--data", "\(root)/Tests/Fixtures/gate/data.csv",
+                         "--recipes", "deepwordbug", "--max-length", "24", "--workers", "1", "--limit", "16"]
+        // The fixture model is bare (new seeded head), which eval refuses; train it quickly first.
+        let trained = try runRobust(["train", "--model", "\(root)/Tests/Fixtures/gate/model", "--data", "\(root)/Tests/Fixtures/gate/data.csv",
+                                     "--out", "model", "--epochs", "2", "--lr", "5e-3", "--batch-size", "16", "--max-length", "24",
+                                     "--db", "train.db"], folder: folder, environment: environment)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        var withModel = arguments
+        withModel[2] = folder.appendingPathComponent("model").path
+
+        let straight = try runRobust(withModel + ["--db", "straight.db", "--json"], folder: folder, environment: environment)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+
+        let child = try Child(withModel + ["--db", "killed.db"], folder: folder, environment: environment)
+        let database = folder.appendingPathComponent("killed.db").path
+        let deadline = Date().addingTimeInterval(120)
+        // Kill once some (but not all 16) attacked examples are committed.
+        var committed = 0
+        while committed < 5 && Date() < deadline && child.process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            guard FileManager.default.fileExists(atPath: database),
+                  let shown = try? runRobust(["show", "1", "--db", database, "--json"], folder: folder, environment: environment), shown.status == 0,
+                  let object = try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any],
+                  let details = object["recipe_details"] as? [[String: Any]] else { continue }
+            committed = details.filter { ($0["recipe"] as? String) == "deepwordbug" }
+                .compactMap { $0["counts"] as? [String: Int] }.flatMap(\.values).reduce(0, +)
+        }
+        XCTAssertTrue(child.process.isRunning, "the attack finished before it could be killed")
+        kill(child.pid, SIGKILL)
+        XCTAssertEqual(child.wait().reason, .uncaughtSignal)
+        let resumed = try runRobust(withModel + ["--db", "killed.db", "--resume", "1", "--json"], folder: folder, environment: environment)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let a = try runRobust(["show", "1", "--db", "straight.db", "--json"], folder: folder, environment: environment)
+        let b = try runRobust(["show", "1", "--db", "killed.db", "--json"], folder: folder, environment: environment)
+        func metrics(_ text: String) throws -> [String: Double] {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            var values: [String: Double] = [:]
+            for metric in (object["metrics"] as? [[String: Any]]) ?? [] {
+                guard let name = metric["name"] as? String, let recipe = metric["recipe"] as? String,
+                      let value = (metric["value"] as? NSNumber)?.doubleValue,
+                      !name.contains("seconds"), !name.contains("cache") else { continue }
+                values["\(recipe)/\(name)"] = value
+            }
+            return values
+        }
+        let expected = try metrics(a.stdout), actual = try metrics(b.stdout)
+        XCTAssertFalse(expected.isEmpty, a.stdout)
+        XCTAssertEqual(expected, actual)
+    }
+}
