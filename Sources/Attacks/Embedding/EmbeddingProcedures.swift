@@ -110,7 +110,22 @@ extension AttackContext {
     /// The victim with gradients, or a reason to skip.
     func gradientVictim() -> ModelVictim? { victim as? ModelVictim }
 
+    /// What the ε-sweep attacks start from: the gradient victim, the text's token ids and the span to
+    /// perturb — or the outcome to return when there is nothing to attack.
+    func embeddingTarget(_ input: AttackInput, attack: String) -> Result<(ModelVictim, [Int32], PerturbationSpan), SkipReason> {
+        guard let victim = gradientVictim() else { return .failure(SkipReason("\(attack) needs the BERT victim's gradients")) }
+        let ids = victim.tokenIDs(input.text)
+        let span = PerturbationSpan(ids: ids, hidden: victim.model.config.hiddenSize)
+        guard !span.isEmpty else { return .failure(SkipReason("no tokens to perturb")) }
+        return .success((victim, ids, span))
+    }
+
     func predicted(_ probabilities: [Float]) -> Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+}
+
+struct SkipReason: Error {
+    let text: String
+    init(_ text: String) { self.text = text }
 }
 
 /// One gradient at the clean input; for each ε, the perturbed input's prediction.
@@ -120,10 +135,11 @@ struct FGSMProcedure: AttackProcedure {
     var needsGradients: Bool { true }
 
     func attack(_ input: AttackInput, context: AttackContext) throws -> AttackOutcome {
-        guard let victim = context.gradientVictim() else { return .skipped("FGSM needs the BERT victim's gradients") }
-        let ids = victim.tokenIDs(input.text)
-        let span = PerturbationSpan(ids: ids, hidden: victim.model.config.hiddenSize)
-        guard !span.isEmpty else { return .skipped("no tokens to perturb") }
+        let (victim, ids, span): (ModelVictim, [Int32], PerturbationSpan)
+        switch context.embeddingTarget(input, attack: "FGSM") {
+        case .success(let target): (victim, ids, span) = target
+        case .failure(let reason): return .skipped(reason.text)
+        }
         let gradient = try victim.inputGradient(ids, label: context.gold).gradient
         context.oracle.recordQueries(1)
         let direction = span.direction(gradient, norm: norm)
@@ -157,10 +173,11 @@ struct PGDProcedure: AttackProcedure {
     var needsGradients: Bool { true }
 
     func attack(_ input: AttackInput, context: AttackContext) throws -> AttackOutcome {
-        guard let victim = context.gradientVictim() else { return .skipped("PGD needs the BERT victim's gradients") }
-        let ids = victim.tokenIDs(input.text)
-        let span = PerturbationSpan(ids: ids, hidden: victim.model.config.hiddenSize)
-        guard !span.isEmpty else { return .skipped("no tokens to perturb") }
+        let (victim, ids, span): (ModelVictim, [Int32], PerturbationSpan)
+        switch context.embeddingTarget(input, attack: "PGD") {
+        case .success(let target): (victim, ids, span) = target
+        case .failure(let reason): return .skipped(reason.text)
+        }
         var curves: [CurveObservation] = []
         var broken: Double?
         var last = context.cleanProbabilities
