@@ -117,7 +117,10 @@ public struct Baseline: Equatable, Sendable {
     /// The file's text: indented, with each per-example array on one line.
     public func jsonText() -> String {
         func string(_ s: String) -> String {
-            let data = try! JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+            // Encoding a String fragment cannot fail; fall back to a plain quoted copy rather than trap.
+            guard let data = try? JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed, .withoutEscapingSlashes]) else {
+                return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            }
             return String(decoding: data, as: UTF8.self)
         }
         func number(_ x: Double) -> String {
