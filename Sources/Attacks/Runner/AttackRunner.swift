@@ -233,10 +233,13 @@ public final class AttackRunner {
         var sums: [Key: (xName: String, yName: String, sum: Double, count: Int)] = [:]
         var withoutPoints: [ExampleRecord] = []
         for example in examples {
-            if example.status == .cleanWrong || example.status == .skipped { withoutPoints.append(example) }
             guard let json = example.detailJSON, let data = json.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let curves = object["curves"] as? [[String: Any]] else { continue }
+                  let curves = object["curves"] as? [[String: Any]], !curves.isEmpty else {
+                // No points of its own: counted by its status on accuracy curves (below).
+                if example.status == .cleanWrong || example.status == .skipped { withoutPoints.append(example) }
+                continue
+            }
             for point in curves {
                 guard let curve = point["curve"] as? String, let x = (point["x"] as? NSNumber)?.doubleValue,
                       let y = (point["y"] as? NSNumber)?.doubleValue else { continue }
