@@ -108,17 +108,7 @@ public enum HTMLReport {
 
     /// The adversarial text with <del>old</del> <ins>new</ins> around each change.
     static func diff(_ segments: [WordDiff.Segment]) -> String {
-        segments.map { segment -> String in
-            switch segment {
-            case let .same(words):
-                return escape(words.joined(separator: " "))
-            case let .changed(old, new):
-                var parts: [String] = []
-                if !old.isEmpty { parts.append("<del>" + escape(old.joined(separator: " ")) + "</del>") }
-                if !new.isEmpty { parts.append("<ins>" + escape(new.joined(separator: " ")) + "</ins>") }
-                return parts.joined(separator: " ")
-            }
-        }.joined(separator: " ")
+        DiffMarkup.render(segments, escape: escape, deleted: { "<del>\($0)</del>" }, inserted: { "<ins>\($0)</ins>" })
     }
 
     /// Text for HTML content or a quoted attribute: & < > " ' escaped; control characters dropped.

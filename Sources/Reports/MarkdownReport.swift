@@ -125,17 +125,7 @@ public enum MarkdownReport {
 
     /// The adversarial text with ~~old~~ **new** around each change.
     static func diff(_ segments: [WordDiff.Segment]) -> String {
-        segments.map { segment -> String in
-            switch segment {
-            case let .same(words):
-                return escape(words.joined(separator: " "))
-            case let .changed(old, new):
-                var parts: [String] = []
-                if !old.isEmpty { parts.append("~~" + escape(old.joined(separator: " ")) + "~~") }
-                if !new.isEmpty { parts.append("**" + escape(new.joined(separator: " ")) + "**") }
-                return parts.joined(separator: " ")
-            }
-        }.joined(separator: " ")
+        DiffMarkup.render(segments, escape: escape, deleted: { "~~\($0)~~" }, inserted: { "**\($0)**" })
     }
 
     /// Text that is safe at the start of a line: a leading "-", "+", "=" or "12." would start a list
