@@ -207,20 +207,14 @@ struct AttackCommand: ParsableCommand {
     @Option(help: "Dataset to attack instead of --text (a name, folder or CSV/TSV/JSONL file).")
     var data: String?
 
-    @Option(help: "Split of --data: train, dev or test.")
-    var split = "test"
-
-    @Option(help: "Attack only the first N examples of the split.")
-    var limit: Int?
-
-    @Option(help: "Attack a random sample of N examples of the split (seeded by --seed; kept in split order).")
-    var sample: Int?
+    @OptionGroup var selection: SplitSelection
+    var split: String { selection.split }
+    var limit: Int? { selection.limit }
+    var sample: Int? { selection.sample }
+    var maxLength: Int { selection.maxLength }
 
     @Option(help: "Continue the interrupted attack run with this id.")
     var resume: Int64?
-
-    @Option(help: "Truncate texts to this many tokens.")
-    var maxLength = 128
 
     @OptionGroup var attackOptions: AttackOptions
 
@@ -237,11 +231,6 @@ struct AttackCommand: ParsableCommand {
         guard model != nil else { throw ValidationError("give --model CKPT") }
         guard recipe != nil else { throw ValidationError("give --recipe NAME (see robust attack --list)") }
         guard (text == nil) != (data == nil) else { throw ValidationError("give either --text TEXT or --data DATASET") }
-        guard ["train", "dev", "test"].contains(split) else { throw ValidationError("--split must be train, dev or test") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
-        if let sample, sample < 1 { throw ValidationError("--sample must be positive") }
-        if limit != nil && sample != nil { throw ValidationError("give --limit or --sample, not both") }
-        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
         if text != nil && (resume != nil || limit != nil || sample != nil) {
             throw ValidationError("--resume, --limit and --sample go with --data")
         }
@@ -330,10 +319,7 @@ struct AttackCommand: ParsableCommand {
         let dataset = try userFacing {
             try DatasetSplits.resolve(dataName, seed: 42, robustVersion: Robust.version)
         }
-        guard var examples = dataset.examples(split) else { throw UserError("dataset \(dataset.name) has no \(split) split") }
-        if let limit { examples = Array(examples.prefix(limit)) }
-        if let sample { examples = Sampling.sample(examples, count: sample, seed: attackOptions.seed) }
-        guard !examples.isEmpty else { throw UserError("the \(split) split of \(dataset.name) is empty") }
+        let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
         let store = try RunRecording.openForWriting(database)
         let modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }

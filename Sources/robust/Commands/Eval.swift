@@ -39,17 +39,11 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "Split to evaluate: train, dev or test.")
-    var split = "test"
-
-    @Option(help: "Evaluate only the first N examples of the split.")
-    var limit: Int?
-
-    @Option(help: "Evaluate a random sample of N examples of the split (seeded by --seed; kept in split order).")
-    var sample: Int?
-
-    @Option(help: "Truncate texts to this many tokens.")
-    var maxLength = 128
+    @OptionGroup var selection: SplitSelection
+    var split: String { selection.split }
+    var limit: Int? { selection.limit }
+    var sample: Int? { selection.sample }
+    var maxLength: Int { selection.maxLength }
 
     @Flag(help: "Clean evaluation only (no attacks).")
     var noAttacks = false
@@ -66,11 +60,6 @@ struct Eval: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard ["train", "dev", "test"].contains(split) else { throw ValidationError("--split must be train, dev or test") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
-        if let sample, sample < 1 { throw ValidationError("--sample must be positive") }
-        if limit != nil && sample != nil { throw ValidationError("give --limit or --sample, not both") }
-        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
         if noAttacks && recipes != nil { throw ValidationError("--recipes and --no-attacks contradict each other") }
     }
 
@@ -82,10 +71,7 @@ struct Eval: ParsableCommand {
         // Recipes are checked before any work, so a typo fails at once.
         let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let dataset = try dataOptions.load()
-        guard var examples = dataset.examples(split) else { throw UserError("dataset \(dataset.name) has no \(split) split") }
-        if let limit { examples = Array(examples.prefix(limit)) }
-        if let sample { examples = Sampling.sample(examples, count: sample, seed: attackOptions.seed) }
-        guard !examples.isEmpty else { throw UserError("the \(split) split of \(dataset.name) is empty") }
+        let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let known = Set(checkpoint.labels)
         let unknownLabels = examples.filter { !known.contains($0.label) }
         let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
