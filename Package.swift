@@ -3,7 +3,7 @@
 // Module order (each depends only on those before it):
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Reports
-//   Transformer, Tokenizer, WordNet, Results → Attacks
+//   Transformer, Tokenizer, WordNet, Results → Attacks;  Attacks, Datasets → Augmentation
 //   all of them → robust (the command line)
 import PackageDescription
 
@@ -49,9 +49,14 @@ let package = Package(
             "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimise),
+        // Augmentation: `robust augment` — EDA operations and character noise from YAML recipes
+        // (augmentations/*.yaml), and merging augmented texts into a dataset's training split.
+        .target(name: "Augmentation", dependencies: [
+            "Basics", "Attacks", "Datasets", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
-            "Results", "Attacks", "Reports",
+            "Results", "Attacks", "Reports", "Augmentation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -72,6 +77,8 @@ let package = Package(
         .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "TestSupport"]),
         // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AugmentationTests",
+                    dependencies: ["Augmentation", "Attacks", "Basics", "Datasets", "WordNet", "TestSupport"]),
         .testTarget(name: "AttacksTests",
                     dependencies: ["Attacks", "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
                                    "TestSupport"],

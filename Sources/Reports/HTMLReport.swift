@@ -27,6 +27,7 @@ public enum HTMLReport {
 
         var contents: [(String, String)] = [("runs", "Runs")]
         if content.attacks != nil { contents.append(("attacks", "Attack results")) }
+        if content.beforeAfter != nil { contents.append(("before-after", "Before and after retraining")) }
         if content.training != nil { contents.append(("training", "Training")) }
         if content.otherMetrics != nil { contents.append(("metrics", "Other metrics")) }
         if !figures.isEmpty { contents.append(("figures", "Figures")) }
@@ -44,6 +45,11 @@ public enum HTMLReport {
             out.append("<h2 id=\"attacks\">Attack results</h2>")
             out.append("<p>Accuracies are over all examples (those the model already got wrong count as wrong), with 95% bootstrap intervals in parentheses. The success rate is over the attacked examples; <em>words changed</em> is the mean share of words that successful attacks changed, <em>queries</em> the mean model queries per attacked example, <em>similarity</em> the mean sentence similarity of successful adversarial texts.</p>")
             out.append(table(attacks))
+        }
+        if let pairs = content.beforeAfter {
+            out.append("<h2 id=\"before-after\">Before and after retraining</h2>")
+            out.append("<p>Each retrained (after) run against its parent (before) run, on the same examples with the same recipes and seed. <em>Training</em> says whether the retraining used that attack, used an attack sharing its transformations, or never saw it; only the last is an honest measure of robustness gained in general. The interval is a paired bootstrap of the per-example change; McNemar's exact test is on the same pairs.</p>")
+            out.append(table(pairs))
         }
         if let training = content.training {
             out.append("<h2 id=\"training\">Training</h2>")

@@ -55,6 +55,14 @@ public enum MarkdownReport {
             out.append("")
             out.append(table(attacks))
         }
+        if let pairs = content.beforeAfter {
+            out.append("")
+            out.append("## Before and after retraining")
+            out.append("")
+            out.append("Each retrained (after) run against its parent (before) run, on the same examples with the same recipes and seed. *Training* says whether the retraining used that attack, used an attack sharing its transformations, or never saw it; only the last is an honest measure of robustness gained in general. The interval is a paired bootstrap of the per-example change; McNemar's exact test is on the same pairs.")
+            out.append("")
+            out.append(table(pairs))
+        }
         if let training = content.training {
             out.append("")
             out.append("## Training")

@@ -36,6 +36,10 @@ public struct ReportContent: Sendable {
     public var provenance: [String]
     /// One row per (run, attack recipe).
     public var attacks: ReportTable?
+    /// Before and after retraining: one row per (child run, recipe) for runs whose parent run is in
+    /// the report too — accuracy before and after on the same examples, the paired change with its
+    /// bootstrap interval and McNemar p, and whether training used the attack.
+    public var beforeAfter: ReportTable?
     /// One row per training run.
     public var training: ReportTable?
     /// One row per metric not in the attack table (clean evaluations, extra metrics).
@@ -91,6 +95,38 @@ public struct ReportContent: Sendable {
             }
         }
         attacks = attackRows.isEmpty ? nil : ReportTable(header: Self.attackHeader, rows: attackRows, numeric: [0, 2, 3, 4, 5, 6, 7, 8])
+
+        var pairRows: [[String]] = []
+        for after in data.runs {
+            guard let parentID = after.run.parentRunID, let before = data.runs.first(where: { $0.id == parentID }),
+                  !after.attackRecipes.isEmpty else { continue }
+            let rows = Comparison.compare(aMetrics: before.recipes.flatMap(\.metrics), aExamples: before.recipes.flatMap(\.examples),
+                                          bMetrics: after.recipes.flatMap(\.metrics), bExamples: after.recipes.flatMap(\.examples))
+            for row in rows where row.metric == MetricName.cleanAccuracy && row.recipe == cleanRecipe
+                || row.metric == MetricName.accuracyUnderAttack {
+                guard let a = row.a, let b = row.b else { continue }
+                let exposure: String
+                switch after.recipe(row.recipe)?.metric("trained_against")?.value {
+                case 2: exposure = "used in training"
+                case 1: exposure = "shares transformations"
+                case 0: exposure = "not used in training"
+                default: exposure = row.recipe == cleanRecipe ? "clean" : "—"
+                }
+                pairRows.append([
+                    String(before.id), String(after.id), row.recipe, exposure, Self.percent(a.value), Self.percent(b.value),
+                    String(format: "%+.1f", (b.value - a.value) * 100),
+                    row.pairedDelta.map { String(format: "%+.1f – %+.1f", $0.low * 100, $0.high * 100) } ?? "—",
+                    row.mcnemar.map { ResultFormat.pValue($0.pValue) } ?? "—",
+                ])
+                for name in ["delta_\(row.metric)", "mcnemar_p_\(row.metric)", "trained_against"] {
+                    shown.insert("\(after.id)/\(row.recipe)/\(name)")
+                }
+            }
+        }
+        beforeAfter = pairRows.isEmpty ? nil : ReportTable(
+            header: ["before", "after", "recipe", "training", "accuracy before", "accuracy after", "Δ points",
+                     "Δ 95% CI (paired)", "McNemar p"],
+            rows: pairRows, numeric: [0, 1, 4, 5, 6, 8])
 
         var trainingRows: [[String]] = []
         for run in data.runs where !run.trainingCurves.isEmpty {

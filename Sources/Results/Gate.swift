@@ -125,6 +125,8 @@ public struct ComparisonRow: Sendable, Equatable {
     public var b: MetricRecord?
     /// Paired test on per-example correctness (accuracy-like metrics, when the runs share examples).
     public var mcnemar: McNemarResult?
+    /// Paired bootstrap interval of b − a over the shared examples (same metrics as `mcnemar`).
+    public var pairedDelta: ConfidenceInterval?
 
     /// b − a.
     public var delta: Double? {
@@ -155,6 +157,7 @@ public enum Comparison {
             if let left = aExamplesByRecipe[recipe].flatMap({ RecipeSummary.pairableOutcomes(of: $0, metric: metric) }),
                let right = bExamplesByRecipe[recipe].flatMap({ RecipeSummary.pairableOutcomes(of: $0, metric: metric) }) {
                 row.mcnemar = PairedOutcomes.mcnemar(left, right)
+                row.pairedDelta = PairedOutcomes.difference(left, right)
             }
             return row
         }

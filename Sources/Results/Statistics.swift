@@ -53,6 +53,14 @@ public enum Bootstrap {
         return ConfidenceInterval(value: value, low: quantile(statistics, tail), high: quantile(statistics, 1 - tail))
     }
 
+    /// Interval for the mean difference b − a of paired 0/1 outcomes (pairs resampled together), e.g.
+    /// the change in accuracy under attack from a model to its retrained successor on the same examples.
+    public static func pairedDifference(_ a: [Bool], _ b: [Bool], resamples: Int = defaultResamples,
+                                        confidence: Double = 0.95, seed: UInt64 = defaultSeed) -> ConfidenceInterval? {
+        guard a.count == b.count, !a.isEmpty else { return nil }
+        return mean(zip(a, b).map { ($1 ? 1.0 : 0.0) - ($0 ? 1.0 : 0.0) }, resamples: resamples, confidence: confidence, seed: seed)
+    }
+
     /// The q-quantile of sorted values, interpolating linearly between order statistics (type 7).
     static func quantile(_ sorted: [Double], _ q: Double) -> Double {
         let h = Double(sorted.count - 1) * q
@@ -126,6 +134,19 @@ public enum PairedOutcomes {
     /// McNemar on the examples both sides share: same example index and same text fingerprint.
     /// Nil when they share none.
     public static func mcnemar(_ a: [PairableOutcome], _ b: [PairableOutcome]) -> McNemarResult? {
+        let (left, right) = pairs(a, b)
+        guard !left.isEmpty else { return nil }
+        return McNemar.test(left, right)
+    }
+
+    /// Bootstrap interval of b − a over the shared examples. Nil when they share none.
+    public static func difference(_ a: [PairableOutcome], _ b: [PairableOutcome]) -> ConfidenceInterval? {
+        let (left, right) = pairs(a, b)
+        return Bootstrap.pairedDifference(left, right)
+    }
+
+    /// The outcomes of the examples both sides share (same index and text fingerprint), in b's order.
+    public static func pairs(_ a: [PairableOutcome], _ b: [PairableOutcome]) -> (a: [Bool], b: [Bool]) {
         var byIndex: [Int: PairableOutcome] = [:]
         for outcome in a { byIndex[outcome.index] = outcome }
         var left: [Bool] = [], right: [Bool] = []
@@ -134,8 +155,7 @@ public enum PairedOutcomes {
             left.append(other.correct)
             right.append(outcome.correct)
         }
-        guard !left.isEmpty else { return nil }
-        return McNemar.test(left, right)
+        return (left, right)
     }
 }
 

@@ -5,7 +5,7 @@ import Tensors
 import Transformer
 
 /// A tokenised example: token ids with [CLS]/[SEP], and its class index.
-public struct TokenizedExample: Sendable, Equatable {
+public struct TokenizedExample: Sendable, Equatable, Codable {
     public var ids: [Int32]
     public var label: Int
 

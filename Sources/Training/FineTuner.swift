@@ -38,6 +38,9 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     public var dropout: Float?
     /// Adversarial training on the input embeddings (nil: plain fine-tuning).
     public var adversarial: AdversarialTraining?
+    /// A2T-style discrete adversarial training: adversarial texts of the current model added to
+    /// epochs (nil: none). The trainer only plans for them; its `epochExtras` hook makes them.
+    public var discreteAdversarial: DiscreteAdversarialTraining?
 
     public init() {}
 
@@ -54,6 +57,46 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         try check((patience ?? 1) >= 1, "patience must be positive")
         try check((dropout ?? 0) >= 0 && (dropout ?? 0) < 1, "dropout must be in [0, 1)")
         try adversarial?.validate()
+        try discreteAdversarial?.validate(epochs: epochs)
+    }
+}
+
+/// A2T (Yoo & Qi 2021): from epoch `startEpoch` on (1-based), each epoch starts by attacking a seeded
+/// sample of `fraction` of the training set with `recipes` (cheap attack recipes, by name) on the
+/// current weights; the successful adversarial texts, with their true labels, join that epoch's
+/// training data (weight 1, like clean examples).
+public struct DiscreteAdversarialTraining: Codable, Sendable, Equatable {
+    public var recipes: [String]
+    public var fraction: Double
+    public var startEpoch: Int
+
+    public init(recipes: [String], fraction: Double = 0.2, startEpoch: Int = 2) {
+        self.recipes = recipes
+        self.fraction = fraction
+        self.startEpoch = startEpoch
+    }
+
+    public func validate(epochs: Int) throws {
+        guard !recipes.isEmpty else { throw TrainingError.invalidSettings("A2T needs at least one attack recipe") }
+        guard fraction > 0 && fraction <= 1 else { throw TrainingError.invalidSettings("the A2T fraction must be in (0, 1]") }
+        guard startEpoch >= 1 && startEpoch <= epochs else {
+            throw TrainingError.invalidSettings("the A2T start epoch must be in 1...\(epochs) (the number of epochs)")
+        }
+    }
+
+    /// Training examples attacked at the start of a 0-based epoch (0 before `startEpoch`).
+    public func attackedCount(epoch: Int, trainCount: Int) -> Int {
+        epoch + 1 >= startEpoch ? min(trainCount, max(1, Int((fraction * Double(trainCount)).rounded(.up)))) : 0
+    }
+
+    /// The seeded sample of training indices attacked at the start of `epoch`, in increasing order.
+    public func sample(epoch: Int, trainCount: Int, seed: UInt64) -> [Int] {
+        let count = attackedCount(epoch: epoch, trainCount: trainCount)
+        guard count > 0 else { return [] }
+        var order = Array(0..<trainCount)
+        var random = SeededRandom(seed: SeededRandom.mix(seed, epoch, 0xA27))
+        for i in 0..<count { order.swapAt(i, i + random.below(trainCount - i)) }
+        return order.prefix(count).sorted()
     }
 }
 
@@ -82,6 +125,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var runningCount = 0
     public var finished = false
     public var stoppedEarly = false
+    /// The current epoch's extra examples (A2T), kept so an interrupted epoch resumes with the same data.
+    public var epochExtras: [TokenizedExample]?
 
     public init() {}
 }
@@ -117,6 +162,9 @@ public final class FineTuner {
     public var onCheckpointState: (TrainingState) throws -> Void = { _ in }
     /// Polled between steps; true stops the run with `TrainingInterrupted` after saving state.
     public var shouldStop: () -> Bool = { false }
+    /// Extra training examples for a 0-based epoch, asked for when the epoch starts (A2T: adversarial
+    /// examples of the current weights). Called with the model in its current state.
+    public var epochExtras: (_ epoch: Int) throws -> [TokenizedExample] = { _ in [] }
 
     public init(model: BertModel, settings: TrainerSettings, train: [TokenizedExample], dev: [TokenizedExample],
                 labels: [String]) throws {
@@ -137,7 +185,14 @@ public final class FineTuner {
     }
 
     public var batchesPerEpoch: Int { (train.count + settings.batchSize - 1) / settings.batchSize }
-    public var totalSteps: Int { batchesPerEpoch * settings.epochs }
+    /// Steps planned for the whole run: A2T epochs are planned with their largest possible size (every
+    /// attacked example succeeding), so the learning-rate schedule is fixed before training starts.
+    public var totalSteps: Int {
+        (0..<settings.epochs).reduce(0) { sum, epoch in
+            let extra = settings.discreteAdversarial?.attackedCount(epoch: epoch, trainCount: train.count) ?? 0
+            return sum + (train.count + extra + settings.batchSize - 1) / settings.batchSize
+        }
+    }
     public var schedule: LinearWarmupDecay {
         LinearWarmupDecay(peak: settings.learningRate, warmupSteps: Int((settings.warmupRatio * Float(totalSteps)).rounded()),
                           totalSteps: totalSteps)
@@ -152,28 +207,36 @@ public final class FineTuner {
     public func run() throws -> TrainingState {
         let workspace = model.makeWorkspace(training: true)
         let trainingStep = TrainingStep(model: model, optimiser: optimiser, adversarial: settings.adversarial)
-        let lengths = train.map(\.ids.count)
         let schedule = self.schedule
         var lastReport = Date()
         var tokensSinceReport = 0
         let started = Date()
         var stepsThisSession = 0
         while state.epoch < settings.epochs && !state.finished {
-            let batches = Batching.epochBatches(lengths: lengths, batchSize: settings.batchSize, seed: settings.seed,
-                                                epoch: state.epoch)
+            if state.epochExtras == nil {
+                let extras = try epochExtras(state.epoch)
+                for example in extras where example.label < 0 || example.label >= labels.count || example.ids.isEmpty {
+                    throw TrainingError.invalidSettings("an extra training example has label index \(example.label) or no tokens")
+                }
+                state.epochExtras = extras
+                if !extras.isEmpty { try onCheckpointState(state) }   // an attack's work is not repeated on resume
+            }
+            let examples = train + (state.epochExtras ?? [])
+            let batches = Batching.epochBatches(lengths: examples.map(\.ids.count), batchSize: settings.batchSize,
+                                                seed: settings.seed, epoch: state.epoch)
             while state.batchInEpoch < batches.count {
                 if shouldStop() {
                     try onCheckpointState(state)
                     throw TrainingInterrupted(state: state)
                 }
                 let indices = batches[state.batchInEpoch]
-                let batch = Batching.tokenBatch(train, indices: indices)
+                let batch = Batching.tokenBatch(examples, indices: indices)
                 let stepSeed = SeededRandom.mix(settings.seed, state.step, 3)
                 let plan = settings.dropout.map { DropoutPlan(seed: stepSeed, hidden: $0, attention: $0, classifier: $0) }
                     ?? DropoutPlan(seed: stepSeed, config: model.config)
                 if stepsThisSession == 0 { model.parameters.zeroGradients() }   // afterwards AdamW leaves them zeroed
                 let rate = schedule.rate(afterSteps: state.step)
-                let loss = try trainingStep.run(batch, labels: indices.map { train[$0].label }, workspace: workspace,
+                let loss = try trainingStep.run(batch, labels: indices.map { examples[$0].label }, workspace: workspace,
                                                 dropout: plan, learningRate: rate, maxGradNorm: settings.maxGradNorm,
                                                 seed: SeededRandom.mix(stepSeed, 5))
                 state.step += 1
@@ -201,6 +264,7 @@ public final class FineTuner {
             }
             state.epoch += 1
             state.batchInEpoch = 0
+            state.epochExtras = nil
             try evaluateAndRecord(rate: schedule.rate(afterSteps: max(state.step - 1, 0)))
         }
         state.finished = true

@@ -9,7 +9,7 @@ struct Robust: ParsableCommand {
         commandName: "robust",
         abstract: "Measure and improve the robustness of BERT-family text classifiers.",
         version: version,
-        subcommands: [Train.self, Eval.self, AttackCommand.self, Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self,
+        subcommands: [Train.self, Eval.self, AttackCommand.self, AugmentCommand.self, RetrainCommand.self, Tokenize.self, Embed.self, Predict.self, Bench.self, DataCommand.self,
                       RunsCommand.self, ShowCommand.self, CompareCommand.self, ReportCommand.self, BaselineCommand.self, GateCommand.self,
                       ResultsWriterCommand.self])
 

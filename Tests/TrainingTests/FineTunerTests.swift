@@ -90,6 +90,105 @@ final class FineTunerTests: XCTestCase {
                        straight.parameters.values.array(straight.parameters.count))
     }
 
+    // MARK: - A2T (extra examples per epoch)
+
+    func a2tSettings() -> TrainerSettings {
+        var settings = settings(epochs: 3)
+        settings.discreteAdversarial = DiscreteAdversarialTraining(recipes: ["a2t"], fraction: 0.25, startEpoch: 2)
+        return settings
+    }
+
+    /// The hook's examples: the sampled training examples with one token replaced (deterministic).
+    static func extras(epoch: Int, train: [TokenizedExample], plan: DiscreteAdversarialTraining) -> [TokenizedExample] {
+        plan.sample(epoch: epoch, trainCount: train.count, seed: 9).map { index in
+            var example = train[index]
+            example.ids[1] = Int32(10 + (epoch * 7 + index) % 30)
+            return example
+        }
+    }
+
+    func testEpochExtrasJoinTheirEpochsAndTheScheduleIsPlannedForThem() throws {
+        let train = Self.task(count: 64, seed: 1)
+        let settings = a2tSettings()
+        let plan = try XCTUnwrap(settings.discreteAdversarial)
+        let tuner = try FineTuner(model: try Self.model(), settings: settings, train: train, dev: Self.task(count: 16, seed: 2),
+                                  labels: ["absent", "present"])
+        // 4 clean steps, then two epochs of 64 + 16 examples: 5 steps each.
+        XCTAssertEqual(tuner.totalSteps, 4 + 5 + 5)
+        var asked: [Int] = []
+        tuner.epochExtras = { epoch in
+            asked.append(epoch)
+            return Self.extras(epoch: epoch, train: train, plan: plan)
+        }
+        let state = try tuner.run()
+        XCTAssertEqual(asked, [0, 1, 2])
+        XCTAssertEqual(state.step, 14)
+        XCTAssertEqual(state.history.map(\.step), [4, 9, 14])
+        XCTAssertNil(state.epochExtras)
+    }
+
+    func testInterruptedA2TEpochResumesWithTheSameExtrasWithoutAskingAgain() throws {
+        let train = Self.task(count: 64, seed: 1), dev = Self.task(count: 16, seed: 2)
+        let settings = a2tSettings()
+        let plan = try XCTUnwrap(settings.discreteAdversarial)
+        let straight = try Self.model()
+        let uninterrupted = try FineTuner(model: straight, settings: settings, train: train, dev: dev, labels: ["absent", "present"])
+        uninterrupted.epochExtras = { Self.extras(epoch: $0, train: train, plan: plan) }
+        _ = try uninterrupted.run()
+
+        let first = try Self.model()
+        let tuner = try FineTuner(model: first, settings: settings, train: train, dev: dev, labels: ["absent", "present"])
+        tuner.epochExtras = { Self.extras(epoch: $0, train: train, plan: plan) }
+        var saved: TrainingState?
+        tuner.onCheckpointState = { saved = $0 }
+        tuner.shouldStop = { tuner.state.step == 6 }   // inside epoch 2, the first with extras
+        XCTAssertThrowsError(try tuner.run()) { XCTAssertTrue($0 is TrainingInterrupted) }
+        let state = try XCTUnwrap(saved)
+        XCTAssertEqual(state.epochExtras?.count, 16)
+        // The state survives its JSON round trip (it is saved as state.json).
+        let decoded = try JSONDecoder().decode(TrainingState.self, from: JSONEncoder().encode(state))
+        XCTAssertEqual(decoded, state)
+
+        let weights = first.parameters.values.array(first.parameters.count)
+        let optimiser = tuner.optimiser.state()
+        let second = try Self.model(seed: 77)
+        weights.withUnsafeBufferPointer { second.parameters.values.pointer.update(from: $0.baseAddress!, count: weights.count) }
+        let resumed = try FineTuner(model: second, settings: settings, train: train, dev: dev, labels: ["absent", "present"])
+        try resumed.resume(from: decoded, optimiserStep: optimiser.step, first: optimiser.first, second: optimiser.second)
+        var asked: [Int] = []
+        resumed.epochExtras = { epoch in
+            asked.append(epoch)
+            return Self.extras(epoch: epoch, train: train, plan: plan)
+        }
+        _ = try resumed.run()
+        XCTAssertEqual(asked, [2], "epoch 2 (0-based 1) must reuse the saved extras")
+        XCTAssertEqual(second.parameters.values.array(second.parameters.count),
+                       straight.parameters.values.array(straight.parameters.count))
+    }
+
+    func testBadExtrasAreRefused() throws {
+        let tuner = try FineTuner(model: try Self.model(), settings: a2tSettings(), train: Self.task(count: 32, seed: 1),
+                                  dev: [], labels: ["absent", "present"])
+        tuner.epochExtras = { _ in [TokenizedExample(ids: [1, 12, 2], label: 5)] }
+        XCTAssertThrowsError(try tuner.run()) { XCTAssertTrue("\($0)".contains("label index 5"), "\($0)") }
+    }
+
+    func testA2TSampleIsSeededDistinctAndStartsAtTheStartEpoch() throws {
+        let plan = DiscreteAdversarialTraining(recipes: ["a2t"], fraction: 0.3, startEpoch: 2)
+        XCTAssertEqual(plan.sample(epoch: 0, trainCount: 100, seed: 1), [])
+        let one = plan.sample(epoch: 1, trainCount: 100, seed: 1)
+        XCTAssertEqual(one.count, 30)
+        XCTAssertEqual(Set(one).count, 30)
+        XCTAssertEqual(one, one.sorted())
+        XCTAssertEqual(one, plan.sample(epoch: 1, trainCount: 100, seed: 1))
+        XCTAssertNotEqual(one, plan.sample(epoch: 2, trainCount: 100, seed: 1))
+        XCTAssertNotEqual(one, plan.sample(epoch: 1, trainCount: 100, seed: 2))
+        XCTAssertEqual(plan.attackedCount(epoch: 1, trainCount: 3), 1)   // rounded up, at least one
+        XCTAssertThrowsError(try DiscreteAdversarialTraining(recipes: [], fraction: 0.2, startEpoch: 1).validate(epochs: 2))
+        XCTAssertThrowsError(try DiscreteAdversarialTraining(recipes: ["a"], fraction: 0, startEpoch: 1).validate(epochs: 2))
+        XCTAssertThrowsError(try DiscreteAdversarialTraining(recipes: ["a"], fraction: 0.2, startEpoch: 3).validate(epochs: 2))
+    }
+
     func testAdversarialMethodsLearnAndAreDeterministic() throws {
         for method in AdversarialTraining.Method.allCases {
             var settings = settings(epochs: 6)

@@ -130,12 +130,15 @@ public protocol AttackProcedure: Sendable {
     var queryBudget: Int? { get }
     /// Whether the procedure needs a victim with gradients (`GradientVictim`).
     var needsGradients: Bool { get }
+    /// Whether it perturbs the word embeddings rather than the text (FGSM, PGD).
+    var perturbsEmbeddings: Bool { get }
 }
 
 extension AttackProcedure {
     public var needsSentenceEncoder: Bool { false }
     public var queryBudget: Int? { nil }
     public var needsGradients: Bool { false }
+    public var perturbsEmbeddings: Bool { false }
 }
 
 /// A one-line error of the attack module.

@@ -130,6 +130,7 @@ struct SkipReason: Error {
 
 /// One gradient at the clean input; for each ε, the perturbed input's prediction.
 struct FGSMProcedure: AttackProcedure {
+    var perturbsEmbeddings: Bool { true }
     let epsilons: [Double]
     let norm: PerturbationNorm
     var needsGradients: Bool { true }
@@ -166,6 +167,7 @@ struct FGSMProcedure: AttackProcedure {
 /// For each ε: `steps` ascent steps of ε·step_ratio, projected onto the ε-ball, stopping early once the
 /// prediction is wrong (the example is then broken at that ε, and at every larger one).
 struct PGDProcedure: AttackProcedure {
+    var perturbsEmbeddings: Bool { true }
     let epsilons: [Double]
     let norm: PerturbationNorm
     let steps: Int

@@ -39,11 +39,11 @@ struct AttackSetup {
 
     /// Loads what `recipes` need. The encoder is loaded whenever it can be (the results store records
     /// similarity for every recipe); it is an error only when a recipe's constraint needs it.
-    static func prepare(checkpoint: Checkpoint, recipes: [Recipe], options: AttackOptions, maxLength: Int,
+    static func prepare(checkpoint: Checkpoint, recipes: [Recipe], encoderPath: String, maxLength: Int,
                         quiet: Bool = false) throws -> AttackSetup {
         var encoder: (BertModel, WordPieceTokenizer)?
         do {
-            encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: options.encoderPath))
+            encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: encoderPath))
         } catch {
             if let needing = recipes.first(where: { $0.procedure.needsSentenceEncoder }) {
                 throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(error) (run scripts/setup.sh, or pass --encoder DIR)")
@@ -249,7 +249,7 @@ struct AttackCommand: ParsableCommand {
         if !checkpoint.hasTrainedHead {
             throw UserError("\(model) has no trained classification head; fine-tune it first with robust train")
         }
-        let setup = try AttackSetup.prepare(checkpoint: checkpoint, recipes: recipes, options: attackOptions,
+        let setup = try AttackSetup.prepare(checkpoint: checkpoint, recipes: recipes, encoderPath: attackOptions.encoderPath,
                                             maxLength: maxLength, quiet: json)
         if let text {
             try attackOne(text, recipes: recipes, setup: setup)

@@ -72,27 +72,86 @@ struct Eval: ParsableCommand {
         let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let dataset = try dataOptions.load()
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
+        let job = EvalJob(model: model, checkpoint: checkpoint, dataset: dataset, examples: examples, selection: selection,
+                          suite: suite, attackOptions: attackOptions, database: database, resume: resume, quiet: json)
+        let outcome = try job.run()
+        let run = outcome.runID, result = outcome.result, attackOutcome = outcome.attacks
+        let data = outcome.data, unknownLabels = outcome.unknownLabels
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let report = try JSONSerialization.jsonObject(with: encoder.encode(result.report))
+            var object: [String: Any] = ["run": run, "model": model, "data": dataset.name, "split": split,
+                                         "examples": data.examples.count, "skipped_empty": data.skippedEmpty,
+                                         "skipped_unknown_label": unknownLabels, "loss": result.loss, "report": report]
+            if let attackOutcome {
+                object["attacks"] = attackOutcome.summaries.map {
+                    AttackSuite.json($0, wall: attackOutcome.wallSecondsPerExample[$0.recipe])
+                }
+            }
+            try JSONOutput.print(object)
+        } else {
+            if let attackOutcome {
+                print("\nattacks on \(examples.count) examples (seed \(attackOptions.seed), \(min(attackOptions.workerCount, examples.count)) worker(s)):")
+                print(AttackSummary.table(attackOutcome.summaries, wallSecondsPerExample: attackOutcome.wallSecondsPerExample))
+            } else {
+                EvalJob.printCleanReport(result, data: data, dataset: dataset, split: split, unknown: unknownLabels, seconds: outcome.seconds)
+            }
+            print("\nrun \(run) recorded in \(database.path)")
+        }
+    }
+}
+
+/// One evaluation run, as `robust eval` and `robust retrain` (before and after) do it: the clean
+/// classification report on the selected examples, then the attack suite on the same examples, all in
+/// one results-store run.
+struct EvalJob {
+    var model: String
+    var checkpoint: Checkpoint
+    var dataset: DatasetSplits
+    var examples: [Example]
+    var selection: SplitSelection
+    var suite: [Recipe]
+    var attackOptions: AttackOptions
+    var database: DatabaseOption
+    var resume: Int64?
+    var parentRunID: Int64?
+    var label: String?
+    var quiet = false
+
+    struct Outcome {
+        var runID: Int64
+        var result: Evaluation.Result
+        var attacks: AttackSuite.Outcome?
+        var data: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int)
+        var unknownLabels: Int
+        var seconds: Double
+    }
+
+    func run() throws -> Outcome {
+        let split = selection.split
         let known = Set(checkpoint.labels)
         let unknownLabels = examples.filter { !known.contains($0.label) }
         let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
                                              labels: checkpoint.labels, tokenizer: checkpoint.tokenizer,
-                                             maxLength: min(maxLength, checkpoint.config.maxPositions))
+                                             maxLength: min(selection.maxLength, checkpoint.config.maxPositions))
         guard !data.examples.isEmpty else {
             if !unknownLabels.isEmpty {
                 throw UserError("no example of the \(split) split has a label the model knows (its labels: \(checkpoint.labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")
             }
             throw UserError("no usable examples in the \(split) split")
         }
-        let setup = suite.isEmpty ? nil : try AttackSetup.prepare(checkpoint: checkpoint, recipes: suite, options: attackOptions,
-                                                                  maxLength: maxLength, quiet: json)
+        let setup = suite.isEmpty ? nil : try AttackSetup.prepare(checkpoint: checkpoint, recipes: suite, encoderPath: attackOptions.encoderPath,
+                                                                  maxLength: selection.maxLength, quiet: quiet)
         let store = try RunRecording.openForWriting(database)
         let modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
         let dataHash = dataset.manifest.contentSHA256
-        let config = EvalConfig(model: model, data: dataset.name, split: split, limit: limit, sample: sample, maxLength: maxLength,
-                                recipes: suite.isEmpty ? nil : suite.map(\.name),
+        let config = EvalConfig(model: model, data: dataset.name, split: split, limit: selection.limit, sample: selection.sample,
+                                maxLength: selection.maxLength, recipes: suite.isEmpty ? nil : suite.map(\.name),
                                 seed: suite.isEmpty ? nil : attackOptions.seed)
         var runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataHash,
-                                             seed: suite.isEmpty ? 0 : attackOptions.seed, config: config)
+                                             seed: suite.isEmpty ? 0 : attackOptions.seed, config: config, label: label)
+        runRecord.parentRunID = parentRunID
         if !suite.isEmpty { runRecord.recipeHash = Recipe.hash(suite) }
         if let resume {
             try EvalResume.check(store, run: resume, kind: .eval, modelHash: modelHash, dataHash: dataHash,
@@ -112,7 +171,10 @@ struct Eval: ParsableCommand {
                                              labels: checkpoint.labels, seconds: seconds)
                 result = evaluated
                 if let setup {
-                    if !json { printCleanReport(evaluated, data: data, dataset: dataset, unknown: unknownLabels.count, seconds: seconds) }
+                    if !quiet {
+                        EvalJob.printCleanReport(evaluated, data: data, dataset: dataset, split: split, unknown: unknownLabels.count,
+                                                 seconds: seconds)
+                    }
                     attackOutcome = try AttackSuite.run(suite, setup: setup, inputs: inputs, store: store, runID: run.runID,
                                                         options: attackOptions)
                 }
@@ -120,32 +182,12 @@ struct Eval: ParsableCommand {
             }
         }
         guard let result else { throw UserError("evaluation produced no result") }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let report = try JSONSerialization.jsonObject(with: encoder.encode(result.report))
-            var object: [String: Any] = ["run": run, "model": model, "data": dataset.name, "split": split,
-                                         "examples": data.examples.count, "skipped_empty": data.skippedEmpty,
-                                         "skipped_unknown_label": unknownLabels.count, "loss": result.loss, "report": report]
-            if let attackOutcome {
-                object["attacks"] = attackOutcome.summaries.map {
-                    AttackSuite.json($0, wall: attackOutcome.wallSecondsPerExample[$0.recipe])
-                }
-            }
-            try JSONOutput.print(object)
-        } else {
-            if let attackOutcome {
-                print("\nattacks on \(inputs.count) examples (seed \(attackOptions.seed), \(min(attackOptions.workerCount, inputs.count)) worker(s)):")
-                print(AttackSummary.table(attackOutcome.summaries, wallSecondsPerExample: attackOutcome.wallSecondsPerExample))
-            } else {
-                printCleanReport(result, data: data, dataset: dataset, unknown: unknownLabels.count, seconds: seconds)
-            }
-            print("\nrun \(run) recorded in \(database.path)")
-        }
+        return Outcome(runID: run, result: result, attacks: attackOutcome, data: data, unknownLabels: unknownLabels.count,
+                       seconds: seconds)
     }
 
-    func printCleanReport(_ result: Evaluation.Result, data: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int),
-                          dataset: DatasetSplits, unknown: Int, seconds: Double) {
+    static func printCleanReport(_ result: Evaluation.Result, data: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int),
+                                 dataset: DatasetSplits, split: String, unknown: Int, seconds: Double) {
         var notes: [String] = []
         if data.skippedEmpty > 0 { notes.append("\(data.skippedEmpty) empty skipped") }
         if unknown > 0 { notes.append("\(unknown) with labels the model does not know skipped") }

@@ -2,6 +2,7 @@
 // checkpoint (best dev model) with training.json; Ctrl-C saves a resumable state (`--resume`).
 import Basics
 import ArgumentParser
+import Attacks
 import Datasets
 import Foundation
 import Results
@@ -76,21 +77,73 @@ struct Train: ParsableCommand {
         return s
     }
 
+    @OptionGroup var a2tOptions: A2TOptions
+
     func run() throws {
+        var settings = self.settings
+        settings.discreteAdversarial = a2tOptions.plan
         try userFacing { try settings.validate() }
-        let outURL = URL(fileURLWithPath: out)
+        let dataset = try dataOptions.load()
+        let job = TrainingJob(model: model, dataset: dataset, settings: settings, out: URL(fileURLWithPath: out),
+                              overwrite: overwrite, resume: resume, database: database, interruptAtStep: interruptAtStep,
+                              a2tWorkers: a2tOptions.a2tWorkers)
+        _ = try job.run()
+    }
+}
+
+/// How A2T attacks run: `robust train --a2t RECIPES` (and `robust retrain --method a2t`).
+struct A2TOptions: ParsableArguments {
+    @Option(help: "A2T discrete adversarial training: attack recipes (comma-separated, e.g. a2t,a2t-char) run on a sample of the training set at the start of each epoch; their successful adversarial texts join that epoch.")
+    var a2t: String?
+    @Option(help: "Share of the training set attacked per A2T epoch.") var a2tFraction: Double = 0.2
+    @Option(help: "First epoch (1-based) with A2T examples; earlier epochs are clean.") var a2tStartEpoch: Int = 2
+    @Option(help: "Examples attacked at once during A2T (default: all cores).") var a2tWorkers: Int?
+
+    var plan: DiscreteAdversarialTraining? {
+        RecipeLoading.split(a2t).flatMap { $0.isEmpty ? nil : DiscreteAdversarialTraining(recipes: $0, fraction: a2tFraction, startEpoch: a2tStartEpoch) }
+    }
+
+    func validate() throws {
+        if let a2tWorkers, a2tWorkers < 1 { throw ValidationError("--a2t-workers must be at least 1") }
+    }
+}
+
+/// One fine-tuning run, as `robust train` and `robust retrain` do it: checks the data against the
+/// model, tokenises, trains with progress and dev evaluations (best checkpoint saved), saves a
+/// resumable state on Ctrl-C, records the run, and reports on test with the best checkpoint.
+struct TrainingJob {
+    var model: String
+    var dataset: DatasetSplits
+    var settings: TrainerSettings
+    var out: URL
+    var overwrite: Bool
+    var resume: Bool
+    var database: DatabaseOption
+    var interruptAtStep: Int?
+    var kind: RunKind = .train
+    var parentRunID: Int64?
+    var label: String?
+    /// Examples attacked at once by A2T (nil: all cores); the attacks' seed is the training seed.
+    var a2tWorkers: Int?
+
+    struct Outcome {
+        var runID: Int64
+        var record: TrainingRecord
+        var a2tSeconds: [Double]
+    }
+
+    func run() throws -> Outcome {
+        let outURL = out
         let resumeFolder = outURL.appendingPathComponent(ResumeState.folderName)
         let fm = FileManager.default
         let hasCheckpoint = fm.fileExists(atPath: outURL.appendingPathComponent("model.safetensors").path)
         if resume {
             guard fm.fileExists(atPath: resumeFolder.appendingPathComponent(ResumeState.stateFile).path) else {
-                throw UserError("\(out) holds no interrupted run to resume (no \(ResumeState.folderName)/\(ResumeState.stateFile))")
+                throw UserError("\(outURL.path) holds no interrupted run to resume (no \(ResumeState.folderName)/\(ResumeState.stateFile))")
             }
         } else if (hasCheckpoint || fm.fileExists(atPath: resumeFolder.path)) && !overwrite {
-            throw UserError("\(out) already holds a checkpoint; pass --overwrite to replace it, or --resume to continue an interrupted run")
+            throw UserError("\(outURL.path) already holds a checkpoint; pass --overwrite to replace it, or --resume to continue an interrupted run")
         }
-
-        let dataset = try dataOptions.load()
         guard dataset.labels.count >= 2 else {
             throw UserError("dataset \(dataset.name) has a single class (\(dataset.labels.first ?? "none")); classification needs at least two")
         }
@@ -98,12 +151,14 @@ struct Train: ParsableCommand {
         if let unseen = (dataset.dev + dataset.test).first(where: { !trainLabels.contains($0.label) }) {
             throw UserError("label '\(unseen.label)' occurs in dev or test but never in train; training could not learn it")
         }
-        let checkpoint = try userFacing { try Checkpoint(directory: URL(fileURLWithPath: model), labels: dataset.labels, seed: seed) }
+        // A2T recipes are checked before any work, so a typo fails at once.
+        let a2tRecipes = try settings.discreteAdversarial.map { try RecipeLoading.load($0.recipes) } ?? []
+        let checkpoint = try userFacing { try Checkpoint(directory: URL(fileURLWithPath: model), labels: dataset.labels, seed: settings.seed) }
         if checkpoint.hasTrainedHead && checkpoint.labels != dataset.labels {
             throw UserError("\(model) has a trained head for labels \(checkpoint.labels), but the data has \(dataset.labels)")
         }
         let engine = checkpoint.model
-        let maxLength = min(self.maxLength, engine.config.maxPositions)
+        let maxLength = min(settings.maxLength, engine.config.maxPositions)
         let train = try LabelledData.tokenize(dataset.train, split: "train", labels: dataset.labels,
                                               tokenizer: checkpoint.tokenizer, maxLength: maxLength)
         let dev = try LabelledData.tokenize(dataset.dev, split: "dev", labels: dataset.labels,
@@ -144,21 +199,28 @@ struct Train: ParsableCommand {
             print("resuming at step \(saved.state.step) of \(tuner.totalSteps)")
         }
 
-        let runRecord = try RunRecording.run(kind: .train, modelHash: baseHash, dataHash: dataset.manifest.contentSHA256,
-                                             seed: seed, config: record)
+        var runRecord = try RunRecording.run(kind: kind, modelHash: baseHash, dataHash: dataset.manifest.contentSHA256,
+                                             seed: settings.seed, config: record, label: label)
+        runRecord.parentRunID = parentRunID
+        if !a2tRecipes.isEmpty { runRecord.recipeHash = Recipe.hash(a2tRecipes) }
+        var outcome: Outcome?
         try userFacing {
             try store.withRun(runRecord, resuming: resumedRunID, interrupted: { Interrupt.wasRequested }) { run in
-                try trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
-                                   dataset: dataset, test: test, outURL: outURL, resumeFolder: resumeFolder)
+                outcome = try trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
+                                             train: train.kept, test: test, a2tRecipes: a2tRecipes, maxLength: maxLength,
+                                             resumeFolder: resumeFolder)
             }
         }
         print("\ncheckpoint: \(outURL.path)")
+        guard let outcome else { throw UserError("training produced no result") }
+        return outcome
     }
 
     func trainAndReport(run: Int64, store: ResultStore, tuner: FineTuner, checkpoint: Checkpoint, record initial: TrainingRecord,
-                        dataset: DatasetSplits, test: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int),
-                        outURL: URL, resumeFolder: URL) throws {
+                        train: [Example], test: (examples: [TokenizedExample], kept: [Example], skippedEmpty: Int, truncated: Int),
+                        a2tRecipes: [Recipe], maxLength: Int, resumeFolder: URL) throws -> Outcome {
         let engine = checkpoint.model
+        let outURL = out
         var record = initial
         print("run \(run) in \(database.path)")
         print("training on \(tuner.train.count) examples (\(dataset.name)), dev \(tuner.dev.count), " +
@@ -187,6 +249,21 @@ struct Train: ParsableCommand {
             try ResumeState(state: state, settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model,
                             optimiser: tuner.optimiser, runID: run).save(to: resumeFolder, model: engine)
         }
+        var a2tSeconds: [Double] = []
+        if let plan = settings.discreteAdversarial {
+            let attacker = try A2TAttacker(plan: plan, recipes: a2tRecipes, checkpoint: checkpoint, train: train,
+                                           labels: dataset.labels, maxLength: maxLength, seed: settings.seed,
+                                           workers: a2tWorkers ?? Parallel.workers, store: store, runID: run)
+            tuner.epochExtras = { epoch in
+                progress.finish()
+                let started = Date()
+                let extras = try attacker.adversarialExamples(epoch: epoch)
+                if !extras.isEmpty || plan.attackedCount(epoch: epoch, trainCount: train.count) > 0 {
+                    a2tSeconds.append(Date().timeIntervalSince(started))
+                }
+                return extras
+            }
+        }
         Interrupt.install()
         let interruptAt = interruptAtStep
         tuner.shouldStop = { Interrupt.wasRequested || tuner.state.step == interruptAt }
@@ -195,9 +272,9 @@ struct Train: ParsableCommand {
         do { final = try tuner.run() } catch let interrupted as TrainingInterrupted {
             progress.finish()
             throw UserError("\(interrupted.description) (state saved in \(resumeFolder.path))")
-        } catch { throw UserError(String(describing: error)) }
+        } catch let error as UserError { throw error } catch { throw UserError(String(describing: error)) }
         progress.finish()
-        if final.stoppedEarly { print("stopped early: no dev improvement in \(patience) evaluations") }
+        if final.stoppedEarly { print("stopped early: no dev improvement in \(settings.patience ?? 0) evaluations") }
 
         // Test report from the best checkpoint.
         let best = try userFacing { try Checkpoint(directory: outURL) }
@@ -214,6 +291,7 @@ struct Train: ParsableCommand {
             try record.encoded().write(to: outURL.appendingPathComponent("training.json"))
             try? FileManager.default.removeItem(at: resumeFolder)
         }
+        return Outcome(runID: run, record: record, a2tSeconds: a2tSeconds)
     }
 }
 

@@ -1,0 +1,167 @@
+// AugmentationRecipe: a text augmentation defined in a YAML file of augmentations/, and the folder
+// that finds recipes by name. The operations are EDA's four (Wei & Zou 2019) plus character noise:
+//
+//     name: eda                       # optional; defaults to the file name
+//     description: one line           # optional
+//     per_example: 4                  # augmented texts per training example (default; --per-example overrides)
+//     combine: false                  # false: each augmented text applies one operation, as EDA does;
+//                                     # true: each applies every operation, in the order listed
+//     operations:                     # operation: rate (the share of words it touches, 0 < rate ≤ 1)
+//       synonym_replacement: 0.1      # replace n = max(1, ⌊rate·words⌋) non-stopwords by a WordNet synonym
+//       random_insertion: 0.1         # insert a synonym of a random word at a random position, n times
+//       random_swap: 0.1              # swap two random words, n times
+//       random_deletion: 0.1          # delete each word with probability rate (never every word)
+//       char_noise: 0.1               # one random character edit (swap, substitute, delete, insert) in n words
+//
+// Errors are one line naming the file and listing what is valid.
+import Foundation
+import Yams
+
+public struct AugmentationRecipe: Sendable, Equatable {
+    public enum Operation: String, Sendable, CaseIterable, Codable {
+        case synonymReplacement = "synonym_replacement"
+        case randomInsertion = "random_insertion"
+        case randomSwap = "random_swap"
+        case randomDeletion = "random_deletion"
+        case charNoise = "char_noise"
+
+        /// Whether the operation needs WordNet.
+        public var needsWordNet: Bool { self == .synonymReplacement || self == .randomInsertion }
+    }
+
+    public var name: String
+    public var description: String
+    public var perExample: Int
+    public var combine: Bool
+    /// The operations with their rates, in the file's order.
+    public var operations: [(Operation, Double)]
+    /// The file's text (hashed into the run's recipe hash).
+    public var source: String
+
+    public init(name: String, description: String = "", perExample: Int = 4, combine: Bool = false,
+                operations: [(Operation, Double)], source: String = "") {
+        self.name = name
+        self.description = description
+        self.perExample = perExample
+        self.combine = combine
+        self.operations = operations
+        self.source = source
+    }
+
+    public var needsWordNet: Bool { operations.contains { $0.0.needsWordNet } }
+
+    public static func == (a: AugmentationRecipe, b: AugmentationRecipe) -> Bool {
+        a.name == b.name && a.description == b.description && a.perExample == b.perExample && a.combine == b.combine
+            && a.operations.map(\.0) == b.operations.map(\.0) && a.operations.map(\.1) == b.operations.map(\.1)
+    }
+
+    static let keys = ["name", "description", "per_example", "combine", "operations"]
+
+    /// Parses a recipe file's text; `file` names it in errors.
+    public static func parse(yaml: String, file: String, defaultName: String) throws -> AugmentationRecipe {
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: yaml) } catch {
+            throw AugmentationError.recipe("\(file): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+        }
+        guard let mapping = loaded as? [String: Any] else {
+            throw AugmentationError.recipe("\(file): expected a mapping with keys \(keys.joined(separator: ", "))")
+        }
+        for key in mapping.keys where !keys.contains(key) {
+            throw AugmentationError.recipe("\(file): unknown key '\(key)'; valid keys: \(keys.joined(separator: ", "))")
+        }
+        var recipe = AugmentationRecipe(name: defaultName, operations: [], source: yaml)
+        if let name = mapping["name"] {
+            guard let name = name as? String, !name.isEmpty else { throw AugmentationError.recipe("\(file): 'name' must be a non-empty string") }
+            recipe.name = name
+        }
+        if let description = mapping["description"] {
+            guard let description = description as? String else { throw AugmentationError.recipe("\(file): 'description' must be a string") }
+            recipe.description = description
+        }
+        if let perExample = mapping["per_example"] {
+            guard let count = perExample as? Int, (1...100).contains(count) else {
+                throw AugmentationError.recipe("\(file): 'per_example' must be an integer in 1...100")
+            }
+            recipe.perExample = count
+        }
+        if let combine = mapping["combine"] {
+            guard let flag = combine as? Bool else { throw AugmentationError.recipe("\(file): 'combine' must be true or false") }
+            recipe.combine = flag
+        }
+        let valid = Operation.allCases.map(\.rawValue).joined(separator: ", ")
+        // Yams gives an unordered dictionary; the file's order matters for `combine`, so read the node.
+        guard let node = try? Yams.compose(yaml: yaml), let operations = node.mapping?["operations"]?.mapping, !operations.isEmpty else {
+            throw AugmentationError.recipe("\(file): 'operations' must map at least one of \(valid) to a rate")
+        }
+        for (key, value) in operations {
+            guard let name = key.string else { throw AugmentationError.recipe("\(file): operation names must be strings") }
+            guard let operation = Operation(rawValue: name) else {
+                throw AugmentationError.recipe("\(file): unknown operation '\(name)'; valid operations: \(valid)")
+            }
+            guard let rate = value.float, rate > 0, rate <= 1 else {
+                throw AugmentationError.recipe("\(file): operation '\(name)' needs a rate in (0, 1], got '\(value.string ?? "?")'")
+            }
+            guard !recipe.operations.contains(where: { $0.0 == operation }) else {
+                throw AugmentationError.recipe("\(file): operation '\(name)' is listed twice")
+            }
+            recipe.operations.append((operation, rate))
+        }
+        return recipe
+    }
+}
+
+public enum AugmentationError: Error, CustomStringConvertible, Equatable, Sendable {
+    case recipe(String)
+    case data(String)
+
+    public var description: String {
+        switch self {
+        case .recipe(let message), .data(let message): return message
+        }
+    }
+}
+
+/// Finds augmentation recipes by name: NAME.yaml in `$ROBUST_AUGMENTATIONS_DIR`, else `augmentations/`
+/// in the working directory; anything with a `/` or ending in .yaml is a file path.
+public struct AugmentationLibrary: Sendable {
+    public static let environmentVariable = "ROBUST_AUGMENTATIONS_DIR"
+    public let directory: URL
+
+    public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let directory {
+            self.directory = directory
+        } else if let fromEnvironment = environment[AugmentationLibrary.environmentVariable], !fromEnvironment.isEmpty {
+            self.directory = URL(fileURLWithPath: fromEnvironment, isDirectory: true)
+        } else {
+            self.directory = URL(fileURLWithPath: "augmentations", isDirectory: true)
+        }
+    }
+
+    public func names() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Whether `reference` names a recipe of this folder or an augmentation recipe file.
+    public func contains(_ reference: String) -> Bool {
+        if Self.isPath(reference) {
+            guard let text = try? String(contentsOfFile: reference, encoding: .utf8),
+                  let mapping = (try? Yams.load(yaml: text)) as? [String: Any] else { return false }
+            return mapping["operations"] != nil
+        }
+        return names().contains(reference)
+    }
+
+    public func load(_ reference: String) throws -> AugmentationRecipe {
+        let url = Self.isPath(reference) ? URL(fileURLWithPath: reference) : directory.appendingPathComponent(reference + ".yaml")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw AugmentationError.recipe("no augmentation recipe '\(reference)' (\(url.path) is missing or unreadable); recipes in \(directory.path): \(names().joined(separator: ", "))")
+        }
+        let display = Self.isPath(reference) ? reference : "augmentations/\(reference).yaml"
+        return try AugmentationRecipe.parse(yaml: text, file: display, defaultName: url.deletingPathExtension().lastPathComponent)
+    }
+
+    static func isPath(_ reference: String) -> Bool {
+        reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
+    }
+}
