@@ -157,7 +157,7 @@ public struct AugmentationLibrary: Sendable {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw AugmentationError.recipe("no augmentation recipe '\(reference)' (\(url.path) is missing or unreadable); recipes in \(directory.path): \(names().joined(separator: ", "))")
         }
-        let display = Self.isPath(reference) ? reference : "augmentations/\(reference).yaml"
+        let display = Self.isPath(reference) ? reference : url.path
         return try AugmentationRecipe.parse(yaml: text, file: display, defaultName: url.deletingPathExtension().lastPathComponent)
     }
 

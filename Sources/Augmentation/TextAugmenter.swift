@@ -25,7 +25,7 @@ public struct TextAugmenter {
     /// Up to `count` distinct augmented texts, none equal to `text`.
     public func augment(_ text: String, count: Int, random: inout SeededRandom) -> [String] {
         let original = AttackedText(text)
-        guard original.count > 0, count > 0 else { return [] }
+        guard original.count > 0, count > 0, !recipe.operations.isEmpty else { return [] }
         var kept: [String] = []
         var seen: Set<String> = [text]
         for _ in 0..<4 where kept.count < count {
@@ -77,38 +77,51 @@ public struct TextAugmenter {
     /// EDA's synonym replacement: distinct non-stopwords in random order; each that has synonyms has
     /// all its occurrences replaced by one random synonym, until n words were replaced.
     func replaceSynonyms(_ text: AttackedText, n: Int, random: inout SeededRandom) -> AttackedText {
+        // Positions per distinct word, found once: a replaced word is never picked again, and a name
+        // spelled like an eligible word (a capitalised "Rock" later on) stays.
+        var positions: [String: [Int]] = [:]
         var distinct: [String] = []
-        var seen = Set<String>()
         for (index, word) in text.words.enumerated()
-        where Self.isLetters(word) && !Self.isLikelyName(word, at: index) && !stopwords.contains(word.lowercased())
-            && seen.insert(word).inserted {
-            distinct.append(word)
+        where Self.isLetters(word) && !Self.isLikelyName(word, at: index) && !stopwords.contains(word.lowercased()) {
+            if positions[word] == nil { distinct.append(word) }
+            positions[word, default: []].append(index)
         }
         shuffle(&distinct, &random)
         var result = text
         var replaced = 0
         for word in distinct where replaced < n {
-            let synonyms = lexicon.synonyms(of: word, inflect: true, maxSenses: nil)
+            let synonyms = acceptable(lexicon.synonyms(of: word, inflect: true, maxSenses: nil))
             guard !synonyms.isEmpty else { continue }
             let synonym = synonyms[random.below(synonyms.count)]
-            for index in result.words.indices where result.words[index] == word {
-                result = result.replacingWord(at: index, with: synonym)
-            }
+            for index in positions[word] ?? [] { result = result.replacingWord(at: index, with: synonym) }
             replaced += 1
         }
         return result
     }
 
+    /// WordNet lists vulgar senses among the synonyms of everyday words ("love", "have"); augmented
+    /// training data should not pick them up.
+    static let vulgar: Set<String> = ["fuck", "fucks", "fucked", "fucking", "shag", "shags", "shagged", "shagging",
+                                      "bonk", "bonks", "bonked", "bonking", "hump", "humps", "humped", "humping",
+                                      "nookie", "nooky", "screwing"]
+
+    func acceptable(_ synonyms: [String]) -> [String] {
+        synonyms.filter { !Self.vulgar.contains($0.lowercased()) }
+    }
+
     /// EDA's random insertion: n times, a random synonym of a random word (10 tries to find a word
     /// with synonyms) goes to a random position.
     func insertSynonyms(_ text: AttackedText, n: Int, random: inout SeededRandom) -> AttackedText {
+        guard text.count > 0 else { return text }
         var result = text
         for _ in 0..<n {
             var synonyms: [String] = []
             for _ in 0..<10 where synonyms.isEmpty {
                 let index = random.below(result.count)
                 let word = result.words[index]
-                if Self.isLetters(word) && !Self.isLikelyName(word, at: index) { synonyms = lexicon.synonyms(of: word.lowercased(), inflect: true, maxSenses: nil) }
+                if Self.isLetters(word) && !Self.isLikelyName(word, at: index) {
+                    synonyms = acceptable(lexicon.synonyms(of: word.lowercased(), inflect: true, maxSenses: nil))
+                }
             }
             guard !synonyms.isEmpty else { break }
             result = result.insertingWord(synonyms[random.below(synonyms.count)], at: random.below(result.count + 1))
