@@ -80,23 +80,37 @@ public final class BertModel: @unchecked Sendable {
 
     /// Runs the encoder; returns the last hidden states [T, H] (packed tokens), valid until the next call
     /// on this workspace. `wordEmbeddingDelta` [T, H] is added to the looked-up word vectors (embedding attacks).
+    /// `onlyCLSAfterLastLayer` (inference only) finishes the last layer for the [CLS] rows alone, as
+    /// classification needs nothing else; the other rows of the result are then not valid.
     @discardableResult
     public func encode(_ batch: TokenBatch, workspace: Workspace, dropout: DropoutPlan? = nil,
-                       wordEmbeddingDelta: UnsafePointer<Float>? = nil) throws -> UnsafeMutablePointer<Float> {
+                       wordEmbeddingDelta: UnsafePointer<Float>? = nil, onlyCLSAfterLastLayer: Bool = false) throws -> UnsafeMutablePointer<Float> {
         try batch.validate(config)
         guard workspace.config == config else { throw EngineError.invalidInput("workspace belongs to another model") }
         if dropout != nil && !workspace.keepsActivations {
             throw EngineError.invalidInput("training needs a workspace made with training: true")
         }
+        let clsOnly = onlyCLSAfterLastLayer && dropout == nil && !workspace.keepsActivations
         if dropout == nil, !workspace.keepsActivations, let groups = dataParallelGroups(batch) {
-            return encodeInGroups(batch, groups: groups, workspace: workspace, wordEmbeddingDelta: wordEmbeddingDelta)
+            return encodeInGroups(batch, groups: groups, workspace: workspace, wordEmbeddingDelta: wordEmbeddingDelta,
+                                  onlyCLSAfterLastLayer: clsOnly)
         }
         workspace.prepare(for: batch, classes: classCount, needsBackward: workspace.keepsActivations)
         embeddingsForward(workspace, dropout: dropout, delta: wordEmbeddingDelta)
-        var input = workspace.embeddings.pointer
+        return encoderLayers(input: workspace.embeddings.pointer, workspace, dropout: dropout, onlyCLSAfterLastLayer: clsOnly)
+    }
+
+    /// Every encoder layer over the prepared workspace, from `input` (the embeddings).
+    func encoderLayers(input embeddings: UnsafeMutablePointer<Float>, _ workspace: Workspace, dropout: DropoutPlan?,
+                       onlyCLSAfterLastLayer: Bool) -> UnsafeMutablePointer<Float> {
+        var input = embeddings
         for layer in 0..<config.layerCount {
             let activations = workspace.activations(layer)
-            encoderLayerForward(layer, input: input, activations, workspace, dropout: dropout)
+            if onlyCLSAfterLastLayer && layer == config.layerCount - 1 {
+                encoderLayerForwardCLS(layer, input: input, activations, workspace)
+            } else {
+                encoderLayerForward(layer, input: input, activations, workspace, dropout: dropout)
+            }
             input = activations.output.pointer
         }
         return input
@@ -128,7 +142,7 @@ public final class BertModel: @unchecked Sendable {
     }
 
     func encodeInGroups(_ batch: TokenBatch, groups: [Range<Int>], workspace: Workspace,
-                        wordEmbeddingDelta: UnsafePointer<Float>?) -> UnsafeMutablePointer<Float> {
+                        wordEmbeddingDelta: UnsafePointer<Float>?, onlyCLSAfterLastLayer: Bool) -> UnsafeMutablePointer<Float> {
         workspace.prepare(for: batch, classes: classCount, needsBackward: false, layerBuffers: false)
         let h = config.hiddenSize
         let output = workspace.activations(config.layerCount - 1).output.pointer
@@ -144,12 +158,7 @@ public final class BertModel: @unchecked Sendable {
             let sub = parts[index]
             sub.prepare(for: part, classes: classCount, needsBackward: false)
             embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * h })
-            var input = sub.embeddings.pointer
-            for layer in 0..<config.layerCount {
-                let activations = sub.activations(layer)
-                encoderLayerForward(layer, input: input, activations, sub, dropout: nil)
-                input = activations.output.pointer
-            }
+            let input = encoderLayers(input: sub.embeddings.pointer, sub, dropout: nil, onlyCLSAfterLastLayer: onlyCLSAfterLastLayer)
             (output + first * h).update(from: input, count: part.tokenCount * h)
         }
         return output
@@ -183,7 +192,8 @@ public final class BertModel: @unchecked Sendable {
     @discardableResult
     public func classify(_ batch: TokenBatch, workspace: Workspace, dropout: DropoutPlan? = nil,
                          wordEmbeddingDelta: UnsafePointer<Float>? = nil) throws -> UnsafeMutablePointer<Float> {
-        let hidden = try encode(batch, workspace: workspace, dropout: dropout, wordEmbeddingDelta: wordEmbeddingDelta)
+        let hidden = try encode(batch, workspace: workspace, dropout: dropout, wordEmbeddingDelta: wordEmbeddingDelta,
+                                onlyCLSAfterLastLayer: true)
         return classifierForward(hidden: hidden, workspace, dropout: dropout)
     }
 

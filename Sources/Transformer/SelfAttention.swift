@@ -34,6 +34,26 @@ extension BertModel {
         }
     }
 
+    /// Inference only: the [CLS] query of each sequence over all its keys; context row i (of B) is
+    /// sequence i's [CLS] context.
+    func attentionForwardCLS(_ activations: LayerActivations, _ workspace: Workspace) {
+        let batch = workspace.batch, h = config.hiddenSize, heads = config.headCount, dh = config.headSize
+        let qkv = activations.qkv.pointer, context = activations.context.pointer
+        let scores = activations.probabilities.pointer
+        let scale = 1 / Float(dh).squareRoot()
+        let starts = workspace.probabilityStarts
+        Parallel.forEach(batch.count * heads, serial: isSmall(workspace)) { item, _ in
+            let sequence = item / heads, head = item % heads
+            let n = batch.lengths[sequence], start = batch.starts[sequence]
+            let q = qkv + start * 3 * h + head * dh
+            let k = q + h, v = q + 2 * h
+            let p = scores + starts[sequence] + head * n * n   // this (sequence, head)'s own tile: no overlap
+            BLAS.gemm(transB: true, m: 1, n: n, k: dh, alpha: scale, a: q, lda: 3 * h, b: k, ldb: 3 * h, c: p, ldc: n)
+            RowKernels.softmaxRow(p, n)
+            BLAS.gemm(m: 1, n: dh, k: n, a: p, lda: n, b: v, ldb: 3 * h, c: context + sequence * h + head * dh, ldc: h)
+        }
+    }
+
     /// d context [T, H] → d qkv [T, 3H] (overwritten).
     func attentionBackward(_ layer: Int, _ activations: LayerActivations, _ workspace: Workspace,
                            contextGradient: UnsafePointer<Float>, qkvGradient: UnsafeMutablePointer<Float>,

@@ -68,4 +68,29 @@ final class ParallelEquivalenceTests: XCTestCase {
         XCTAssertEqual(changedOutside, 0)
         withExtendedLifetime(workspace) {}
     }
+
+    /// Classification in inference finishes the last layer for the [CLS] rows only; its logits must
+    /// equal the full pass's (a training workspace always runs every row), for one sequence, a small
+    /// serial batch, and the large batch that takes the data-parallel path, with and without a delta.
+    func testCLSOnlyLastLayerGivesTheFullPassLogits() throws {
+        let model = try model()
+        var random = SeededRandom(seed: 21)
+        let small = TokenBatch([(0..<7).map { _ in Int32(random.next() % 200) }, [5, 9], [11]])
+        let single = TokenBatch([(0..<33).map { _ in Int32(random.next() % 200) }])
+        for batch in [single, small, batch()] {
+            let inference = model.makeWorkspace(training: false), training = model.makeWorkspace(training: true)
+            let delta = FloatBuffer(capacity: batch.tokenCount * model.config.hiddenSize)
+            for i in 0..<(batch.tokenCount * model.config.hiddenSize) { delta.pointer[i] = Float(i % 7) * 0.01 - 0.03 }
+            for perturbation in [nil, UnsafePointer(delta.pointer)] {
+                let fast = Array(UnsafeBufferPointer(start: try model.classify(batch, workspace: inference, wordEmbeddingDelta: perturbation),
+                                                     count: batch.count * 2))
+                let full = Array(UnsafeBufferPointer(start: try model.classify(batch, workspace: training, wordEmbeddingDelta: perturbation),
+                                                     count: batch.count * 2))
+                for (a, b) in zip(fast, full) { XCTAssertEqual(a, b, accuracy: 1e-5, "batch of \(batch.count)") }
+                // Not a vacuous check: the logits differ between sequences.
+                if batch.count > 1 { XCTAssertNotEqual(fast[0], fast[2]) }
+            }
+            withExtendedLifetime((inference, training, delta)) {}
+        }
+    }
 }

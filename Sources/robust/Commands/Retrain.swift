@@ -70,12 +70,15 @@ struct RetrainCommand: ParsableCommand {
     @Option(help: "Augmented texts per training example (text recipes).") var perExample: Int?
     @Option(help: "Attack recipes of --method augment attack a seeded sample of N training examples (default: all).") var attackSample: Int?
     @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
+    @Flag(help: "Continue an interrupted retraining from the state saved in --out (give its before run with --before).") var resume = false
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
         if let attackSample, attackSample < 1 { throw ValidationError("--attack-sample must be positive") }
         if selection.split == "train" { throw ValidationError("retrain evaluates on held-out examples; --split must be dev or test") }
+        if resume && before == nil { throw ValidationError("--resume needs --before RUN, the before run the interrupted retrain printed") }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other") }
     }
 
     var settings: TrainerSettings {
@@ -106,8 +109,8 @@ struct RetrainCommand: ParsableCommand {
         let settings = self.settings
         try userFacing { try settings.validate() }
         let outURL = URL(fileURLWithPath: out)
-        if FileManager.default.fileExists(atPath: outURL.appendingPathComponent("model.safetensors").path) && !overwrite {
-            throw UserError("\(out) already holds a checkpoint; pass --overwrite to replace it")
+        if FileManager.default.fileExists(atPath: outURL.appendingPathComponent("model.safetensors").path) && !overwrite && !resume {
+            throw UserError("\(out) already holds a checkpoint; pass --overwrite to replace it, or --resume --before RUN to continue an interrupted retrain")
         }
         if URL(fileURLWithPath: model).standardizedFileURL.path == outURL.standardizedFileURL.path {
             throw UserError("--out must differ from --model: the before checkpoint is kept for comparison")
@@ -139,6 +142,7 @@ struct RetrainCommand: ParsableCommand {
             let job = EvalJob(model: model, checkpoint: checkpoint, dataset: dataset, examples: examples, selection: selection,
                               suite: suite, attackOptions: attackOptions, database: database, label: "before retrain")
             beforeRun = try job.run().runID
+            print("before run \(beforeRun) (if this retrain is interrupted, continue it with --resume --before \(beforeRun))")
         }
 
         // 2. Training (after augmenting the data, for --method augment).
@@ -166,7 +170,7 @@ struct RetrainCommand: ParsableCommand {
         }
         print("\n== retraining \(model) with \(method.rawValue) → \(out)")
         let training = TrainingJob(model: model, dataset: trainingData, settings: settings, out: outURL, overwrite: overwrite,
-                                   resume: false, database: database, interruptAtStep: nil, kind: .retrain,
+                                   resume: resume, database: database, interruptAtStep: nil, kind: .retrain,
                                    parentRunID: beforeRun, label: "retrain \(method.rawValue)",
                                    a2tWorkers: attackOptions.workers)
         let trained = try training.run()
