@@ -96,7 +96,7 @@ public struct ReportContent: Sendable {
         }
         attacks = attackRows.isEmpty ? nil : ReportTable(header: Self.attackHeader, rows: attackRows, numeric: [0, 2, 3, 4, 5, 6, 7, 8])
 
-        var pairRows: [[String]] = []
+        var pairRows: [(rank: Int, cells: [String])] = []
         for after in data.runs {
             guard let parentID = after.run.parentRunID, let before = data.runs.first(where: { $0.id == parentID }),
                   !after.attackRecipes.isEmpty else { continue }
@@ -105,19 +105,19 @@ public struct ReportContent: Sendable {
             for row in rows where row.metric == MetricName.cleanAccuracy && row.recipe == cleanRecipe
                 || row.metric == MetricName.accuracyUnderAttack {
                 guard let a = row.a, let b = row.b else { continue }
-                let exposure: String
+                let exposure: String, rank: Int
                 switch after.recipe(row.recipe)?.metric("trained_against")?.value {
-                case 2: exposure = "used in training"
-                case 1: exposure = "shares transformations"
-                case 0: exposure = "not used in training"
-                default: exposure = row.recipe == cleanRecipe ? "clean" : "—"
+                case 2: (exposure, rank) = ("used in training", 1)
+                case 1: (exposure, rank) = ("shares transformations", 2)
+                case 0: (exposure, rank) = ("not used in training", 3)
+                default: (exposure, rank) = row.recipe == cleanRecipe ? ("clean", 0) : ("—", 4)
                 }
-                pairRows.append([
+                pairRows.append((10 * Int(after.id) + rank, [
                     String(before.id), String(after.id), row.recipe, exposure, Self.percent(a.value), Self.percent(b.value),
                     String(format: "%+.1f", (b.value - a.value) * 100),
                     row.pairedDelta.map { String(format: "%+.1f – %+.1f", $0.low * 100, $0.high * 100) } ?? "—",
                     row.mcnemar.map { ResultFormat.pValue($0.pValue) } ?? "—",
-                ])
+                ]))
                 for name in ["delta_\(row.metric)", "mcnemar_p_\(row.metric)", "trained_against"] {
                     shown.insert("\(after.id)/\(row.recipe)/\(name)")
                 }
@@ -126,7 +126,9 @@ public struct ReportContent: Sendable {
         beforeAfter = pairRows.isEmpty ? nil : ReportTable(
             header: ["before", "after", "recipe", "training", "accuracy before", "accuracy after", "Δ points",
                      "Δ 95% CI (paired)", "McNemar p"],
-            rows: pairRows, numeric: [0, 1, 4, 5, 6, 8])
+            // Per after run, grouped by exposure (stable: recipes stay in name order inside a group).
+            rows: pairRows.enumerated().sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element.cells),
+            numeric: [0, 1, 4, 5, 6, 8])
 
         var trainingRows: [[String]] = []
         for run in data.runs where !run.trainingCurves.isEmpty {

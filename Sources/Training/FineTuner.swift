@@ -210,11 +210,16 @@ public final class FineTuner {
         let schedule = self.schedule
         var lastReport = Date()
         var tokensSinceReport = 0
-        let started = Date()
+        var started = Date()
         var stepsThisSession = 0
         while state.epoch < settings.epochs && !state.finished {
             if state.epochExtras == nil {
+                let asked = Date()
                 let extras = try epochExtras(state.epoch)
+                // The hook's time (A2T's attacks) is not training time: keep it out of tokens/s and the ETA.
+                let spent = Date().timeIntervalSince(asked)
+                started = started.addingTimeInterval(spent)
+                lastReport = lastReport.addingTimeInterval(spent)
                 for example in extras where example.label < 0 || example.label >= labels.count || example.ids.isEmpty {
                     throw TrainingError.invalidSettings("an extra training example has label index \(example.label) or no tokens")
                 }

@@ -97,6 +97,13 @@ struct Bench: ParsableCommand {
             ], String(format: "forward %2d×%-3d     %8.2f ms/call  %7.0f tokens/s  %6.1f GFLOPS  %5.1f%% of GEMM peak  workspace %.0f MB",
                       sequences, length, time * 1e3, tokens / time, gflops, 100 * gflops / peak,
                       Double(workspace.allocatedBytes) / 1e6))
+            // Classification (what attack queries run) finishes the last layer for [CLS] rows only.
+            let classifyTime = try measure { try engine.classify(batch, workspace: workspace) }
+            report("classify_\(sequences)x\(length)", [
+                "batch": sequences, "seq": length, "ms_per_call": classifyTime * 1e3, "tokens_per_s": tokens / classifyTime,
+                "speedup_vs_forward": time / classifyTime,
+            ], String(format: "classify %2d×%-3d    %8.2f ms/call  %7.0f tokens/s  %.2f× the full forward pass",
+                      sequences, length, classifyTime * 1e3, tokens / classifyTime, time / classifyTime))
         }
     }
 
