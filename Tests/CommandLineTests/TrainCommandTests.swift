@@ -73,6 +73,21 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(runs.stdout.contains("\"eval\""), runs.stdout)
     }
 
+    func testKeepLastKeepsTheLastEvaluatedModel() throws {
+        let result = try train("last", extra: ["--keep-last"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("last model, step"), result.stdout)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: bytes("last/training.json")) as? [String: Any])
+        let history = try XCTUnwrap(record["history"] as? [[String: Any]])
+        let kept = try XCTUnwrap(record["kept"] as? [String: Any])
+        XCTAssertEqual(kept["rule"] as? String, "last")
+        XCTAssertEqual(kept["step"] as? Int, history.last?["step"] as? Int)
+        // Without the flag, training.json has no "kept" entry (and stays byte-identical to before).
+        XCTAssertEqual(try train("best").status, 0)
+        let plain = try XCTUnwrap(JSONSerialization.jsonObject(with: bytes("best/training.json")) as? [String: Any])
+        XCTAssertNil(plain["kept"])
+    }
+
     func testTrainingStoppedMidEpochResumesToTheSameCheckpoint() throws {
         XCTAssertEqual(try train("straight", db: "straight.db").status, 0)
         // Step 20 is inside the second epoch (16 steps per epoch).

@@ -39,11 +39,15 @@ struct AttackSetup {
 
     /// Loads what `recipes` need. The encoder is loaded whenever it can be (the results store records
     /// similarity for every recipe); it is an error only when a recipe's constraint needs it.
+    /// `similarityOnlyIfNeeded` skips it unless a recipe needs it (A2T: training examples, where the
+    /// recorded similarity is not worth its forward passes).
     static func prepare(checkpoint: Checkpoint, recipes: [Recipe], encoderPath: String, maxLength: Int,
-                        quiet: Bool = false) throws -> AttackSetup {
+                        quiet: Bool = false, similarityOnlyIfNeeded: Bool = false) throws -> AttackSetup {
         var encoder: (BertModel, WordPieceTokenizer)?
         do {
-            encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: encoderPath))
+            if !similarityOnlyIfNeeded || recipes.contains(where: { $0.procedure.needsSentenceEncoder }) {
+                encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: encoderPath))
+            }
         } catch {
             if let needing = recipes.first(where: { $0.procedure.needsSentenceEncoder }) {
                 throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(error) (run scripts/setup.sh, or pass --encoder DIR)")

@@ -69,6 +69,7 @@ struct RetrainCommand: ParsableCommand {
     @Option(help: "Augmentation recipes for --method augment (augmentations/ or attacks/).") var augment = "a2t,a2t-char"
     @Option(help: "Augmented texts per training example (text recipes).") var perExample: Int?
     @Option(help: "Attack recipes of --method augment attack a seeded sample of N training examples (default: all).") var attackSample: Int?
+    @Flag(help: "Keep the last model rather than the best on (clean) dev accuracy.") var keepLast = false
     @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
     @Flag(help: "Continue an interrupted retraining from the state saved in --out (give its before run with --before).") var resume = false
 
@@ -172,7 +173,7 @@ struct RetrainCommand: ParsableCommand {
         let training = TrainingJob(model: model, dataset: trainingData, settings: settings, out: outURL, overwrite: overwrite,
                                    resume: resume, database: database, interruptAtStep: nil, kind: .retrain,
                                    parentRunID: beforeRun, label: "retrain \(method.rawValue)",
-                                   a2tWorkers: attackOptions.workers)
+                                   a2tWorkers: attackOptions.workers, keepLast: keepLast)
         let trained = try training.run()
         if !trained.a2tSeconds.isEmpty {
             print("A2T attack time per epoch: " + trained.a2tSeconds.map(formatDuration).joined(separator: ", "))

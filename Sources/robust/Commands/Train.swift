@@ -41,6 +41,7 @@ struct Train: ParsableCommand {
     @Option(help: "Per-example L2 radius of the perturbation (fgm/pgd default 1.0; freelb default 0 = unbounded).") var advEpsilon: Float?
     @Option(help: "Ascent step size (pgd default 0.3, freelb 0.1).") var advStepSize: Float?
     @Option(help: "Ascent steps (pgd default 3, freelb 2).") var advSteps: Int?
+    @Flag(help: "Keep the last evaluated model rather than the best on dev.") var keepLast = false
     @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
     @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
@@ -86,7 +87,7 @@ struct Train: ParsableCommand {
         let dataset = try dataOptions.load()
         let job = TrainingJob(model: model, dataset: dataset, settings: settings, out: URL(fileURLWithPath: out),
                               overwrite: overwrite, resume: resume, database: database, interruptAtStep: interruptAtStep,
-                              a2tWorkers: a2tOptions.a2tWorkers)
+                              a2tWorkers: a2tOptions.a2tWorkers, keepLast: keepLast)
         _ = try job.run()
     }
 }
@@ -125,6 +126,9 @@ struct TrainingJob {
     var label: String?
     /// Examples attacked at once by A2T (nil: all cores); the attacks' seed is the training seed.
     var a2tWorkers: Int?
+    /// Keep the last evaluated model instead of the best on dev (adversarial training often trades a
+    /// little clean dev accuracy for robustness that only the last epochs have).
+    var keepLast = false
 
     struct Outcome {
         var runID: Int64
@@ -180,7 +184,7 @@ struct TrainingJob {
             robustVersion: Robust.version, baseModel: model, baseModelSHA256: baseHash,
             data: .init(name: dataset.name, contentSHA256: dataset.manifest.contentSHA256,
                         counts: ["train": train.examples.count, "dev": dev.examples.count, "test": test.examples.count]),
-            labels: dataset.labels, settings: settings, maxLength: maxLength, history: [], best: nil, test: nil)
+            labels: dataset.labels, settings: settings, maxLength: maxLength, history: [], best: nil, kept: nil, test: nil)
 
         let store = try RunRecording.openForWriting(database)
         var resumedRunID: Int64?
@@ -242,6 +246,9 @@ struct TrainingJob {
             if improved {
                 record.best = .init(step: evaluation.step, metric: settings.metric.rawValue,
                                     value: tuner.state.bestMetric ?? 0)
+            }
+            if keepLast { record.kept = .init(step: evaluation.step, rule: "last") }
+            if improved || keepLast {
                 try checkpoint.save(to: outURL, overwrite: true, extraFiles: ["training.json": try record.encoded()])
             }
         }
@@ -284,7 +291,7 @@ struct TrainingJob {
             try RunRecording.recordClean(store, run: run, examples: test.kept, result: result, labels: dataset.labels,
                                          seconds: Date().timeIntervalSince(started))
             record.test = TestSummary(loss: result.loss, report: result.report)
-            print("\ntest (\(test.examples.count) examples, best dev step \(record.best?.step ?? 0)):")
+            print("\ntest (\(test.examples.count) examples, " + (keepLast ? "last model, step \(record.kept?.step ?? 0)" : "best dev step \(record.best?.step ?? 0)") + "):")
             print(result.report.rendered())
         }
         try userFacing {
@@ -300,6 +307,8 @@ struct TrainingJob {
 struct TrainingRecord: Codable {
     struct DataInfo: Codable { var name: String; var contentSHA256: String; var counts: [String: Int] }
     struct Best: Codable { var step: Int; var metric: String; var value: Double }
+    /// Which model the checkpoint holds when it is not the best on dev.
+    struct Kept: Codable { var step: Int; var rule: String }
     var robustVersion: String
     var baseModel: String
     var baseModelSHA256: String
@@ -309,6 +318,7 @@ struct TrainingRecord: Codable {
     var maxLength: Int
     var history: [EvaluationRecord]
     var best: Best?
+    var kept: Kept?
     var test: TestSummary?
 
     func encoded() throws -> Data {

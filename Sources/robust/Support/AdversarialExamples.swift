@@ -81,7 +81,7 @@ final class A2TAttacker {
         self.maxLength = maxLength
         self.seed = seed
         let setup = try AttackSetup.prepare(checkpoint: checkpoint, recipes: recipes, encoderPath: Defaults.baseModel,
-                                            maxLength: maxLength, quiet: true)
+                                            maxLength: maxLength, quiet: true, similarityOnlyIfNeeded: true)
         maker = AdversarialExampleMaker(setup: setup, recipes: recipes, workers: workers, store: store, runID: runID)
     }
 
