@@ -87,6 +87,10 @@ final class AugmentCommandTests: XCTestCase {
         XCTAssertEqual(try augment("b").status, 0)
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("a/train.jsonl")),
                        try Data(contentsOf: folder.appendingPathComponent("b/train.jsonl")))
+        // …whatever the number of threads.
+        XCTAssertEqual(try augment("one-thread", ["--workers", "1"]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("a/train.jsonl")),
+                       try Data(contentsOf: folder.appendingPathComponent("one-thread/train.jsonl")))
         XCTAssertEqual(try augment("c", ["--seed", "7"]).status, 0)
         XCTAssertNotEqual(try Data(contentsOf: folder.appendingPathComponent("a/train.jsonl")),
                           try Data(contentsOf: folder.appendingPathComponent("c/train.jsonl")))

@@ -122,15 +122,15 @@ struct RetrainCommand: ParsableCommand {
         }
         let suite = try RecipeLoading.load(RecipeLoading.split(recipes))
         let augmentation = method == .augment ? try AugmentationRecipes.load(RecipeLoading.split(augment) ?? []) : nil
-        if method == .a2t { _ = try RecipeLoading.load(settings.discreteAdversarial?.recipes) }
+        // A2T's recipes are checked here too, before any work (the training job loads them again).
+        let a2tRecipes = method == .a2t ? try RecipeLoading.load(settings.discreteAdversarial?.recipes) : []
         let dataset = try dataOptions.load()
         guard dataset.labels == checkpoint.labels else {
             throw UserError("\(model) has labels \(checkpoint.labels), but \(dataset.name) has \(dataset.labels)")
         }
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let store = try RunRecording.openForWriting(database)
-        let trainedAgainst = TrainingExposure(method: method, a2tRecipes: (try? RecipeLoading.load(settings.discreteAdversarial?.recipes)) ?? [],
-                                              augmentation: augmentation)
+        let trainedAgainst = TrainingExposure(method: method, a2tRecipes: a2tRecipes, augmentation: augmentation)
 
         // 1. Before.
         let beforeRun: Int64

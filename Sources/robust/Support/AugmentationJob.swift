@@ -87,7 +87,11 @@ struct AugmentationJob {
             let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try userFacing { try WordNetDatabase.shared() } : nil
             for (recipeIndex, recipe) in recipes.textRecipes.enumerated() {
                 let count = perExample ?? recipe.perExample
-                let threads = max(1, min(workers, Parallel.workers))
+                // One lexicon (a cache) per thread: `Parallel.forEach` numbers its threads 0..<Parallel.workers.
+                let threads = max(1, workers)
+                let saved = Parallel.workers
+                Parallel.workers = threads
+                defer { Parallel.workers = saved }
                 let lexicons = (0..<threads).map { _ in Lexicon(wordnet: wordnet) }
                 var results = [[String]](repeating: [], count: train.count)
                 let progress = ProgressLine()
@@ -96,7 +100,7 @@ struct AugmentationJob {
                 results.withUnsafeMutableBufferPointer { slots in
                     let output = slots
                     Parallel.forEach(train.count) { index, worker in
-                        let augmenter = TextAugmenter(recipe: recipe, lexicon: lexicons[worker % threads])
+                        let augmenter = TextAugmenter(recipe: recipe, lexicon: lexicons[worker])
                         var random = SeededRandom(seed: SeededRandom.mix(seed, index, recipeIndex))
                         output[index] = augmenter.augment(train[index].text, count: count, random: &random)
                         lock.lock()
