@@ -326,7 +326,7 @@ struct AttackCommand: ParsableCommand {
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
         let store = try RunRecording.openForWriting(database)
-        let modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
+        let modelHash = try RunRecording.modelHash(of: model)
         let recipeHash = Recipe.hash(recipes)
         let config = AttackConfig(model: model, data: dataset.name, split: split, limit: limit, sample: sample, maxLength: maxLength,
                                   recipes: recipes.map(\.name), seed: attackOptions.seed)

@@ -104,10 +104,7 @@ struct AugmentCommand: ParsableCommand {
                                   maxLength: maxLength, attackSample: attackSample,
                                   workers: workers ?? Parallel.workers, encoderPath: encoder ?? Defaults.baseModel)
         let store = try RunRecording.openForWriting(database)
-        var modelHash = ""
-        if let model {
-            modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
-        }
+        let modelHash = try model.map(RunRecording.modelHash(of:)) ?? ""
         let config = AugmentationConfig(data: dataset.name, recipes: recipes.names, perExample: perExample, seed: seed,
                                         trainSubset: trainSubset, attackSample: attackSample, model: model, out: out)
         var runRecord = try RunRecording.run(kind: .augment, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,

@@ -144,7 +144,7 @@ struct EvalJob {
         let setup = suite.isEmpty ? nil : try AttackSetup.prepare(checkpoint: checkpoint, recipes: suite, encoderPath: attackOptions.encoderPath,
                                                                   maxLength: selection.maxLength, quiet: quiet)
         let store = try RunRecording.openForWriting(database)
-        let modelHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
+        let modelHash = try RunRecording.modelHash(of: model)
         let dataHash = dataset.manifest.contentSHA256
         let config = EvalConfig(model: model, data: dataset.name, split: split, limit: selection.limit, sample: selection.sample,
                                 maxLength: selection.maxLength, recipes: suite.isEmpty ? nil : suite.map(\.name),

@@ -155,7 +155,7 @@ struct RetrainCommand: ParsableCommand {
                                       workers: attackOptions.workerCount, encoderPath: attackOptions.encoderPath)
             let config = AugmentationConfig(data: dataset.name, recipes: augmentation.names, perExample: perExample,
                                             seed: attackOptions.seed, trainSubset: nil, attackSample: attackSample, model: model, out: nil)
-            var record = try RunRecording.run(kind: .augment, modelHash: try hash(model), dataHash: dataset.manifest.contentSHA256,
+            var record = try RunRecording.run(kind: .augment, modelHash: try RunRecording.modelHash(of: model), dataHash: dataset.manifest.contentSHA256,
                                               seed: attackOptions.seed, config: config, label: "retrain augmentation")
             record.parentRunID = beforeRun
             record.recipeHash = augmentation.hash
@@ -199,17 +199,13 @@ struct RetrainCommand: ParsableCommand {
         print("draw it: robust report \(beforeRun) \(afterRun) --out reports/retrain-\(method.rawValue)")
     }
 
-    func hash(_ path: String) throws -> String {
-        try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: path).appendingPathComponent("model.safetensors")) }
-    }
-
     /// --before must be a finished eval of this very checkpoint on the same data, examples, recipes and seed.
     func checkBefore(_ id: Int64, store: ResultStore, suite: [Recipe], dataset: DatasetSplits) throws {
         let run = try userFacing { try store.run(id) }
         guard run.kind == .eval, run.status == .finished else {
             throw UserError("--before \(id) is a \(run.status.rawValue) \(run.kind.rawValue) run; it must be a finished eval run")
         }
-        guard run.modelHash == (try hash(model)) else { throw UserError("--before \(id) evaluated another model than \(model)") }
+        guard run.modelHash == (try RunRecording.modelHash(of: model)) else { throw UserError("--before \(id) evaluated another model than \(model)") }
         guard run.dataHash == dataset.manifest.contentSHA256 else { throw UserError("--before \(id) evaluated other data") }
         guard run.recipeHash == Recipe.hash(suite) else { throw UserError("--before \(id) ran other recipes (or other recipe files)") }
         let decoded = try? JSONDecoder().decode(EvalConfig.self, from: Data(run.configJSON.utf8))

@@ -179,7 +179,7 @@ struct TrainingJob {
         let tuner = try userFacing {
             try FineTuner(model: engine, settings: settings, train: train.examples, dev: dev.examples, labels: dataset.labels)
         }
-        let baseHash = try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: model).appendingPathComponent("model.safetensors")) }
+        let baseHash = try RunRecording.modelHash(of: model)
         var record = TrainingRecord(
             robustVersion: Robust.version, baseModel: model, baseModelSHA256: baseHash,
             data: .init(name: dataset.name, contentSHA256: dataset.manifest.contentSHA256,

@@ -1,5 +1,6 @@
 // RunRecording: how train and eval write their runs into the results store — the run row with its
 // provenance, every evaluated example, metrics with bootstrap intervals, and training curves.
+import Basics
 import Datasets
 import Foundation
 import Results
@@ -8,6 +9,11 @@ import Training
 enum RunRecording {
     /// The recipe name under which clean (unattacked) evaluations are stored.
     static let cleanRecipe = "clean"
+
+    /// SHA-256 (hex) of a checkpoint folder's weights: the run's `model_hash`.
+    static func modelHash(of folder: String) throws -> String {
+        try userFacing { try SHA256.hex(fileAt: URL(fileURLWithPath: folder).appendingPathComponent("model.safetensors")) }
+    }
 
     static func openForWriting(_ database: DatabaseOption) throws -> ResultStore {
         try userFacing { try ResultStore(path: database.path, access: .create) }
