@@ -13,14 +13,16 @@ public final class FloatBuffer: @unchecked Sendable {
 
     deinit { free(pointer) }
 
-    /// Makes room for `count` floats; old contents are not kept when it grows.
+    /// Makes room for `count` floats; old contents are not kept when it grows. It grows by at least
+    /// half its size, so batches that creep upwards (attack steps) do not reallocate, and fault in
+    /// fresh pages, on every call.
     @discardableResult
     public func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity {
             free(pointer)
-            capacity = count
-            pointer = FloatBuffer.allocate(count)
-            pointer.initialize(repeating: 0, count: count)
+            capacity = max(count, capacity + capacity / 2)
+            pointer = FloatBuffer.allocate(capacity)
+            pointer.initialize(repeating: 0, count: capacity)
         }
         return pointer
     }

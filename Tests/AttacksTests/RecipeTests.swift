@@ -34,6 +34,19 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual((deepwordbug.constraints.last as? LevenshteinDistance)?.maxDistance, 30)
         XCTAssertEqual((deepwordbug.search as? GreedyWordImportance)?.ranking, .unk)
 
+        // TextAttack's PWWS and DeepWordBug use StopwordModification() (NLTK's list); its TextFooler
+        // passes TextFooler's own 266 words. "never" tells them apart.
+        func stopwords(_ attack: ComposedAttack) -> Set<String>? {
+            (attack.constraints.first { $0 is StopwordModification } as? StopwordModification)?.stopwords
+        }
+        XCTAssertEqual(stopwords(pwws), Stopwords.nltk)
+        XCTAssertEqual(stopwords(deepwordbug), Stopwords.nltk)
+        XCTAssertEqual(stopwords(textfooler), Stopwords.textFooler)
+        let byDefault = try XCTUnwrap(try recipe("transformation: char-swap\nsearch: greedy\nconstraints: [stopwords]\n").procedure as? ComposedAttack)
+        XCTAssertEqual(stopwords(byDefault), Stopwords.nltk, "the constraint's default is TextAttack's")
+        let oldName = try XCTUnwrap(try recipe("transformation: char-swap\nsearch: greedy\nconstraints: [{name: stopwords, list: textattack}]\n").procedure as? ComposedAttack)
+        XCTAssertEqual(stopwords(oldName), Stopwords.textFooler)
+
         let eda = try XCTUnwrap(try shipped("eda-noise").procedure as? ComposedAttack)
         XCTAssertEqual(eda.transformation.parts.map(\.name), ["wordnet-synonyms", "word-insert", "word-swap", "word-delete"])
         XCTAssertEqual((eda.search as? RandomSearch)?.trials, 20)

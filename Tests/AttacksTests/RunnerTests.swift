@@ -15,7 +15,7 @@ final class RunnerTests: XCTestCase {
 
     var procedure: ComposedAttack {
         ComposedAttack(goal: GoalFunction(), transformation: swaps,
-                       constraints: [RepeatModification(), StopwordModification(stopwords: Stopwords.textAttack)],
+                       constraints: [RepeatModification(), StopwordModification(stopwords: Stopwords.textFooler)],
                        search: GreedyWordImportance(ranking: .unk))
     }
 

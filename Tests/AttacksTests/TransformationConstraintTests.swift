@@ -84,10 +84,16 @@ final class ConstraintTests: XCTestCase {
     func testPreTransformationConstraints() throws {
         let context = try makeContext("The movie is not good at all")
         let text = context.original
-        let stop = StopwordModification(stopwords: Stopwords.textAttack)
+        let stop = StopwordModification(stopwords: Stopwords.textFooler)
         XCTAssertEqual(text.words.indices.filter { stop.allowsChange(text, at: $0, context: context) }, [1, 4])
-        XCTAssertEqual(Stopwords.textAttack.count, 266)
+        XCTAssertEqual(Stopwords.textFooler.count, 266)
         XCTAssertEqual(Stopwords.nltk.count, 179)
+        // TextAttack's StopwordModification() is NLTK's list; TextFooler's has words like "never" too.
+        for word in ["never", "nothing", "everything", "otherwise"] {
+            XCTAssertFalse(Stopwords.nltk.contains(word), word)
+            XCTAssertTrue(Stopwords.textFooler.contains(word), word)
+        }
+        XCTAssertEqual(Stopwords.lists["textattack"], Stopwords.textFooler, "the old name stays accepted")
         let changed = text.replacingWord(at: 1, with: "film")
         XCTAssertFalse(RepeatModification().allowsChange(changed, at: 1, context: context))
         XCTAssertTrue(RepeatModification().allowsChange(changed, at: 4, context: context))

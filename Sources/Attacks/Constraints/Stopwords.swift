@@ -1,12 +1,16 @@
 // Stopword lists for the `stopwords` constraint.
-//   textattack  TextAttack's default (266 words): function words, pronouns,
-//               auxiliaries and negations, so attacks cannot simply delete or swap "not".
-//   nltk        NLTK's English list (179 words).
+//   nltk        NLTK's English list (179 words): what TextAttack's StopwordModification() uses, so
+//               PWWS, DeepWordBug, HotFlip, A2T and most other TextAttack recipes; the default.
+//   textfooler  TextFooler's list (266 words), which TextAttack's TextFoolerJin2019 passes explicitly.
+//               It has 109 words NLTK's lacks ("never", "nothing", "otherwise"…) and lacks 22 of
+//               NLTK's ("very", "few", "have"…).
+//               `textattack` is its former name here, still accepted.
 
 public enum Stopwords {
-    public static let lists: [String: Set<String>] = ["textattack": textAttack, "nltk": nltk]
+    public static let lists: [String: Set<String>] = ["nltk": nltk, "textfooler": textFooler, "textattack": textFooler]
+    public static let defaultList = "nltk"
 
-    public static let textAttack: Set<String> = Set("""
+    public static let textFooler: Set<String> = Set("""
         a about above across after afterwards again against ain all almost alone along already also although \
         am among amongst an and another any anyhow anyone anything anyway anywhere are aren aren't around as \
         at back been before beforehand behind being below beside besides between beyond both but by can \

@@ -59,12 +59,12 @@ public enum Catalog {
     public static let constraints: [Component<any Constraint>] = [
         Component("repeat-modification", "no word is changed twice") { _ in RepeatModification() },
         Component("stopwords", "stopwords are left alone", parameters: [
-            ParameterSpec("list", .choice(["textattack", "nltk"]), default: .text("textattack"),
-                          help: "the built-in list (textattack: TextAttack's default, 266 words; nltk: 179)"),
+            ParameterSpec("list", .choice(["nltk", "textfooler", "textattack"]), default: .text(Stopwords.defaultList),
+                          help: "the built-in list (nltk: 179 words, TextAttack's default; textfooler: TextFooler's 266; textattack: the old name of textfooler)"),
             ParameterSpec("words", .words, default: .null, help: "use these words instead of the built-in list"),
             ParameterSpec("extra", .words, default: .words([]), help: "words added to the list"),
         ]) { p in
-            var words = p.words("words").map(Set.init) ?? Stopwords.lists[p.text("list") ?? "textattack"] ?? Stopwords.textAttack
+            var words = p.words("words").map(Set.init) ?? Stopwords.lists[p.text("list") ?? Stopwords.defaultList] ?? Stopwords.nltk
             for word in p.words("extra") ?? [] { words.insert(word.lowercased()) }
             return StopwordModification(stopwords: Set(words.map { $0.lowercased() }))
         },

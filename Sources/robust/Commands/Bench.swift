@@ -73,8 +73,9 @@ struct Bench: ParsableCommand {
                String(format: "memory: peak RSS %.0f MB (parameters %.0f MB; training adds Adam moments, %.0f MB)",
                       Double(usage.ru_maxrss) / 1024, weightsMB, 2 * weightsMB))
         if json {
-            try JSONOutput.print(["machine": ["blas_core": BLAS.coreName, "blas_threads": BLAS.threads,
-                                              "workers": Parallel.workers, "gemm_peak_gflops": peak],
+            var machine: [String: Any] = ["blas_core": BLAS.coreName, "blas_threads": BLAS.threads, "workers": Parallel.workers]
+            if peak.isFinite { machine["gemm_peak_gflops"] = peak }
+            try JSONOutput.print(["machine": machine,
                                   "results": results.rows])
         }
     }
@@ -90,12 +91,11 @@ struct Bench: ParsableCommand {
             let time = try measure { try engine.encode(batch, workspace: workspace) }
             let tokens = Double(sequences * length)
             let gflops = forwardFLOPs(config, length: length) * tokens / time / 1e9
-            report("forward_\(sequences)x\(length)", [
+            report("forward_\(sequences)x\(length)", withShare([
                 "batch": sequences, "seq": length, "ms_per_call": time * 1e3, "tokens_per_s": tokens / time,
-                "gflops": gflops, "share_of_gemm_peak": gflops / peak,
-                "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
-            ], String(format: "forward %2d×%-3d     %8.2f ms/call  %7.0f tokens/s  %6.1f GFLOPS  %5.1f%% of GEMM peak  workspace %.0f MB",
-                      sequences, length, time * 1e3, tokens / time, gflops, 100 * gflops / peak,
+                "gflops": gflops, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
+            ], gflops, peak), String(format: "forward %2d×%-3d     %8.2f ms/call  %7.0f tokens/s  %6.1f GFLOPS%@  workspace %.0f MB",
+                      sequences, length, time * 1e3, tokens / time, gflops, shareText(gflops, peak),
                       Double(workspace.allocatedBytes) / 1e6))
             // Classification (what attack queries run) finishes the last layer for [CLS] rows only.
             let classifyTime = try measure { try engine.classify(batch, workspace: workspace) }
@@ -132,14 +132,24 @@ struct Bench: ParsableCommand {
             if method == nil { cleanTime = time }
             let passes = Double(adversarial.map { $0.method == .fgm ? 2 : $0.steps } ?? 1)   // forward+backward passes
             let gflops = 3 * passes * forwardFLOPs(config, length: 64) * tokens / time / 1e9
-            report(method == nil ? "train_step_16x64" : "train_step_16x64_\(name.lowercased())", [
+            report(method == nil ? "train_step_16x64" : "train_step_16x64_\(name.lowercased())", withShare([
                 "batch": 16, "seq": 64, "ms_per_step": time * 1e3, "tokens_per_s": tokens / time, "gflops": gflops,
-                "share_of_gemm_peak": gflops / peak, "cost_vs_clean": time / cleanTime,
-                "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
-            ], String(format: "train step 16×64 %@ %7.1f ms/step  %7.0f tokens/s  %6.1f GFLOPS  %5.1f%% of GEMM peak  %.2f× clean",
+                "cost_vs_clean": time / cleanTime, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
+            ], gflops, peak), String(format: "train step 16×64 %@ %7.1f ms/step  %7.0f tokens/s  %6.1f GFLOPS%@  %.2f× clean",
                       name.padding(toLength: 8, withPad: " ", startingAt: 0), time * 1e3, tokens / time, gflops,
-                      100 * gflops / peak, time / cleanTime))
+                      shareText(gflops, peak), time / cleanTime))
         }
+    }
+
+    /// The share of the GEMM peak, when the peak was measured (`--only` without gemm leaves it NaN,
+    /// which JSON cannot hold).
+    func withShare(_ fields: [String: Any], _ gflops: Double, _ peak: Double) -> [String: Any] {
+        guard peak.isFinite && peak > 0 else { return fields }
+        return fields.merging(["share_of_gemm_peak": gflops / peak]) { first, _ in first }
+    }
+
+    func shareText(_ gflops: Double, _ peak: Double) -> String {
+        peak.isFinite && peak > 0 ? String(format: "  %5.1f%% of GEMM peak", 100 * gflops / peak) : ""
     }
 
     /// FLOPs per token of one forward pass at sequence length `length` (matrix products only).
