@@ -43,6 +43,9 @@ public enum MetricName {
         switch name {
         case cleanAccuracy, accuracyUnderAttack, wordsChangedFraction, meanQueries, examples: return true
         case attackSuccessRate, meanSimilarity: return false   // more similar adversarial texts = a stealthier attack
+        // Skipped examples are not attacked, yet count as correct under attack (TextAttack's rule): a
+        // rise means the evaluation tests less, so the gate treats it as the regression.
+        case "skipped": return false
         default:
             let lowered = name.lowercased()
             return !(lowered.contains("loss") || lowered.contains("error") || lowered.contains("success"))

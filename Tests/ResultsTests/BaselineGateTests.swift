@@ -188,6 +188,8 @@ final class BaselineGateTests: XCTestCase {
         XCTAssertTrue(MetricName.higherIsBetter("clean_accuracy"))
         XCTAssertTrue(MetricName.higherIsBetter("accuracy_under_attack"))
         XCTAssertFalse(MetricName.higherIsBetter("attack_success_rate"))
+        XCTAssertFalse(MetricName.higherIsBetter("skipped"), "more skipped examples means less was attacked")
+        XCTAssertTrue(MetricName.higherIsBetter("mean_queries"), "an attack that needs more queries faces a more robust model")
         XCTAssertFalse(MetricName.higherIsBetter("dev_loss"))
         XCTAssertTrue(MetricName.higherIsBetter("macro_f1"))
     }
