@@ -41,6 +41,8 @@ public struct RecipeData: Sendable {
 /// One run and its recipes.
 public struct RunData: Sendable {
     public var run: RunRecord
+    /// Marked running, but the process recording it is gone (`ResultStore.isAbandoned`).
+    public var abandoned = false
     /// Recipes by name (the "training" recipe, which only holds training curves, included).
     public var recipes: [RecipeData]
 
@@ -110,7 +112,9 @@ public struct ReportData: Sendable {
                 return RecipeData(name: name, examples: recipeExamples, metrics: MetricName.sorted(recipeMetrics),
                                   metricsComputed: computed, curves: byCurve)
             }
-            runs.append(RunData(run: run, recipes: recipes))
+            var data = RunData(run: run, recipes: recipes)
+            data.abandoned = store.isAbandoned(run)
+            runs.append(data)
         }
         return ReportData(runs: runs, databasePath: store.path)
     }
@@ -121,6 +125,8 @@ public struct ReportData: Sendable {
         for run in runs {
             switch run.run.status {
             case .finished: break
+            case .running where run.abandoned:
+                notes.append("\(run.displayName) was abandoned: the process recording it ended without finishing (killed, or a second Ctrl-C); `--resume \(run.run.runID)` continues it. Its results are partial.")
             case .running:
                 notes.append("\(run.displayName) is still running (or was killed): its results are partial.")
             case .failed, .interrupted:

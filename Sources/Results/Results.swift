@@ -15,6 +15,8 @@
 //   metrics   run_id → runs, recipe, name, value, low?, high?; UNIQUE(run_id, recipe, name)
 //   curves    run_id → runs, recipe, curve, x_name, x, y_name, y; UNIQUE(run_id, recipe, curve, x)
 // Deleting a run deletes its examples, metrics and curves. Times are UTC ("YYYY-MM-DD HH:MM:SS.SSS").
+// Beside the store, `STORE.run-ID.lock` is held (flock) by the process recording run ID (`RunLock`):
+// left behind unheld, it marks the run abandoned.
 //
 // How a command records a run:
 //

@@ -81,8 +81,13 @@ extension ResultStore {
     public func withRun<T>(_ run: RunRecord, resuming: Int64? = nil,
                            interrupted: () -> Bool = { RunInterruption.requested != nil },
                            _ body: (RunRecord) throws -> T) throws -> T {
+        // The lock is taken before a resumed run is reopened, so a second process resuming it is refused
+        // before anything changes; a new run's id exists only once it is inserted.
+        var lock = try resuming.flatMap { try RunLock.acquire(store: path, run: $0) }
         let started = try resuming.map { try resumeRun($0) } ?? beginRun(run)
         let id = started.runID
+        if resuming == nil { lock = try RunLock.acquire(store: path, run: id) }
+        defer { lock?.release() }
         let result: T
         do {
             result = try body(started)

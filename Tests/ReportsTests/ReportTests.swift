@@ -295,5 +295,12 @@ final class ReportTests: XCTestCase {
                                        "run \(run) stored no metrics for recipe pwws; they were computed from its 6 examples."])
         let markdown = try read(outcome, "report.md")
         XCTAssertEqual(try markdownTable(markdown, under: "## Attack results").count, 1)
+
+        // A lock file that nobody holds is what a killed process leaves behind: the run was abandoned.
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(dbPath!).run-\(run).lock", contents: Data()))
+        let abandoned = try ReportGenerator.generate(store: store, runs: [run], to: folder.appendingPathComponent("q"),
+                                                     options: ReportOptions(rendering: .scriptsOnly))
+        XCTAssertEqual(abandoned.notes.first, "run \(run) was abandoned: the process recording it ended without finishing "
+                       + "(killed, or a second Ctrl-C); `--resume \(run)` continues it. Its results are partial.")
     }
 }

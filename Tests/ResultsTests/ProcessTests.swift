@@ -128,6 +128,55 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(try store.completedExampleIndices(run: failed.runID, recipe: "synthetic"), [0, 1, 2, 3])
     }
 
+    /// A run whose process died is shown as abandoned (its lock file is left, unheld); one still
+    /// running is not; a second process cannot resume a run that another one is recording.
+    func testAbandonedRunIsToldApartFromARunningOne() throws {
+        let folder = try temporaryFolder(self)
+        let db = folder.appendingPathComponent("abandoned.db").path
+        let child = try Child(["internal-results-writer", "--db", db, "--examples", "2000", "--delay-ms", "5"], folder: folder)
+        let deadline = Date().addingTimeInterval(60)
+        var running: RunRecord?
+        while Date() < deadline && child.process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+            if let store = try? ResultStore(path: db, access: .readOnly), let run = try? store.runs().first,
+               ((try? store.completedExampleIndices(run: run.runID, recipe: "synthetic").count) ?? 0) >= 5 {
+                running = run
+                break
+            }
+        }
+        let run = try XCTUnwrap(running, "the writer never committed 5 examples")
+        let id = run.runID
+        let lockFile = "\(db).run-\(id).lock"
+        let store = try ResultStore(path: db, access: .readOnly)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: lockFile))
+        XCTAssertFalse(store.isAbandoned(try store.run(id)), "its process is alive")
+        let listed = try runRobust(["runs", "--db", db], folder: folder)
+        XCTAssertTrue(listed.stdout.contains(" running "), listed.stdout)
+
+        let second = try runRobust(["internal-results-writer", "--db", db, "--examples", "2000", "--resume", "\(id)"], folder: folder)
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertEqual(second.stderr, "Error: \(db): run \(id) is being recorded by another process\n")
+
+        XCTAssertEqual(kill(child.pid, SIGKILL), 0)
+        XCTAssertEqual(child.wait().reason, .uncaughtSignal)
+        XCTAssertEqual(try store.run(id).status, .running, "nothing could mark it")
+        XCTAssertTrue(store.isAbandoned(try store.run(id)))
+        let after = try runRobust(["runs", "--db", db], folder: folder)
+        XCTAssertTrue(after.stdout.contains(" abandoned "), after.stdout)
+        let json = try runRobust(["runs", "--db", db, "--json"], folder: folder)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(rows.first?["abandoned"] as? Bool, true)
+        XCTAssertEqual(rows.first?["status"] as? String, "running")
+        let show = try runRobust(["show", "\(id)", "--db", db], folder: folder)
+        XCTAssertTrue(show.stdout.hasPrefix("run \(id) · attack · abandoned · "), show.stdout)
+
+        let resumed = try runRobust(["internal-results-writer", "--db", db, "--examples", "2000", "--resume", "\(id)"], folder: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try store.run(id).status, .finished)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lockFile), "a finished run leaves no lock file")
+        XCTAssertFalse(store.isAbandoned(try store.run(id)))
+    }
+
     // MARK: Commands
 
     /// A database with a baseline run (80% correct under attack of 200), a slightly worse run (77%),

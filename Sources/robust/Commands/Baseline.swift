@@ -50,7 +50,7 @@ struct SaveBaseline: ParsableCommand {
         let baseline = try userFacing { () throws -> Baseline in
             let record = try store.run(id)
             guard record.status == .finished else {
-                throw UserError("run \(id) is \(record.status.rawValue), not finished; save a baseline from a finished run")
+                throw UserError("run \(id) is \(store.displayStatus(record)), not finished; save a baseline from a finished run")
             }
             let metrics = try store.metrics(run: id)
             guard metrics.contains(where: { $0.name != MetricName.examples }) else {

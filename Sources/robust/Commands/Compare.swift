@@ -52,7 +52,7 @@ struct CompareCommand: ParsableCommand {
             return
         }
         for (name, run) in [("A", runA), ("B", runB)] {
-            print("\(name): run \(run.runID) · \(run.kind.rawValue) · \(run.status.rawValue) · model \(ResultsCLI.shortHash(run.modelHash))"
+            print("\(name): run \(run.runID) · \(run.kind.rawValue) · \(store.displayStatus(run)) · model \(ResultsCLI.shortHash(run.modelHash))"
                   + " · \(ResultsCLI.minute(run.startedAt))\(run.label.map { " · \($0)" } ?? "")")
         }
         print("")

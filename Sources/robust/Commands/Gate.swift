@@ -36,7 +36,7 @@ struct GateCommand: ParsableCommand {
             let runID = try self.runID ?? latestMatchingRun(store, expected)
             let record = try store.run(runID)
             guard record.status == .finished else {
-                throw UserError("run \(runID) is \(record.status.rawValue), not finished; the gate checks finished runs")
+                throw UserError("run \(runID) is \(store.displayStatus(record)), not finished; the gate checks finished runs")
             }
             let report = Gate.evaluate(baseline: expected, baselinePath: baseline, runID: runID,
                                        metrics: try store.metrics(run: runID), examples: try store.examples(run: runID),

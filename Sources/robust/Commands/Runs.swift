@@ -68,7 +68,8 @@ struct RunsCommand: ParsableCommand {
             return (runs, try store.recipes(ofRuns: ids), try store.metrics(runs: ids))
         }
         if json {
-            try JSONOutput.print(runs.map { ResultsCLI.json($0, recipes: recipes[$0.runID] ?? [], metrics: metrics[$0.runID] ?? []) })
+            try JSONOutput.print(runs.map { ResultsCLI.json($0, recipes: recipes[$0.runID] ?? [], metrics: metrics[$0.runID] ?? [],
+                                                            abandoned: store.isAbandoned($0)) })
             return
         }
         if runs.isEmpty {
@@ -76,7 +77,7 @@ struct RunsCommand: ParsableCommand {
             return
         }
         let rows = runs.map { run -> [String] in
-            [String(run.runID), run.kind.rawValue, run.status.rawValue, ResultsCLI.minute(run.startedAt),
+            [String(run.runID), run.kind.rawValue, store.displayStatus(run), ResultsCLI.minute(run.startedAt),
              ResultsCLI.shortHash(run.modelHash), (recipes[run.runID] ?? []).joined(separator: ","),
              ResultsCLI.headline(metrics[run.runID] ?? [])]
         }
@@ -170,8 +171,9 @@ enum ResultsCLI {
          "low": metric.low ?? NSNull(), "high": metric.high ?? NSNull()]
     }
 
-    static func json(_ run: RunRecord, recipes: [String], metrics: [MetricRecord]) -> [String: Any] {
-        ["id": run.runID, "kind": run.kind.rawValue, "status": run.status.rawValue,
+    /// `abandoned`: marked running, but the process recording it is gone (`ResultStore.isAbandoned`).
+    static func json(_ run: RunRecord, recipes: [String], metrics: [MetricRecord], abandoned: Bool = false) -> [String: Any] {
+        ["id": run.runID, "kind": run.kind.rawValue, "status": run.status.rawValue, "abandoned": abandoned,
          "model_hash": run.modelHash, "data_hash": run.dataHash, "recipe_hash": run.recipeHash, "seed": run.seed,
          "git_commit": run.gitCommit ?? NSNull(), "robust_version": run.robustVersion, "command_line": run.commandLine,
          "config": (try? JSONSerialization.jsonObject(with: Data(run.configJSON.utf8), options: [.fragmentsAllowed])) ?? run.configJSON,

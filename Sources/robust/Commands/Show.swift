@@ -49,7 +49,7 @@ struct ShowCommand: ParsableCommand {
         let curvesByRecipe = Dictionary(grouping: curves, by: \.recipe)
 
         if json {
-            var object = ResultsCLI.json(record, recipes: allRecipes, metrics: metrics)
+            var object = ResultsCLI.json(record, recipes: allRecipes, metrics: metrics, abandoned: store.isAbandoned(record))
             object["recipe_details"] = recipes.map { name -> [String: Any] in
                 let recipeCurves = Dictionary(grouping: curvesByRecipe[name] ?? [], by: \.curve)
                 return [
@@ -76,7 +76,7 @@ struct ShowCommand: ParsableCommand {
             return
         }
 
-        print(header(record))
+        print(header(record, status: store.displayStatus(record)))
         for name in recipes {
             print("")
             let recipeCounts = counts[name] ?? [:]
@@ -120,13 +120,13 @@ struct ShowCommand: ParsableCommand {
         }
     }
 
-    private func header(_ run: RunRecord) -> String {
+    private func header(_ run: RunRecord, status: String) -> String {
         var lines: [String] = []
         var when = "started \(ResultsCLI.second(run.startedAt))"
         if let finished = run.finishedAt {
             when += ", ended \(ResultsCLI.second(finished)) (\(ResultsCLI.duration(finished.timeIntervalSince(run.startedAt))))"
         }
-        lines.append("run \(run.runID) · \(run.kind.rawValue) · \(run.status.rawValue) · \(when)")
+        lines.append("run \(run.runID) · \(run.kind.rawValue) · \(status) · \(when)")
         var fields: [(String, String)] = []
         if let label = run.label { fields.append(("label", label)) }
         if let failure = run.failure { fields.append(("failure", failure)) }
