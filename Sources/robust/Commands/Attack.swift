@@ -72,6 +72,29 @@ struct AttackSetup {
     func runner(_ recipe: Recipe, workers: Int, seed: UInt64) -> AttackRunner {
         AttackRunner(recipe: recipe, workers: workers, seed: seed, wordnet: wordnet) { _ in self.worker() }
     }
+
+    /// Attacks `inputs` with `recipe` on `workers` cores, committing each example to run `runID` under
+    /// `storedName` the moment it finishes, and keeping a progress line: `status(result, finished)`
+    /// gives its text after each example, before the timing and ETA. Stops early when Ctrl-C is
+    /// requested (the caller says what that means). Returns the examples finished and the wall time.
+    func attackAndRecord(_ recipe: Recipe, as storedName: String, inputs: [AttackInput], workers: Int, seed: UInt64,
+                         store: ResultStore, runID: Int64,
+                         status: (ExampleResult, _ finished: Int) -> String) throws -> (finished: Int, seconds: Double) {
+        let progress = ProgressLine()
+        let started = Date()
+        var finished = 0
+        try userFacing {
+            try runner(recipe, workers: workers, seed: seed).run(inputs, shouldStop: { Interrupt.wasRequested }) { result in
+                try store.recordExample(result.record(runID: runID, recipe: storedName))
+                finished += 1
+                let perExample = Date().timeIntervalSince(started) / Double(finished)
+                progress.update(status(result, finished) + String(format: " · %.2f s/example · ETA ", perExample)
+                                + formatDuration(perExample * Double(inputs.count - finished)))
+            }
+        }
+        progress.finish()
+        return (finished, Date().timeIntervalSince(started))
+    }
 }
 
 /// `--sample N`: a seeded random subset of a split, in the split's order. A split is often sorted by
@@ -118,27 +141,18 @@ enum AttackSuite {
         for recipe in recipes {
             let done = try store.completedExampleIndices(run: runID, recipe: recipe.name)
             let pending = inputs.filter { !done.contains($0.index) }
-            let progress = ProgressLine()
-            let started = Date()
             var finished = 0, successes = 0, attacked = 0
             if !pending.isEmpty {
-                let runner = setup.runner(recipe, workers: options.workerCount, seed: options.seed)
-                try userFacing {
-                    try runner.run(pending, shouldStop: { Interrupt.wasRequested }) { result in
-                        try store.recordExample(result.record(runID: runID, recipe: recipe.name))
-                        finished += 1
-                        if result.status == .success { successes += 1 }
-                        if result.status == .success || result.status == .failed { attacked += 1 }
-                        let elapsed = Date().timeIntervalSince(started)
-                        let perExample = elapsed / Double(finished)
-                        progress.update("\(recipe.name): \(finished)/\(pending.count)"
-                                        + (done.isEmpty ? "" : " (+\(done.count) earlier)")
-                                        + String(format: " · %.2f s/example · success %d/%d · ETA ", perExample, successes, attacked)
-                                        + formatDuration(perExample * Double(pending.count - finished)))
-                    }
+                let seconds: Double
+                (finished, seconds) = try setup.attackAndRecord(
+                    recipe, as: recipe.name, inputs: pending, workers: options.workerCount, seed: options.seed,
+                    store: store, runID: runID) { result, finished in
+                    if result.status == .success { successes += 1 }
+                    if result.status == .success || result.status == .failed { attacked += 1 }
+                    return "\(recipe.name): \(finished)/\(pending.count)" + (done.isEmpty ? "" : " (+\(done.count) earlier)")
+                        + " · success \(successes)/\(attacked)"
                 }
-                progress.finish()
-                if finished > 0 { outcome.wallSecondsPerExample[recipe.name] = Date().timeIntervalSince(started) / Double(finished) }
+                if finished > 0 { outcome.wallSecondsPerExample[recipe.name] = seconds / Double(finished) }
             }
             if Interrupt.wasRequested {
                 throw UserError("interrupted during recipe '\(recipe.name)' after \(finished) more example(s); continue with --resume \(runID)")

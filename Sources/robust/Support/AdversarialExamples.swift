@@ -33,23 +33,12 @@ struct AdversarialExampleMaker {
             let mine = dealt ? inputs.enumerated().filter { $0.offset % recipes.count == position }.map(\.element) : inputs
             guard !mine.isEmpty else { continue }
             let name = storedName(recipe)
-            let progress = ProgressLine()
-            let started = Date()
-            var finished = 0
             var found: [(index: Int, text: String)] = []
-            let runner = setup.runner(recipe, workers: workers, seed: seed)
-            try userFacing {
-                try runner.run(mine, shouldStop: { Interrupt.wasRequested }) { result in
-                    try store.recordExample(result.record(runID: runID, recipe: name))
-                    finished += 1
-                    if result.status == .success, let text = result.adversarialText { found.append((result.input.index, text)) }
-                    let perExample = Date().timeIntervalSince(started) / Double(finished)
-                    progress.update("\(progressLabel) \(recipe.name): \(finished)/\(mine.count) · \(found.count) adversarial"
-                                    + String(format: " · %.2f s/example · ETA ", perExample)
-                                    + formatDuration(perExample * Double(mine.count - finished)))
-                }
+            _ = try setup.attackAndRecord(recipe, as: name, inputs: mine, workers: workers, seed: seed,
+                                          store: store, runID: runID) { result, finished in
+                if result.status == .success, let text = result.adversarialText { found.append((result.input.index, text)) }
+                return "\(progressLabel) \(recipe.name): \(finished)/\(mine.count) · \(found.count) adversarial"
             }
-            progress.finish()
             if Interrupt.wasRequested { throw UserError("interrupted while attacking training examples with '\(recipe.name)'") }
             try store.recordSummaryMetrics(run: runID, recipe: name)
             harvest.attacked[recipe.name] = mine.count
