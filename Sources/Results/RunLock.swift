@@ -22,9 +22,9 @@ final class RunLock {
 
     static func path(store: String, run: Int64) -> String { "\(store).run-\(run).lock" }
 
-    /// Takes the lock of run `run`. Nil when the file cannot be made (a read-only folder, an in-memory
-    /// store): the run is then recorded without one, and readers cannot tell whether it still runs.
-    /// Throws when another live process holds it.
+    /// Takes the lock of run `run`. Nil when the file cannot be made (a read-only folder): the run is
+    /// then recorded without one, and readers cannot tell whether it still runs. Throws when another
+    /// live process holds it.
     static func acquire(store: String, run: Int64) throws -> RunLock? {
         let path = path(store: store, run: run)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
