@@ -2,9 +2,10 @@
 // robust: robustness testing and hardening for BERT-family text classifiers.
 // Module order (each depends only on those before it):
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
-//   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Reports
-//   Transformer, Tokenizer, WordNet, Results → Attacks;  Attacks, Datasets → Augmentation
-//   all of them → robust (the command line)
+//   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
+//   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation
+//   all of them → Workflows (train, eval, attack, augment, retrain: the only writers of Results)
+//   Workflows → robust (the command line: parses, calls one workflow, prints)
 import PackageDescription
 
 // On x86-64, release code may use AVX2 and FMA registers (Haswell, 2013, and later): the row kernels'
@@ -42,20 +43,22 @@ let package = Package(
         .target(name: "Tokenizer", swiftSettings: optimise),
         .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],
                 swiftSettings: optimise),
-        .target(name: "Training", dependencies: ["Basics", "Tensors", "Transformer"], swiftSettings: optimise),
+        .target(name: "Training", dependencies: ["Basics", "Tensors", "SafeTensors", "Transformer"], swiftSettings: optimise),
         .target(name: "Datasets", dependencies: ["Basics"], swiftSettings: optimise),
         // WordNet 3.0 reader, morphy, synonyms and re-inflection for synonym attacks (Foundation only;
         // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
         .target(name: "WordNet"),
-        // Results: the SQLite results store (GRDB on the system libsqlite3) and statistics.
+        // Results: the SQLite results store (GRDB on the system libsqlite3): records, schema, run sessions, locks.
         .target(name: "Results", dependencies: ["Basics", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Analysis: what stored numbers mean — standard metrics, bootstrap and McNemar, comparison, baselines, gate.
+        .target(name: "Analysis", dependencies: ["Basics", "Results"]),
         // Reports: `robust report` — gnuplot figures, Markdown and self-contained HTML from stored runs
-        // (Results and Foundation only; gnuplot runs as a child process).
-        .target(name: "Reports", dependencies: ["Results"]),
+        // (Results, Analysis and Foundation only; gnuplot runs as a child process).
+        .target(name: "Reports", dependencies: ["Basics", "Results", "Analysis"]),
         // Attacks: goal · transformation · constraints · search composed from YAML recipes (attacks/*.yaml),
-        // the BERT victim and MiniLM similarity, and the parallel runner that records into the results store.
+        // the BERT victim and MiniLM similarity, and the parallel runner (knows nothing about storage).
         .target(name: "Attacks", dependencies: [
-            "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
+            "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimise),
         // Augmentation: `robust augment` — EDA operations and character noise from YAML recipes
@@ -63,11 +66,23 @@ let package = Package(
         .target(name: "Augmentation", dependencies: [
             "Basics", "Attacks", "Datasets", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimise),
+        // Workflows: train, eval, attack, augment and retrain as types with inputs and a result; the only
+        // callers of the modules above that record runs, and the mapping of attack results to records.
+        .target(name: "Workflows", dependencies: [
+            "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets", "WordNet",
+            "Results", "Analysis", "Attacks", "Augmentation",
+        ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
-            "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
-            "Results", "Attacks", "Reports", "Augmentation",
+            "Basics", "Tensors", "Tokenizer", "Transformer", "Training", "Datasets",
+            "Results", "Analysis", "Attacks", "Reports", "Augmentation", "Workflows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
+
+        // A test program, not part of the product: records a synthetic run so ResultsTests can run several
+        // writers of one database as real processes.
+        .executableTarget(name: "ResultsWriter", dependencies: [
+            "Basics", "Results", "Analysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Tests/ResultsWriter"),
 
         // Tests read fixtures from Tests/Fixtures (copied from the Python reference stack)
         // and the MiniLM model from models/ (installed by scripts/setup.sh).
@@ -84,15 +99,23 @@ let package = Package(
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // CommandLineTests run the built `robust` as a user would (train, eval, runs) on tiny models.
         .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "TestSupport"]),
-        // ResultsTests also spawn the built `robust` (hidden `internal-results-writer`, `gate`) as child processes.
-        .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        // ResultsTests (the store and its analysis) also spawn the test program ResultsWriter and the built
+        // `robust` (`runs`, `gate`, …) as child processes.
+        .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "Analysis", "TestSupport", "ResultsWriter",
+                                                        .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AugmentationTests",
                     dependencies: ["Augmentation", "Attacks", "Basics", "Datasets", "WordNet", "TestSupport"]),
+        // AttackFakes: a scripted victim, encoder and swap table for exact expectations in attack tests.
+        .target(name: "AttackFakes", dependencies: ["Attacks"], path: "Tests/AttackFakes"),
         .testTarget(name: "AttacksTests",
-                    dependencies: ["Attacks", "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
+                    dependencies: ["Attacks", "AttackFakes", "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet",
                                    "TestSupport"],
                     swiftSettings: optimise),
+        // WorkflowsTests call the workflows directly: recording, resuming, summaries, the whole eval on a tiny model.
+        .testTarget(name: "WorkflowsTests",
+                    dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Basics", "Datasets", "Results",
+                                   "Training", "Transformer", "TestSupport"]),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "Analysis", "TestSupport"]),
     ]
 )

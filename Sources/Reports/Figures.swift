@@ -1,5 +1,7 @@
 // Figures: what each figure of a report shows (`Figure`, `Series`), and `FigurePlanner`, which decides
 // from the loaded runs which figures there are and fills in their series. Rendering is GnuplotScript's job.
+import Analysis
+import Basics
 import Foundation
 import Results
 
@@ -325,7 +327,7 @@ public enum FigurePlanner {
     }
 
     static func humanise(_ name: String) -> String {
-        oneLine(name.replacingOccurrences(of: "_", with: " "))
+        UserError.oneLine(name.replacingOccurrences(of: "_", with: " "))
     }
 
     /// Whether a metric or curve name suggests a share (0…1) to show as a percentage.

@@ -1,5 +1,6 @@
 // Gnuplot: finds the gnuplot executable and runs a script with it as a child process, in the folder the
 // script is in, with a time limit; a failure becomes one line quoting gnuplot's own first error line.
+import Basics
 import Foundation
 
 public struct Gnuplot: Sendable {
@@ -71,7 +72,7 @@ public struct Gnuplot: Sendable {
         do {
             try process.run()
         } catch {
-            throw ReportError.gnuplotFailed(script: script, detail: "cannot start \(executable): \(oneLine(error.localizedDescription))")
+            throw ReportError.gnuplotFailed(script: script, detail: "cannot start \(executable): \(UserError.oneLine(error.localizedDescription))")
         }
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false

@@ -1,6 +1,7 @@
 // GnuplotScript: writes a figure as a gnuplot script plus its data file, both meant to be read and
 // edited by people. Every string from the database goes into the script single-quoted (where gnuplot
 // expands no backquotes or macros) with the terminal in `noenhanced` mode (no markup in labels).
+import Basics
 import Foundation
 
 public enum GnuplotScript {
@@ -28,8 +29,8 @@ public enum GnuplotScript {
         let dataName = figure.name + ".dat"
         let scriptName = figure.name + ".gp"
         var script: [String] = []
-        script.append("# \(scriptName): \(oneLine(figure.title))")
-        script.append("# Written by \(oneLine(generator)) (robust report). Redraw with `gnuplot \(scriptName)` in this folder;")
+        script.append("# \(scriptName): \(UserError.oneLine(figure.title))")
+        script.append("# Written by \(UserError.oneLine(generator)) (robust report). Redraw with `gnuplot \(scriptName)` in this folder;")
         script.append("# edit freely. Data: \(dataName), one block per series (`index N` selects block N).")
         script.append("reset")
         script.append("set encoding utf8")
@@ -112,30 +113,30 @@ public enum GnuplotScript {
 
     static func dataFile(_ figure: Figure, scriptName: String) -> String {
         var lines: [String] = []
-        lines.append("# \(figure.name).dat: data of \(scriptName) (\(oneLine(figure.title)))")
+        lines.append("# \(figure.name).dat: data of \(scriptName) (\(UserError.oneLine(figure.title)))")
         switch figure.kind {
         case let .bars(groups):
             let count = max(figure.series.count, 1)
             let width = 0.8 / Double(count)
-            lines.append("# columns: x (bar position: group + offset), value, low, high (95% interval) — \(oneLine(figure.yLabel))")
-            lines.append("# groups: " + groups.enumerated().map { "\($0.offset) = \(oneLine($0.element))" }.joined(separator: ", "))
+            lines.append("# columns: x (bar position: group + offset), value, low, high (95% interval) — \(UserError.oneLine(figure.yLabel))")
+            lines.append("# groups: " + groups.enumerated().map { "\($0.offset) = \(UserError.oneLine($0.element))" }.joined(separator: ", "))
             for (s, series) in figure.series.enumerated() {
                 if s > 0 { lines += ["", ""] }
-                lines.append("# index \(s): \(oneLine(series.title))")
+                lines.append("# index \(s): \(UserError.oneLine(series.title))")
                 let offset = (Double(s) - Double(count - 1) / 2) * width
                 for point in series.points {
                     let group = Int(point.x)
-                    let name = group < groups.count ? oneLine(groups[group]) : "?"
+                    let name = group < groups.count ? UserError.oneLine(groups[group]) : "?"
                     lines.append("# \(name)")
                     lines.append([point.x + offset, point.y, point.low ?? point.y, point.high ?? point.y].map(format).joined(separator: " "))
                 }
                 if series.points.isEmpty { lines.append("# (no values)") }
             }
         case .lines, .steps:
-            lines.append("# columns: x — \(oneLine(figure.xLabel)); y — \(oneLine(figure.yLabel))")
+            lines.append("# columns: x — \(UserError.oneLine(figure.xLabel)); y — \(UserError.oneLine(figure.yLabel))")
             for (s, series) in figure.series.enumerated() {
                 if s > 0 { lines += ["", ""] }
-                lines.append("# index \(s): \(oneLine(series.title))")
+                lines.append("# index \(s): \(UserError.oneLine(series.title))")
                 for point in series.points { lines.append("\(format(point.x)) \(format(point.y))") }
             }
         }

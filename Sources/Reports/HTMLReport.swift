@@ -1,6 +1,7 @@
 // HTMLReport: report.html — one self-contained page (inline CSS, figures as data: URIs, no scripts, no
 // external resources) with the tables, figures and sample adversarial examples, changes as <del>/<ins>.
 // Every stored string is HTML-escaped, and a Content-Security-Policy forbids scripts besides.
+import Analysis
 import Foundation
 import Results
 

@@ -1,6 +1,7 @@
 // MarkdownReport: report.md — the tables, the figures (linked images beside it) and the sample
 // adversarial examples, in GitHub-flavoured Markdown. Every stored string is escaped, so text from
 // the database can neither break a table nor inject HTML.
+import Analysis
 import Foundation
 import Results
 

@@ -1,5 +1,7 @@
 // ReportContent: the tables and sample examples a report shows, as plain text cells, computed once so
 // that report.md and report.html show exactly the same rows (each renderer escapes for its format).
+import Analysis
+import Basics
 import Foundation
 import Results
 
@@ -62,15 +64,15 @@ public struct ReportContent: Sendable {
                 let record = run.run
                 return [String(run.id), record.kind.rawValue, record.status.rawValue, Self.utcMinute(record.startedAt),
                         Self.shortHash(record.modelHash), Self.shortHash(record.dataHash), String(record.seed),
-                        record.label.map(oneLine) ?? "—", record.parentRunID.map { "run \($0)" } ?? "—"]
+                        record.label.map(UserError.oneLine) ?? "—", record.parentRunID.map { "run \($0)" } ?? "—"]
             },
             numeric: [0, 6])
         provenance = data.runs.map { run in
             let record = run.run
             var parts = ["robust \(record.robustVersion)"]
             if let commit = record.gitCommit { parts.append("git \(commit.prefix(12))") }
-            if let failure = record.failure { parts.append("failure: \(oneLine(failure))") }
-            if !record.commandLine.isEmpty { parts.append("command: \(oneLine(record.commandLine))") }
+            if let failure = record.failure { parts.append("failure: \(UserError.oneLine(failure))") }
+            if !record.commandLine.isEmpty { parts.append("command: \(UserError.oneLine(record.commandLine))") }
             return "\(run.displayName): " + parts.joined(separator: " · ")
         }
 
@@ -187,9 +189,9 @@ public struct ReportContent: Sendable {
     static func sample(_ example: ExampleRecord) -> SampleExample {
         var facts = ["\(example.wordsChanged) of \(example.wordsTotal) words changed", "\(example.queries) queries"]
         if let similarity = example.similarity { facts.append(String(format: "similarity %.2f", similarity)) }
-        return SampleExample(exampleIndex: example.exampleIndex, gold: oneLine(example.gold),
-                             cleanPrediction: oneLine(example.cleanPrediction),
-                             adversarialPrediction: oneLine(example.adversarialPrediction ?? "?"),
+        return SampleExample(exampleIndex: example.exampleIndex, gold: UserError.oneLine(example.gold),
+                             cleanPrediction: UserError.oneLine(example.cleanPrediction),
+                             adversarialPrediction: UserError.oneLine(example.adversarialPrediction ?? "?"),
                              facts: facts.joined(separator: " · "),
                              diff: WordDiff.diff(example.text, example.adversarialText ?? example.text))
     }

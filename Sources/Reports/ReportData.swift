@@ -1,5 +1,7 @@
 // ReportData: everything a report shows, read from the results store once — each run with its recipes'
 // examples, metrics (stored, or computed from the examples when the run stored none) and curves.
+import Analysis
+import Basics
 import Foundation
 import Results
 
@@ -59,7 +61,7 @@ public struct RunData: Sendable {
 
     /// "run 3", or "run 3 (label)".
     public var displayName: String {
-        "run \(id)" + (run.label.map { " (\(oneLine($0)))" } ?? "")
+        "run \(id)" + (run.label.map { " (\(UserError.oneLine($0)))" } ?? "")
     }
 
     /// Clean accuracy to show beside the attacks: the "clean" recipe's, else that of the attack
@@ -130,7 +132,7 @@ public struct ReportData: Sendable {
             case .running:
                 notes.append("\(run.displayName) is still running (or was killed): its results are partial.")
             case .failed, .interrupted:
-                let why = run.run.failure.map { " (\(oneLine($0)))" } ?? ""
+                let why = run.run.failure.map { " (\(UserError.oneLine($0)))" } ?? ""
                 notes.append("\(run.displayName) \(run.run.status.rawValue)\(why): its results are partial.")
             }
             for recipe in run.recipes where recipe.metricsComputed {

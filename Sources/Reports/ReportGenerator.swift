@@ -1,5 +1,6 @@
 // ReportGenerator: writes a whole report folder — scripts and data, images through gnuplot, report.md and
 // report.html — in a hidden staging folder beside the destination, then renames it into place.
+import Basics
 import Foundation
 import Results
 
@@ -192,6 +193,6 @@ public enum ReportGenerator {
         if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(posix.code)))
         }
-        return oneLine((error as NSError).localizedDescription)
+        return UserError.oneLine((error as NSError).localizedDescription)
     }
 }

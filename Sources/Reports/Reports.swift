@@ -25,6 +25,7 @@
 // The folder is assembled in a hidden staging folder beside it and renamed into place, so an
 // interrupted report never leaves a half-written folder, and regenerating replaces the previous report
 // whole. A folder that exists but is not a robust report is never touched.
+import Basics
 import Foundation
 import Results
 
@@ -130,7 +131,7 @@ public enum ReportError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .gnuplotFailed(script, detail):
             return "gnuplot failed on \(script): \(detail)"
         case let .emptyRun(id, status, failure):
-            let why = failure.map { ": \(oneLine($0))" } ?? ""
+            let why = failure.map { ": \(UserError.oneLine($0))" } ?? ""
             return "run \(id) has nothing to report: no examples, metrics or curves (status \(status.rawValue)\(why))"
         case let .output(path, detail):
             return "cannot write the report to \(path): \(detail)"
@@ -138,9 +139,4 @@ public enum ReportError: Error, Sendable, Equatable, CustomStringConvertible {
             return detail
         }
     }
-}
-
-/// The first line of `text`, trimmed, so that every message stays one line.
-func oneLine(_ text: String) -> String {
-    (text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text).trimmingCharacters(in: .whitespaces)
 }

@@ -1,4 +1,5 @@
 // ResultStore+API: runs, examples, metrics and curves — recording and querying.
+import Basics
 import Foundation
 import GRDB
 
@@ -68,7 +69,7 @@ extension ResultStore {
             guard var run = try RunRecord.fetchOne(db, key: id) else { throw ResultStoreError.noSuchRun(id: id, path: path) }
             run.status = status
             run.finishedAt = status == .running ? nil : Date()
-            run.failure = failure.map { oneLine($0) }
+            run.failure = failure.map { UserError.oneLine($0) }
             try run.update(db)
         }
     }
@@ -247,17 +248,6 @@ extension ResultStore {
             for row in rows { result[row["run_id"], default: []].append(row["recipe"]) }
             return result
         }
-    }
-
-    /// Computes the standard metrics of a recipe from its stored examples (`RecipeSummary`), records
-    /// them, and returns them.
-    @discardableResult
-    public func recordSummaryMetrics(run id: Int64, recipe: String, resamples: Int = Bootstrap.defaultResamples,
-                                     seed: UInt64 = Bootstrap.defaultSeed) throws -> [MetricRecord] {
-        let examples = try examples(run: id, recipe: recipe)
-        let metrics = RecipeSummary.metrics(of: examples, run: id, recipe: recipe, resamples: resamples, seed: seed)
-        try recordMetrics(metrics)
-        return metrics
     }
 
     // MARK: - Curves

@@ -1,4 +1,5 @@
 // ResultStoreError: every way the results store can fail, each as one line that names the database.
+import Basics
 import Foundation
 import GRDB
 
@@ -80,7 +81,7 @@ extension ResultStoreError {
     static func from(_ error: Error, path: String, run: Int64? = nil, waited: Double = 0) -> Error {
         if error is ResultStoreError { return error }
         guard let dbError = error as? DatabaseError else { return error }
-        let detail = oneLine(dbError.message ?? "\(dbError.resultCode)")
+        let detail = UserError.oneLine(dbError.message ?? "\(dbError.resultCode)")
         switch dbError.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return ResultStoreError.locked(path: path, waitedSeconds: waited)
@@ -132,9 +133,4 @@ extension ResultStoreError {
         if code == EROFS || code == EACCES || code == EPERM { return .readOnly(path: path) }
         return .cannotOpen(path: path, reason: String(cString: strerror(code)))
     }
-}
-
-/// The first line of `text`, so that every message stays one line.
-func oneLine(_ text: String) -> String {
-    text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
 }

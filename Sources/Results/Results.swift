@@ -1,4 +1,5 @@
-// Results: the results store and its statistics. Knows SQL and statistics; knows nothing about models.
+// Results: the results store — records, schema and migrations, run sessions and their locks. Knows SQL;
+// knows nothing about models or statistics (those are in Analysis).
 //
 // Where the database lives (`ResultStoreLocation.resolve`): `--db PATH`, else `$ROBUST_DB`, else
 // `robust.db` in the working directory (git ignores `/robust.db*`).
@@ -23,7 +24,7 @@
 //     let store = try ResultStore(path: ResultStoreLocation.resolve(option: db))
 //     try store.withRun(RunRecord(kind: .attack, modelHash: …, robustVersion: Robust.version,
 //                                 commandLine: Provenance.commandLine(), …),
-//                       resuming: resumeID, interrupted: { Interrupt.wasRequested }) { run in
+//                       resuming: resumeID, interrupted: { Interruption.wasRequested }) { run in
 //         let done = try store.completedExampleIndices(run: run.runID, recipe: recipe)
 //         for (index, text) in data.enumerated() where !done.contains(index) {
 //             … attack …
@@ -36,6 +37,5 @@
 // in flight, and `--resume` skips what is already there. `withRun` marks the run finished, failed (with
 // the error) or interrupted. Every failure is a one-line `ResultStoreError` naming the file.
 //
-// Statistics: `Bootstrap` (seeded SplitMix64 percentile intervals, B = 1000), `McNemar` (exact,
-// two-sided), `RecipeSummary` (the standard metrics of a recipe's examples). Baselines and the CI gate:
-// `Baseline` (file format documented in Baseline.swift) and `Gate` (rule documented in Gate.swift).
+// What the stored numbers mean (standard metrics, bootstrap intervals, McNemar, baselines and the gate)
+// is the Analysis module's.

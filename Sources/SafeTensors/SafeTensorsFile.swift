@@ -99,6 +99,11 @@ public final class SafeTensorsFile: @unchecked Sendable {
         try self.init(backing: backing, label: label)
     }
 
+    /// Calls `body` with every byte of the file (header and data), e.g. to hash it.
+    public func withUnsafeFileBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try body(backing.base)
+    }
+
     /// Validates a copy of in-memory bytes (for tests and fuzzing).
     public convenience init(bytes: [UInt8], label: String = "<memory>") throws {
         let backing = bytes.withUnsafeBytes { Backing(copying: $0) }

@@ -49,9 +49,10 @@ public enum Parallel {
 
     /// Calls `body(index, worker)` for each index with dynamic load balancing; `worker` < workers
     /// identifies a per-worker scratch slot.
-    /// `serial` forces one thread when the caller knows the work is too small to share.
-    public static func forEach(_ count: Int, serial: Bool = false, _ body: (Int, Int) -> Void) {
-        let threads = insideParallelRegion || serial ? 1 : min(workers, count)
+    /// `serial` forces one thread when the caller knows the work is too small to share; `threads` caps
+    /// the threads of this loop alone (default: `workers`), so `worker` < min(threads, count).
+    public static func forEach(_ count: Int, serial: Bool = false, threads limit: Int? = nil, _ body: (Int, Int) -> Void) {
+        let threads = insideParallelRegion || serial ? 1 : min(max(1, limit ?? workers), count)
         if threads <= 1 {
             for index in 0..<count { body(index, 0) }
             return

@@ -91,9 +91,7 @@ public struct BertConfig: Sendable, Equatable {
             throw EngineError.invalidConfig("not valid JSON (\(error.localizedDescription))")
         }
         guard let raw = object as? [String: Any] else { throw EngineError.invalidConfig("top level is not an object") }
-        if let type = raw["model_type"] as? String, !["bert"].contains(type) {
-            throw EngineError.invalidConfig("model_type '\(type)' is not supported (only 'bert')")
-        }
+        _ = try ModelFamilies.family(modelType: raw["model_type"] as? String)
         if let embedding = raw["position_embedding_type"] as? String, embedding != "absolute" {
             throw EngineError.invalidConfig("position_embedding_type '\(embedding)' is not supported (only 'absolute')")
         }

@@ -36,7 +36,7 @@ public final class BertModel: @unchecked Sendable {
     public var classCount: Int { weights.classifier.outFeatures }
 
     /// A model with every tensor allocated and initialised as Hugging Face does for a new model:
-    /// normal(0, 0.02) weights, zero biases, unit LayerNorm gains. Checkpoint loading overwrites them.
+    /// normal(0, 0.02) weights, zero biases, unit LayerNorm gains. ModelHandle loading overwrites them.
     /// `initialised: false` leaves the weights zero, for loaders that fill every tensor themselves.
     public init(config: BertConfig, classes: Int, seed: UInt64 = 0, initialised: Bool = true) throws {
         guard classes >= 1, classes <= 1 << 16 else { throw EngineError.invalidConfig("class count \(classes) must be in 1...65536") }

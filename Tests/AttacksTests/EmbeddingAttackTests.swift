@@ -3,7 +3,6 @@
 // probabilities it reports, the shipped recipes parse, and bad sweeps are refused.
 import Basics
 import Foundation
-import Results
 import Tensors
 import Transformer
 import XCTest

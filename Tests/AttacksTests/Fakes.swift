@@ -1,96 +1,13 @@
-// Scripted victims and encoders for exact expectations, and a tiny random BERT for the real path.
+// Test helpers of the attack tests (the scripted victim, encoder and swap table are in AttackFakes), and a
+// tiny random BERT for the real path.
 import Basics
 import Foundation
 import Tokenizer
 import Transformer
 import WordNet
 import XCTest
+@_exported import AttackFakes
 @testable import Attacks
-
-/// A victim whose logit for "pos" is `bias` + the sum of per-word weights (lower-cased words; unknown
-/// words weigh 0), p(pos) = σ(logit). Records the size of every batch it is asked for.
-final class WeightedWordVictim: Victim {
-    let labels = ["neg", "pos"]
-    let unknownToken = "[UNK]"
-    let weights: [String: Float]
-    let bias: Float
-    /// The model "sees" only the first `maxWords` words (truncation).
-    let maxWords: Int?
-    private var vocabulary: [String: Int32] = [:]
-    private var words: [String] = []
-    private(set) var batches: [Int] = []
-
-    init(weights: [String: Float], bias: Float = 0, maxWords: Int? = nil) {
-        self.weights = weights
-        self.bias = bias
-        self.maxWords = maxWords
-    }
-
-    func tokenIDs(_ text: String) -> [Int32] {
-        var seen = AttackedText(text).words.map { $0.lowercased() }
-        if let maxWords { seen = Array(seen.prefix(maxWords)) }
-        return [101] + seen.map { word in
-            if let id = vocabulary[word] { return id }
-            let id = Int32(1000 + words.count)
-            vocabulary[word] = id
-            words.append(word)
-            return id
-        } + [102]
-    }
-
-    func visibleScalarLimit(_ text: String) -> Int? {
-        let parsed = AttackedText(text)
-        guard let maxWords, parsed.count > maxWords else { return nil }
-        return parsed.scalarRanges()[maxWords - 1].upperBound
-    }
-
-    func probabilities(_ sequences: [[Int32]]) throws -> [[Float]] {
-        batches.append(sequences.count)
-        return sequences.map { ids in
-            var logit = bias
-            for id in ids where id >= 1000 { logit += weights[words[Int(id) - 1000]] ?? 0 }
-            let p = 1 / (1 + Foundation.exp(-logit))
-            return [1 - p, p]
-        }
-    }
-
-    var totalQueried: Int { batches.reduce(0, +) }
-}
-
-/// Sentence embeddings from per-word vectors: the normalised sum of the vectors of the text's words
-/// (lower case; a word without a vector adds `unknown`).
-final class WordVectorEncoder: SentenceEncoder {
-    let vectors: [String: [Float]]
-    let unknown: [Float]
-    private(set) var batches: [Int] = []
-
-    init(vectors: [String: [Float]], unknown: [Float] = [1, 0, 0]) {
-        self.vectors = vectors
-        self.unknown = unknown
-    }
-
-    func embed(_ texts: [String]) throws -> [[Float]] {
-        batches.append(texts.count)
-        return texts.map { text in
-            var sum = [Float](repeating: 0, count: unknown.count)
-            for word in AttackedText(text).words {
-                let v = vectors[word.lowercased()] ?? unknown
-                for i in sum.indices { sum[i] += v[i] }
-            }
-            let norm = max(sum.map { $0 * $0 }.reduce(0, +).squareRoot(), 1e-12)
-            return sum.map { $0 / norm }
-        }
-    }
-}
-
-/// Replacement lists by word (lower case), in order; keeps the original's capitalisation.
-struct DictionarySwap: Transformation {
-    let table: [String: [String]]
-    var name: String { "dictionary" }
-    func candidates(of text: AttackedText, at index: Int, context: AttackContext) -> [AttackedText] {
-        (table[text.words[index].lowercased()] ?? []).map { text.replacingWord(at: index, with: $0) }
-    }
-}
 
 /// WordNet for tests (required: scripts/setup.sh installs it).
 func wordNet(file: StaticString = #filePath, line: UInt = #line) throws -> WordNetDatabase {

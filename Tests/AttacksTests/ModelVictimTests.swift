@@ -106,8 +106,8 @@ final class ModelVictimTests: XCTestCase {
             let one = try run(1), two = try run(2)
             XCTAssertEqual(one.count, texts.count)
             for index in one.keys {
-                var a = try XCTUnwrap(one[index]).record(runID: 1, recipe: recipe.name)
-                var b = try XCTUnwrap(two[index]).record(runID: 1, recipe: recipe.name)
+                var a = try XCTUnwrap(one[index])
+                var b = try XCTUnwrap(two[index])
                 a.milliseconds = 0
                 b.milliseconds = 0
                 XCTAssertEqual(a, b, "\(recipe.name) example \(index)")

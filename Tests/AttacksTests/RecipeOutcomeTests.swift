@@ -1,7 +1,6 @@
 // The shipped recipes (attacks/*.yaml) on a scripted victim, with real WordNet and fixed seeds: each has
 // one expected outcome, which changes if its search, transformation or a constraint breaks.
 @testable import Attacks
-import Results
 import XCTest
 
 final class RecipeOutcomeTests: XCTestCase {

@@ -1,9 +1,7 @@
-// The runner: bad input never crashes (skipped and counted), results are the same for 1 and 2 workers,
-// every example is committed as it finishes, a resumed run skips finished examples, and a custom
-// procedure's curve points become the run's curves.
+// The runner: bad input never crashes (skipped and counted), and results are the same for 1 and 2
+// workers. (Recording, resuming and curves from stored examples are WorkflowsTests'.)
 import Basics
 import Foundation
-import Results
 import Tensors
 import XCTest
 @testable import Attacks
@@ -27,7 +25,7 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(empty.status, .skipped)
         XCTAssertEqual(empty.reason, "empty text")
         XCTAssertEqual(empty.cleanPrediction, "pos")
-        XCTAssertEqual(empty.record(runID: 1, recipe: "r").detailJSON, "{\"cache_hits\":0,\"reason\":\"empty text\"}")
+        XCTAssertEqual(empty.cacheHits, 0)
 
         let unknown = run("a good movie", gold: "neutral")
         XCTAssertEqual(unknown.status, .skipped)
@@ -50,7 +48,6 @@ final class RunnerTests: XCTestCase {
         let long = run("good movie was the plot movie plot movie", victim: WeightedWordVictim(weights: weights, maxWords: 3))
         XCTAssertTrue(long.truncated)
         XCTAssertEqual(long.adversarialText, "bad movie was the plot movie plot movie")
-        XCTAssertTrue(long.record(runID: 1, recipe: "r").detailJSON?.contains("\"truncated\":true") == true)
         let cut = run("was the of good", victim: WeightedWordVictim(weights: weights, bias: 1, maxWords: 2))
         XCTAssertEqual(cut.status, .skipped)
         XCTAssertEqual(cut.reason, "no attackable words")
@@ -76,7 +73,7 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(a.keys.sorted(), b.keys.sorted(), file: file, line: line)
         for (index, x) in a {
             guard let y = b[index] else { continue }
-            var xr = x.record(runID: 1, recipe: "r"), yr = y.record(runID: 1, recipe: "r")
+            var xr = x, yr = y
             xr.milliseconds = 0
             yr.milliseconds = 0
             XCTAssertEqual(xr, yr, "example \(index)", file: file, line: line)
@@ -103,87 +100,5 @@ final class RunnerTests: XCTestCase {
             assertSame(a, b)
             XCTAssertGreaterThan(a.values.filter { $0.status == .success }.count, 2, name)
         }
-    }
-
-    func testResultsAreCommittedAndResumeSkipsFinishedExamples() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("attacks-\(UUID().uuidString).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store = try ResultStore(path: path)
-        let recipe = Recipe(name: "scripted", procedure: procedure)
-        let weights = self.weights
-        let all = inputs()
-        let runner = AttackRunner(recipe: recipe, workers: 2, seed: 1, wordnet: nil) { _ in
-            AttackWorker(victim: WeightedWordVictim(weights: weights, bias: 0.1), encoder: nil)
-        }
-        // The first session stops after 4 examples (as Ctrl-C would).
-        var recorded = 0
-        let run = try store.beginRun(RunRecord(kind: .attack, robustVersion: "test"))
-        let lock = NSLock()
-        try runner.run(all, shouldStop: { lock.lock(); defer { lock.unlock() }; return recorded >= 4 }) { result in
-            try store.recordExample(result.record(runID: run.runID, recipe: recipe.name))
-            lock.lock()
-            recorded += 1
-            lock.unlock()
-        }
-        let done = try store.completedExampleIndices(run: run.runID, recipe: recipe.name)
-        XCTAssertGreaterThanOrEqual(done.count, 4)
-        XCTAssertLessThan(done.count, all.count)
-        // The second session attacks only the rest.
-        var second: [Int] = []
-        try runner.run(all.filter { !done.contains($0.index) }) { result in
-            second.append(result.input.index)
-            try store.recordExample(result.record(runID: run.runID, recipe: recipe.name))
-        }
-        XCTAssertEqual(Set(second).intersection(done), [])
-        let examples = try store.examples(run: run.runID, recipe: recipe.name)
-        XCTAssertEqual(examples.map(\.exampleIndex), Array(0..<all.count))
-
-        let metrics = try store.recordSummaryMetrics(run: run.runID, recipe: recipe.name)
-        let summary = AttackSummary(recipe: recipe.name, examples: examples)
-        XCTAssertEqual(summary.examples, 10)
-        XCTAssertEqual(summary.cleanWrong, 1)        // "a bad movie"
-        XCTAssertEqual(summary.skipped, 1)           // ""
-        XCTAssertEqual(summary.failed, 1)            // "the movie": "film" does not help
-        XCTAssertEqual(summary.successful, 7)
-        // The skipped empty text keeps its (right) clean prediction, as the results store counts it.
-        XCTAssertEqual(summary.originalAccuracy, 0.9)
-        XCTAssertEqual(summary.accuracyUnderAttack, 0.2)
-        XCTAssertEqual(summary.attackSuccessRate, 7.0 / 8)
-        XCTAssertEqual(metrics.first { $0.name == MetricName.accuracyUnderAttack }?.value, summary.accuracyUnderAttack)
-        let table = AttackSummary.table([summary], wallSecondsPerExample: ["scripted": 0.5])
-        XCTAssertTrue(table.contains("Number of successful attacks"))
-        XCTAssertTrue(table.contains("Accuracy under attack"))
-        XCTAssertTrue(table.contains("Wall seconds per example"))
-    }
-
-    /// A custom procedure in the style of an ε sweep: at each ε it reports whether the example survives.
-    struct SweepProcedure: AttackProcedure {
-        func attack(_ input: AttackInput, context: AttackContext) throws -> AttackOutcome {
-            let words = Double(context.original.count)
-            let curves = [0.1, 0.2, 0.4].map { epsilon in
-                CurveObservation(curve: "accuracy_vs_epsilon", xName: "epsilon", x: epsilon, yName: "accuracy",
-                                 y: epsilon * words < 0.5 ? 1 : 0)
-            }
-            context.oracle.recordQueries(3)
-            return AttackOutcome(status: curves.last?.y == 0 ? .success : .failed, curves: curves, details: ["min_epsilon": 0.1])
-        }
-    }
-
-    func testCustomProcedureCurvesBecomeRunCurves() throws {
-        let recipe = Recipe(name: "sweep", procedure: SweepProcedure())
-        let victim = { WeightedWordVictim(weights: ["good": 3]) }
-        let texts = ["good", "good good", "good good good"]
-        var results: [ExampleResult] = []
-        try AttackRunner(recipe: recipe, workers: 2, seed: 1, wordnet: nil) { _ in AttackWorker(victim: victim(), encoder: nil) }
-            .run(texts.enumerated().map { AttackInput(index: $0.offset, text: $0.element, gold: "pos") }) { results.append($0) }
-        XCTAssertEqual(results.map(\.queries), [4, 4, 4])
-        let records = results.map { $0.record(runID: 3, recipe: "sweep") }
-        XCTAssertTrue(records[0].detailJSON?.contains("\"details\":{\"min_epsilon\":0.1}") == true)
-        let points = AttackRunner.curvePoints(of: records, runID: 3, recipe: "sweep")
-        // 1, 2 and 3 words survive while ε·words < 0.5: all three at 0.1, two at 0.2, one at 0.4.
-        XCTAssertEqual(points.map(\.x), [0.1, 0.2, 0.4])
-        XCTAssertEqual(points.map(\.y), [1, 2.0 / 3, 1.0 / 3])
-        XCTAssertEqual(Set(points.map(\.curve)), ["accuracy_vs_epsilon"])
-        XCTAssertEqual(points[0].xName, "epsilon")
     }
 }

@@ -1,7 +1,6 @@
 // Search methods, the goal, the query budget and the cache, on a scripted victim whose prediction is a
 // weighted sum of known words, so every step has one right answer.
 @testable import Attacks
-import Results
 import XCTest
 
 final class SearchTests: XCTestCase {

@@ -1,5 +1,6 @@
 // BeforeAfterTests: a report with a retrained run and its parent shows the paired comparison — exact
 // accuracies, change, McNemar p — grouped by whether training used each attack.
+import Analysis
 import Foundation
 import Reports
 import Results

@@ -1,5 +1,6 @@
 // BudgetCurveTests: the derived accuracy-vs-words-changed and accuracy-vs-queries curves on a toy case
 // computed by hand, and the figures planned from stored curves.
+import Analysis
 import Foundation
 import TestSupport
 import XCTest

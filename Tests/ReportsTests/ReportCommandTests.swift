@@ -1,5 +1,6 @@
 // ReportCommandTests: `robust report` run as a user runs it (the built binary, a child process) — success,
 // a missing gnuplot (PATH without it), --no-figures, bad run ids, foreign databases and bad options.
+import Analysis
 import Foundation
 import TestSupport
 import XCTest

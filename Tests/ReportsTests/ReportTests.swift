@@ -1,6 +1,7 @@
 // ReportTests: whole reports from a synthetic database — files, scripts that gnuplot runs, Markdown rows,
 // HTML escaping, a missing or failing gnuplot, bad run ids and output folders. Tests that draw need
 // gnuplot and fail (never skip) without it: scripts/setup.sh installs gnuplot-nox.
+import Analysis
 import Foundation
 import TestSupport
 import XCTest

@@ -1,5 +1,6 @@
 // Support: a synthetic results database for report tests (two attack recipes with hostile text, an ε
 // curve, a training run with curves). Temporary folders and running `robust` come from TestSupport.
+import Analysis
 import Foundation
 import Results
 import TestSupport

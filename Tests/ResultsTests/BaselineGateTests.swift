@@ -1,8 +1,10 @@
 // BaselineGateTests: the baseline file (round trip, strict reading with one-line messages), the gate's
 // rule, compare rows, and the word-level diff.
+import Basics
 import Foundation
 import TestSupport
 import XCTest
+@testable import Analysis
 @testable import Results
 
 final class BaselineGateTests: XCTestCase {
@@ -169,20 +171,6 @@ final class BaselineGateTests: XCTestCase {
 
     // MARK: Word diff
 
-    func testWordDiff() {
-        let segments = WordDiff.diff("a gripping and beautifully shot film", "a riveting and beautifully shot movie indeed")
-        XCTAssertEqual(segments, [.same(["a"]), .changed(old: ["gripping"], new: ["riveting"]), .same(["and", "beautifully", "shot"]),
-                                  .changed(old: ["film"], new: ["movie", "indeed"])])
-        XCTAssertEqual(WordDiff.render(segments, style: .markers),
-                       "a [[gripping→riveting]] and beautifully shot [[film→movie indeed]]")
-        XCTAssertEqual(WordDiff.render(WordDiff.diff("keep this word", "keep word"), style: .markers), "keep [[this→]] word")
-        XCTAssertEqual(WordDiff.render(WordDiff.diff("keep word", "keep new word"), style: .markers), "keep [[→new]] word")
-        XCTAssertEqual(WordDiff.render(WordDiff.diff("same  text", "same text"), style: .markers), "same text")
-        XCTAssertEqual(WordDiff.wordsChanged(segments), 3)
-        let ansi = WordDiff.render(WordDiff.diff("good film", "bad film"), style: .ansi)
-        XCTAssertEqual(ansi, "\u{1B}[9;31mgood\u{1B}[0m \u{1B}[1;32mbad\u{1B}[0m film")
-        XCTAssertEqual(WordDiff.diff("", ""), [])
-    }
 
     func testMetricDirections() {
         XCTAssertTrue(MetricName.higherIsBetter("clean_accuracy"))

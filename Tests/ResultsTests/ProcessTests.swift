@@ -1,10 +1,12 @@
-// ProcessTests: real processes. The built `robust` binary's hidden `internal-results-writer` records a
+// ProcessTests: real processes. The test program `ResultsWriter` (Tests/ResultsWriter) records a
 // synthetic attack run through ResultStore, printing "committed N" after each commit. Two of them write
 // one database at once; one is killed with SIGKILL inside a transaction and then resumed; one gets
 // SIGINT. The results commands (runs, show, compare, baseline save, gate) run as a user would run them.
+import Basics
 import Foundation
 import TestSupport
 import XCTest
+@testable import Analysis
 @testable import Results
 
 final class ProcessTests: XCTestCase {
@@ -14,8 +16,8 @@ final class ProcessTests: XCTestCase {
         // Both start on an empty file (both may try to create and migrate it), with 1 ms inside each
         // transaction so that their writes contend.
         let children = try (0..<2).map { k in
-            try Child(["internal-results-writer", "--db", db, "--examples", "150", "--transaction-delay-ms", "1",
-                       "--label", "writer\(k)"], folder: folder)
+            try Child(["--db", db, "--examples", "150", "--transaction-delay-ms", "1",
+                       "--label", "writer\(k)"], folder: folder, program: "ResultsWriter")
         }
         let results = children.map { $0.wait() }
         for result in results { XCTAssertEqual(result.status, 0, result.stderr) }
@@ -36,7 +38,7 @@ final class ProcessTests: XCTestCase {
         for round in 0..<6 {
             let db = folder.appendingPathComponent("race\(round).db").path
             let children = try (0..<4).map { _ in
-                try Child(["internal-results-writer", "--db", db, "--examples", "5"], folder: folder)
+                try Child(["--db", db, "--examples", "5"], folder: folder, program: "ResultsWriter")
             }
             for result in children.map({ $0.wait() }) { XCTAssertEqual(result.status, 0, result.stderr) }
             let store = try ResultStore(path: db, access: .readOnly)
@@ -50,8 +52,8 @@ final class ProcessTests: XCTestCase {
         let db = folder.appendingPathComponent("killed.db").path
         let examples = 100
         // 20 ms inside each transaction: the kill almost surely lands mid-transaction.
-        let child = try Child(["internal-results-writer", "--db", db, "--examples", "\(examples)", "--transaction-delay-ms", "20"],
-                              folder: folder, environment: ["ROBUST_DB": "/nonexistent/ignored.db"])
+        let child = try Child(["--db", db, "--examples", "\(examples)", "--transaction-delay-ms", "20"],
+                              folder: folder, environment: ["ROBUST_DB": "/nonexistent/ignored.db"], program: "ResultsWriter")
         let deadline = Date().addingTimeInterval(60)
         var seen = 0
         while seen < 15 && Date() < deadline && child.process.isRunning {
@@ -82,10 +84,10 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(stored, Set(0..<stored.count), "examples commit in order")
 
         // Resume, then compare with a run that was never interrupted.
-        let resumed = try runRobust(["internal-results-writer", "--db", db, "--examples", "\(examples)", "--resume", "\(id)"], folder: folder)
+        let resumed = try runResultsWriter(["--db", db, "--examples", "\(examples)", "--resume", "\(id)"], folder: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(committedIndices(resumed.stdout), Set(stored.count..<examples), "resume records only what is missing")
-        let whole = try runRobust(["internal-results-writer", "--db", db, "--examples", "\(examples)"], folder: folder)
+        let whole = try runResultsWriter(["--db", db, "--examples", "\(examples)"], folder: folder)
         XCTAssertEqual(whole.status, 0, whole.stderr)
         let wholeID = try XCTUnwrap(runID(whole.stdout))
 
@@ -101,7 +103,7 @@ final class ProcessTests: XCTestCase {
     func testSigintMarksTheRunInterruptedAndFailureMarksItFailed() throws {
         let folder = try temporaryFolder(self)
         let db = folder.appendingPathComponent("signals.db").path
-        let child = try Child(["internal-results-writer", "--db", db, "--examples", "500", "--delay-ms", "10"], folder: folder)
+        let child = try Child(["--db", db, "--examples", "500", "--delay-ms", "10"], folder: folder, program: "ResultsWriter")
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
@@ -119,7 +121,7 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(run.failure, "interrupted by SIGINT")
         XCTAssertEqual(try store.completedExampleIndices(run: run.runID, recipe: "synthetic"), committedIndices(result.stdout))
 
-        let failing = try runRobust(["internal-results-writer", "--db", db, "--examples", "10", "--fail-at", "4"], folder: folder)
+        let failing = try runResultsWriter(["--db", db, "--examples", "10", "--fail-at", "4"], folder: folder)
         XCTAssertEqual(failing.status, 1)
         XCTAssertEqual(failing.stderr, "Error: synthetic failure at example 4\n")
         let failed = try XCTUnwrap(try store.runs().first)
@@ -133,7 +135,7 @@ final class ProcessTests: XCTestCase {
     func testAbandonedRunIsToldApartFromARunningOne() throws {
         let folder = try temporaryFolder(self)
         let db = folder.appendingPathComponent("abandoned.db").path
-        let child = try Child(["internal-results-writer", "--db", db, "--examples", "2000", "--delay-ms", "5"], folder: folder)
+        let child = try Child(["--db", db, "--examples", "2000", "--delay-ms", "5"], folder: folder, program: "ResultsWriter")
         let deadline = Date().addingTimeInterval(60)
         var running: RunRecord?
         while Date() < deadline && child.process.isRunning {
@@ -153,7 +155,7 @@ final class ProcessTests: XCTestCase {
         let listed = try runRobust(["runs", "--db", db], folder: folder)
         XCTAssertTrue(listed.stdout.contains(" running "), listed.stdout)
 
-        let second = try runRobust(["internal-results-writer", "--db", db, "--examples", "2000", "--resume", "\(id)"], folder: folder)
+        let second = try runResultsWriter(["--db", db, "--examples", "2000", "--resume", "\(id)"], folder: folder)
         XCTAssertNotEqual(second.status, 0)
         XCTAssertEqual(second.stderr, "Error: \(db): run \(id) is being recorded by another process\n")
 
@@ -170,7 +172,7 @@ final class ProcessTests: XCTestCase {
         let show = try runRobust(["show", "\(id)", "--db", db], folder: folder)
         XCTAssertTrue(show.stdout.hasPrefix("run \(id) · attack · abandoned · "), show.stdout)
 
-        let resumed = try runRobust(["internal-results-writer", "--db", db, "--examples", "2000", "--resume", "\(id)"], folder: folder)
+        let resumed = try runResultsWriter(["--db", db, "--examples", "2000", "--resume", "\(id)"], folder: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try store.run(id).status, .finished)
         XCTAssertFalse(FileManager.default.fileExists(atPath: lockFile), "a finished run leaves no lock file")

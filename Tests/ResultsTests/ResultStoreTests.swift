@@ -1,9 +1,11 @@
 // ResultStoreTests: schema and migrations, round trips, resume, queries, run status, and every failure
 // mode of the store (foreign, corrupt, newer, locked, full, read-only, missing run), on real temp files.
+import Basics
 import Foundation
 import GRDB
 import TestSupport
 import XCTest
+@testable import Analysis
 @testable import Results
 
 final class ResultStoreTests: XCTestCase {
@@ -215,13 +217,13 @@ final class ResultStoreTests: XCTestCase {
         XCTAssertEqual(try store.runs()[0].failure, "interrupted by SIGINT")
 
         // An error thrown after a signal arrived counts as an interruption.
-        RunInterruption.simulate(SIGTERM)
-        defer { RunInterruption.simulate(nil) }
-        XCTAssertThrowsError(try RunInterruption.check())
+        Interruption.simulate(SIGTERM)
+        defer { Interruption.simulate(nil) }
+        XCTAssertThrowsError(try Interruption.check())
         XCTAssertThrowsError(try store.withRun(sampleRun()) { _ in throw Boom() })
         XCTAssertEqual(try store.runs()[0].status, .interrupted)
         // A caller with its own signal flag passes it in.
-        RunInterruption.simulate(nil)
+        Interruption.simulate(nil)
         XCTAssertThrowsError(try store.withRun(sampleRun(), interrupted: { true }) { _ in throw Boom() })
         XCTAssertEqual(try store.runs()[0].status, .interrupted)
 

@@ -4,6 +4,7 @@ import Basics
 import Foundation
 import TestSupport
 import XCTest
+@testable import Analysis
 @testable import Results
 
 final class StatisticsTests: XCTestCase {

@@ -16,19 +16,25 @@ public func temporaryFolder(_ testCase: XCTestCase) throws -> URL {
 /// `$ROBUST_BINARY`.
 public func robustBinary() throws -> URL {
     if let path = ProcessInfo.processInfo.environment["ROBUST_BINARY"] { return URL(fileURLWithPath: path) }
+    return try builtExecutable("robust")
+}
+
+/// An executable of this package's build (`robust`, or the test program `ResultsWriter`), beside this
+/// test bundle.
+public func builtExecutable(_ name: String) throws -> URL {
     var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     if !FileManager.default.fileExists(atPath: "/proc/self/exe") {
         folder = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).deletingLastPathComponent()
     }
     for _ in 0..<5 {
-        let candidate = folder.appendingPathComponent("robust")
+        let candidate = folder.appendingPathComponent(name)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             return candidate
         }
         folder.deleteLastPathComponent()
     }
-    throw TestSetupError("the robust executable is not beside the test bundle; build it (swift build --build-tests) or set ROBUST_BINARY")
+    throw TestSetupError("the \(name) executable is not beside the test bundle; build it (swift build --build-tests)")
 }
 
 /// An error that fails (not skips) the test.
@@ -51,8 +57,9 @@ public final class Child: @unchecked Sendable {
     private var outData = Data(), errData = Data()
     private let group = DispatchGroup()
 
-    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws {
-        process.executableURL = try robustBinary()
+    /// Runs `robust ARGUMENTS`, or another built executable (`program`).
+    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:], program: String? = nil) throws {
+        process.executableURL = try program.map(builtExecutable) ?? robustBinary()
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
@@ -89,5 +96,10 @@ public final class Child: @unchecked Sendable {
 /// Runs `robust ARGUMENTS` to completion.
 public func runRobust(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws -> ProcessResult {
     try Child(arguments, folder: folder, environment: environment).wait()
+}
+
+/// Runs the test program `ResultsWriter ARGUMENTS` to completion.
+public func runResultsWriter(_ arguments: [String], folder: URL) throws -> ProcessResult {
+    try Child(arguments, folder: folder, program: "ResultsWriter").wait()
 }
 

@@ -1,4 +1,4 @@
-// Checkpoint loading and saving: HF classification and bare-encoder folders, round trips, and every
+// ModelHandle loading and saving: HF classification and bare-encoder folders, round trips, and every
 // malformed-folder case ending in a clear error rather than a crash.
 import Foundation
 import SafeTensors
@@ -42,7 +42,7 @@ final class CheckpointTests: XCTestCase {
 
     func testClassificationCheckpointRoundTripsBitExact() throws {
         let folder = try tinyCheckpointFolder()
-        let checkpoint = try Checkpoint(directory: folder)
+        let checkpoint = try ModelHandle(directory: folder)
         XCTAssertTrue(checkpoint.hasTrainedHead)
         XCTAssertEqual(checkpoint.labels, ["a", "b", "c"])
         let saved = scratch.appendingPathComponent("saved")
@@ -68,7 +68,7 @@ final class CheckpointTests: XCTestCase {
         for name in ["vocab.txt", "tokenizer_config.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: saved.appendingPathComponent(name).path), name)
         }
-        let reloaded = try Checkpoint(directory: saved)
+        let reloaded = try ModelHandle(directory: saved)
         for entry in checkpoint.model.parameters.entries {
             XCTAssertEqual(reloaded.model.parameters.array(entry.name), checkpoint.model.parameters.array(entry.name), entry.name)
         }
@@ -76,7 +76,7 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testSavingRefusesToReplaceACheckpointUnlessAsked() throws {
-        let checkpoint = try Checkpoint(directory: try tinyCheckpointFolder())
+        let checkpoint = try ModelHandle(directory: try tinyCheckpointFolder())
         let target = scratch.appendingPathComponent("out")
         try checkpoint.save(to: target)
         expectError({ try checkpoint.save(to: target) }, contains: "--overwrite")
@@ -96,9 +96,9 @@ final class CheckpointTests: XCTestCase {
             SafeTensorsWriter.Tensor(name: String(name.dropFirst(5)), shape: try file.requireInfo(name).shape, values: try file.floats(name))
         }
         try SafeTensorsWriter.write(tensors, to: folder.appendingPathComponent("model.safetensors"))
-        let a = try Checkpoint(directory: folder, labels: ["neg", "pos"], seed: 5)
-        let b = try Checkpoint(directory: folder, labels: ["neg", "pos"], seed: 5)
-        let c = try Checkpoint(directory: folder, labels: ["neg", "pos"], seed: 6)
+        let a = try ModelHandle(directory: folder, labels: ["neg", "pos"], seed: 5)
+        let b = try ModelHandle(directory: folder, labels: ["neg", "pos"], seed: 5)
+        let c = try ModelHandle(directory: folder, labels: ["neg", "pos"], seed: 6)
         XCTAssertFalse(a.hasTrainedHead)
         XCTAssertEqual(a.model.classCount, 2)
         XCTAssertEqual(a.labels, ["neg", "pos"])
@@ -111,7 +111,7 @@ final class CheckpointTests: XCTestCase {
 
     func testHeadSizeMismatchWithRequestedLabelsIsAnError() throws {
         let folder = try tinyCheckpointFolder()
-        expectError({ _ = try Checkpoint(directory: folder, labels: ["x", "y"]) }, contains: "3 classes")
+        expectError({ _ = try ModelHandle(directory: folder, labels: ["x", "y"]) }, contains: "3 classes")
     }
 
     func testMalformedFoldersGiveOneLineErrors() throws {
@@ -121,40 +121,40 @@ final class CheckpointTests: XCTestCase {
         let weightsURL = folder.appendingPathComponent("model.safetensors")
         let goodWeights = try Data(contentsOf: weightsURL)
 
-        expectError({ _ = try Checkpoint(directory: self.scratch.appendingPathComponent("absent")) }, contains: "is not a folder")
+        expectError({ _ = try ModelHandle(directory: self.scratch.appendingPathComponent("absent")) }, contains: "is not a folder")
 
         try Data("{not json".utf8).write(to: configURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "not valid JSON")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "not valid JSON")
 
         var config = try XCTUnwrap(JSONSerialization.jsonObject(with: goodConfig) as? [String: Any])
         config["hidden_size"] = 48
         config["num_attention_heads"] = 4
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "expected [classes, 48]")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "expected [classes, 48]")
 
         config["hidden_size"] = 32
         config["intermediate_size"] = 48
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "but config.json implies [48, 32]")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "but config.json implies [48, 32]")
         config["intermediate_size"] = 64
 
         config["hidden_size"] = 30
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "not a multiple")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "not a multiple")
 
         config["hidden_size"] = 32
         config["num_hidden_layers"] = 3
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "lacks")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "lacks")
 
         config["num_hidden_layers"] = 2
         config["hidden_act"] = "swish"
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "hidden_act")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "hidden_act")
 
         try goodConfig.write(to: configURL)
         try goodWeights.prefix(goodWeights.count / 2).write(to: weightsURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "model.safetensors")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "model.safetensors")
 
         // A weight stored as I64 instead of floats.
         let file = try SafeTensorsFile(data: goodWeights)
@@ -167,15 +167,15 @@ final class CheckpointTests: XCTestCase {
             return SafeTensorsWriter.Tensor(name: name, shape: info.shape, values: try file.floats(name))
         }
         try SafeTensorsWriter.write(tensors, to: weightsURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "dtype")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "dtype")
 
         try FileManager.default.removeItem(at: weightsURL)
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "model.safetensors not found")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "model.safetensors not found")
         try Data().write(to: folder.appendingPathComponent("pytorch_model.bin"))
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "never unpickles")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "never unpickles")
 
         try goodWeights.write(to: weightsURL)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("vocab.txt"))
-        expectError({ _ = try Checkpoint(directory: folder) }, contains: "vocab")
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "vocab")
     }
 }

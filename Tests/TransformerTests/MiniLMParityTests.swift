@@ -8,9 +8,9 @@ import Transformer
 import XCTest
 
 final class MiniLMParityTests: XCTestCase {
-    static let shared: Result<Checkpoint, Error> = Result { try Checkpoint(directory: try requireMiniLM()) }
+    static let shared: Result<ModelHandle, Error> = Result { try ModelHandle(directory: try requireMiniLM()) }
 
-    func checkpoint() throws -> Checkpoint { try Self.shared.get() }
+    func checkpoint() throws -> ModelHandle { try Self.shared.get() }
 
     /// The fixture's padded batch, unpadded into our packed form.
     func fixtureBatch(_ fixture: [String: Any]) -> TokenBatch {

@@ -4,8 +4,21 @@
 // procedure such as the embedding-space attacks (Embedding/).
 import Basics
 import Foundation
-import Results
 import WordNet
+
+/// How one example ended under one attack: the attack's own outcome vocabulary (the workflow layer
+/// maps it to stored records).
+public enum AttackStatus: String, Sendable, CaseIterable, Codable {
+    /// The attack changed the prediction away from the gold label.
+    case success
+    /// The model was right before the attack, and the attack did not change that.
+    case failed
+    /// The attack was not attempted (empty text, unknown label, no word it may change, an error); the
+    /// clean prediction stands, and `reason` says why.
+    case skipped
+    /// The model was already wrong on the clean text, so there was nothing to attack.
+    case cleanWrong = "clean_wrong"
+}
 
 /// One example to attack: its position in the run's data slice, its text and its gold label name.
 public struct AttackInput: Sendable, Equatable {
@@ -42,7 +55,7 @@ public struct CurveObservation: Sendable, Equatable, Codable {
 /// time, similarity) and commits the example to the results store.
 public struct AttackOutcome: Sendable {
     /// `.success`, `.failed` or `.skipped` (the runner decides `.cleanWrong` before the attack runs).
-    public var status: ExampleStatus
+    public var status: AttackStatus
     /// The best adversarial text found (successful or not), nil when nothing was changed.
     public var adversarialText: String?
     /// The victim's probabilities on `adversarialText`.
@@ -56,7 +69,7 @@ public struct AttackOutcome: Sendable {
     /// Extra per-example numbers kept in the record's detail JSON.
     public var details: [String: Double]
 
-    public init(status: ExampleStatus, adversarialText: String? = nil, adversarialProbabilities: [Float]? = nil,
+    public init(status: AttackStatus, adversarialText: String? = nil, adversarialProbabilities: [Float]? = nil,
                 wordsChanged: Int = 0, reason: String? = nil, curves: [CurveObservation] = [],
                 details: [String: Double] = [:]) {
         self.status = status
@@ -132,6 +145,12 @@ public protocol AttackProcedure: Sendable {
     var needsGradients: Bool { get }
     /// Whether it perturbs the word embeddings rather than the text (FGSM, PGD).
     var perturbsEmbeddings: Bool { get }
+    /// Whether it looks words up in WordNet (the runner's `Lexicon` then needs the database).
+    var needsWordNet: Bool { get }
+    /// The names of the transformations it applies (e.g. `wordnet-synonyms`, `char-swap`), so that
+    /// retraining can tell which attacks share transformations; `["embedding"]` for embedding
+    /// perturbations, empty when it has no named parts.
+    var transformationNames: [String] { get }
 }
 
 extension AttackProcedure {
@@ -139,6 +158,8 @@ extension AttackProcedure {
     public var queryBudget: Int? { nil }
     public var needsGradients: Bool { false }
     public var perturbsEmbeddings: Bool { false }
+    public var needsWordNet: Bool { false }
+    public var transformationNames: [String] { perturbsEmbeddings ? ["embedding"] : [] }
 }
 
 /// A one-line error of the attack module.

@@ -13,7 +13,6 @@
 // few hundredths and per-example L2 radii around 1 are the interesting range.
 import Basics
 import Foundation
-import Results
 import Tensors
 import Tokenizer
 import Transformer

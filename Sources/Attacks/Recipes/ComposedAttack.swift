@@ -17,6 +17,9 @@ public struct ComposedAttack: AttackProcedure {
     }
 
     public var needsSentenceEncoder: Bool { constraints.contains { $0.needsSentenceEncoder } }
+    /// Composed text attacks look words up (synonyms, parts of speech, stopword forms) through the Lexicon.
+    public var needsWordNet: Bool { true }
+    public var transformationNames: [String] { transformation.parts.map(\.name) }
     public var queryBudget: Int? { goal.queryBudget }
     public var needsGradients: Bool { search.needsGradients }
 

@@ -133,16 +133,3 @@ public struct Component<Product>: Sendable {
     }
 }
 
-/// The closest of `options` to `word` when it is a plausible typo (edit distance at most 2, and less
-/// than half the word), for "did you mean" hints.
-func closest(to word: String, in options: [String]) -> String? {
-    let target = Array(word.lowercased())
-    var best: (String, Int)?
-    for option in options {
-        let d = LevenshteinDistance.distance(target, Array(option.lowercased()))
-        guard d <= 2 && d * 2 < max(target.count, 2) else { continue }
-        if let current = best, current.1 <= d { continue }
-        best = (option, d)
-    }
-    return best?.0
-}

@@ -130,7 +130,7 @@ public struct RecipeLibrary: Sendable {
                 throw AttackError.recipe("no recipe folder at \(directory.path) (run from the repository root, set \(RecipeLibrary.environmentVariable), or give a recipe file path)")
             }
             let available = names()
-            let hint = closest(to: reference, in: available).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = DidYouMean.hint(for: reference, in: available)
             throw AttackError.recipe("unknown recipe '\(reference)'\(hint); recipes in \(directory.path): \(available.joined(separator: ", "))")
         }
         return url
@@ -196,7 +196,7 @@ public enum RecipeParser {
                 throw AttackError.recipe("\(file):\(line(key)): keys must be words; valid keys: \(validKeys.joined(separator: ", "))")
             }
             guard validKeys.contains(name) else {
-                let hint = closest(to: name, in: validKeys).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = DidYouMean.hint(for: name, in: validKeys)
                 throw AttackError.recipe("\(file):\(line(key)): unknown key '\(name)'\(hint); valid keys: \(validKeys.joined(separator: ", "))")
             }
             fields[name] = value
@@ -304,7 +304,7 @@ public enum RecipeParser {
             throw AttackError.recipe("\(where_): a \(kind) is a name or a mapping with 'name', not a list")
         }
         guard let spec = catalog.first(where: { $0.name == componentName }) else {
-            let hint = closest(to: componentName, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = DidYouMean.hint(for: componentName, in: names)
             let valid = names.isEmpty ? "none are available yet" : "valid: \(names.joined(separator: ", "))"
             throw AttackError.recipe("\(where_): unknown \(kind) '\(componentName)'\(hint); \(valid)")
         }
@@ -312,7 +312,7 @@ public enum RecipeParser {
         let parameterNames = spec.parameters.map(\.name)
         for (key, value) in given {
             guard let parameter = spec.parameters.first(where: { $0.name == key }) else {
-                let hint = closest(to: key, in: parameterNames).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = DidYouMean.hint(for: key, in: parameterNames)
                 let valid = parameterNames.isEmpty ? "it takes no parameters" : "valid parameters: \(parameterNames.joined(separator: ", "))"
                 throw AttackError.recipe("\(file):\(line(value)): \(kind) '\(componentName)' has no parameter '\(key)'\(hint); \(valid)")
             }

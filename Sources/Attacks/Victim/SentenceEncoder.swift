@@ -28,7 +28,7 @@ public final class MiniLMEncoder: SentenceEncoder {
 
     /// Loads the base model folder (a bare BertModel is fine: its new head is never used).
     public static func loadModel(directory: URL) throws -> (BertModel, WordPieceTokenizer) {
-        let checkpoint = try Checkpoint(directory: directory)
+        let checkpoint = try ModelHandle(directory: directory)
         return (checkpoint.model, checkpoint.tokenizer)
     }
 

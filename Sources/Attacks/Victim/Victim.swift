@@ -106,7 +106,7 @@ public final class QueryOracle {
     public var canQuery: Bool { budget.map { queries < $0 } ?? true }
 }
 
-/// A fine-tuned BERT classifier (a `Checkpoint`'s model and tokenizer) as a victim. Each instance owns
+/// A fine-tuned BERT classifier (a `ModelHandle`'s model and tokenizer) as a victim. Each instance owns
 /// an inference workspace, so make one per worker thread; the model's weights are shared.
 public final class ModelVictim: GradientVictim {
     public let model: BertModel
@@ -128,7 +128,7 @@ public final class ModelVictim: GradientVictim {
         workspace = model.makeWorkspace(training: false)
     }
 
-    public convenience init(checkpoint: Checkpoint, maxLength: Int = 128) {
+    public convenience init(checkpoint: ModelHandle, maxLength: Int = 128) {
         self.init(model: checkpoint.model, tokenizer: checkpoint.tokenizer, labels: checkpoint.labels, maxLength: maxLength)
     }
 

@@ -1,28 +1,15 @@
-// CommandSupport: what every command shares — one-line errors, text input from arguments or stdin,
-// JSON output, and the default model location.
+// CommandSupport: what every command shares — text input from arguments or stdin, JSON output, and the
+// default model location. Errors are Basics' one-line `UserError`.
 import ArgumentParser
+import Basics
 import Foundation
-
-/// An error shown to the user as one line (ArgumentParser prints "Error: <description>" and exits 1).
-struct UserError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
+import Transformer
 
 enum Defaults {
     /// The base model installed by scripts/setup.sh, relative to the working directory,
     /// overridable with ROBUST_BASE_MODEL.
     static var baseModel: String {
         ProcessInfo.processInfo.environment["ROBUST_BASE_MODEL"] ?? "models/all-MiniLM-L6-v2"
-    }
-}
-
-/// Runs `body`, turning any thrown error into a one-line `UserError`.
-func userFacing<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as UserError { throw error } catch let error as ValidationError {
-        throw error
-    } catch {
-        throw UserError(String(describing: error))
     }
 }
 
@@ -56,4 +43,9 @@ enum JSONOutput {
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
+}
+
+/// Loads a checkpoint folder given on the command line.
+func loadModel(_ path: String, labels: [String]? = nil, seed: UInt64 = 0) throws -> ModelHandle {
+    try UserError.wrapping { try ModelHandle(directory: URL(fileURLWithPath: path), labels: labels, seed: seed) }
 }

@@ -23,7 +23,7 @@ struct TextBatchOptions: ParsableArguments {
     }
 
     /// Calls `body` with each chunk of texts and its packed batch.
-    func forEachBatch(_ checkpoint: Checkpoint, _ body: ([String], TokenBatch) throws -> Void) throws {
+    func forEachBatch(_ checkpoint: ModelHandle, _ body: ([String], TokenBatch) throws -> Void) throws {
         let inputs = try TextInput.read(texts)
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
             let chunk = Array(inputs[start..<min(start + batchSize, inputs.count)])

@@ -1,0 +1,124 @@
+// RecipeSummary: the standard metrics of one recipe, computed from its per-example results, and what
+// each metric means (its direction, and which per-example outcome it is the mean of).
+import Foundation
+import Results
+
+/// Names of the standard metrics.
+public enum MetricName {
+    /// Share of examples the model gets right on the clean text.
+    public static let cleanAccuracy = "clean_accuracy"
+    /// Share of examples the model still gets right after the attack (clean-wrong ones count as wrong).
+    public static let accuracyUnderAttack = "accuracy_under_attack"
+    /// Share of attacked examples (clean-correct, not skipped) whose prediction the attack changed.
+    public static let attackSuccessRate = "attack_success_rate"
+    /// Mean share of words changed, over successful attacks.
+    public static let wordsChangedFraction = "mean_words_changed_fraction"
+    /// Mean model queries per attacked example.
+    public static let meanQueries = "mean_queries"
+    /// Mean sentence similarity of successful adversarial texts to their originals (when recorded).
+    public static let meanSimilarity = "mean_similarity"
+    /// Number of examples.
+    public static let examples = "examples"
+
+    /// The order metrics are listed in: the standard ones first, in this order, then the rest by name.
+    public static let standardOrder = [examples, cleanAccuracy, accuracyUnderAttack, attackSuccessRate,
+                                       wordsChangedFraction, meanQueries, meanSimilarity]
+
+    /// Sorts metrics by recipe, then in `standardOrder`, then by name.
+    public static func sorted(_ metrics: [MetricRecord]) -> [MetricRecord] {
+        func rank(_ name: String) -> Int { standardOrder.firstIndex(of: name) ?? standardOrder.count }
+        return metrics.sorted {
+            ($0.recipe, rank($0.name), $0.name) < ($1.recipe, rank($1.name), $1.name)
+        }
+    }
+
+    /// "↑" for higher-is-better metrics, "↓" for lower-is-better ones, "" for counts.
+    public static func arrow(_ name: String) -> String {
+        name == examples ? "" : (higherIsBetter(name) ? " ↑" : " ↓")
+    }
+
+    /// Whether a larger value means a better (more accurate or more robust) model. Known names are
+    /// listed; otherwise names containing "loss", "error" or "success" are lower-is-better, and the
+    /// rest higher-is-better. A baseline file stores the direction explicitly, so it can be edited.
+    public static func higherIsBetter(_ name: String) -> Bool {
+        switch name {
+        case cleanAccuracy, accuracyUnderAttack, wordsChangedFraction, meanQueries, examples: return true
+        case attackSuccessRate, meanSimilarity: return false   // more similar adversarial texts = a stealthier attack
+        // Skipped examples are not attacked, yet count as correct under attack (TextAttack's rule): a
+        // rise means the evaluation tests less, so the gate treats it as the regression.
+        case "skipped": return false
+        default:
+            let lowered = name.lowercased()
+            return !(lowered.contains("loss") || lowered.contains("error") || lowered.contains("success"))
+        }
+    }
+
+    /// The per-example 0/1 outcome an accuracy-like metric is the mean of, for paired (McNemar) tests.
+    /// Nil for other metrics.
+    public static func pairedOutcome(_ name: String) -> (@Sendable (ExampleRecord) -> Bool)? {
+        switch name {
+        case cleanAccuracy: return { $0.isCleanCorrect }
+        case accuracyUnderAttack: return { $0.isCorrectUnderAttack }
+        default: return nil
+        }
+    }
+}
+
+public enum RecipeSummary {
+    /// The standard metrics of one recipe's examples, with bootstrap 95% intervals:
+    /// - `examples` (count) and `clean_accuracy`, always (when there are examples);
+    /// - `accuracy_under_attack`, `attack_success_rate` and `mean_queries` when at least one attack
+    ///   was attempted (status success or failed);
+    /// - `mean_words_changed_fraction` (and `mean_similarity`, when recorded) when at least one
+    ///   attack succeeded.
+    /// Each interval uses its own seed derived from `seed` and the metric's name, so adding a metric
+    /// never changes another's interval.
+    public static func metrics(of examples: [ExampleRecord], run: Int64, recipe: String,
+                               resamples: Int = Bootstrap.defaultResamples,
+                               seed: UInt64 = Bootstrap.defaultSeed) -> [MetricRecord] {
+        guard !examples.isEmpty else { return [] }
+        var metrics: [MetricRecord] = []
+        func add(_ name: String, _ interval: ConfidenceInterval?) {
+            guard let interval else { return }
+            metrics.append(MetricRecord(runID: run, recipe: recipe, name: name, value: interval.value,
+                                        low: interval.low, high: interval.high))
+        }
+        func seedFor(_ name: String) -> UInt64 {
+            seed ^ UInt64(TextFingerprint.of(name), radix: 16)!
+        }
+        metrics.append(MetricRecord(runID: run, recipe: recipe, name: MetricName.examples, value: Double(examples.count)))
+        add(MetricName.cleanAccuracy, Bootstrap.proportion(examples.map(\.isCleanCorrect), resamples: resamples,
+                                                            seed: seedFor(MetricName.cleanAccuracy)))
+        let attacked = examples.filter(\.wasAttacked)
+        if !attacked.isEmpty {
+            add(MetricName.accuracyUnderAttack,
+                Bootstrap.proportion(examples.map(\.isCorrectUnderAttack), resamples: resamples,
+                                     seed: seedFor(MetricName.accuracyUnderAttack)))
+            add(MetricName.attackSuccessRate,
+                Bootstrap.proportion(attacked.map { $0.status == .success }, resamples: resamples,
+                                     seed: seedFor(MetricName.attackSuccessRate)))
+            add(MetricName.meanQueries, Bootstrap.mean(attacked.map { Double($0.queries) }, resamples: resamples,
+                                                        seed: seedFor(MetricName.meanQueries)))
+        }
+        let successes = examples.filter { $0.status == .success }
+        if !successes.isEmpty {
+            let fractions = successes.map { $0.wordsTotal > 0 ? Double($0.wordsChanged) / Double($0.wordsTotal) : 0 }
+            add(MetricName.wordsChangedFraction, Bootstrap.mean(fractions, resamples: resamples,
+                                                                 seed: seedFor(MetricName.wordsChangedFraction)))
+            let similarities = successes.compactMap(\.similarity)
+            if !similarities.isEmpty {
+                add(MetricName.meanSimilarity, Bootstrap.mean(similarities, resamples: resamples,
+                                                               seed: seedFor(MetricName.meanSimilarity)))
+            }
+        }
+        return metrics
+    }
+
+    /// The pairable outcomes of an accuracy-like metric over a recipe's examples (nil for other metrics).
+    public static func pairableOutcomes(of examples: [ExampleRecord], metric: String) -> [PairableOutcome]? {
+        guard let outcome = MetricName.pairedOutcome(metric) else { return nil }
+        return examples.map {
+            PairableOutcome(index: $0.exampleIndex, fingerprint: TextFingerprint.of($0.text), correct: outcome($0))
+        }
+    }
+}

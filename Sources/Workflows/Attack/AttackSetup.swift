@@ -1,0 +1,115 @@
+// AttackSetup: what every attack of a workflow shares — the model handle, the sentence encoder and
+// WordNet, loaded once as the recipes need them — and the loop that attacks examples on several cores
+// while committing each finished example to the results store. Also the settings every attacking
+// workflow takes (`AttackSettings`), and recipe loading with one-line errors.
+import Attacks
+import Basics
+import Foundation
+import Results
+import Tensors
+import Tokenizer
+import Transformer
+import WordNet
+
+/// How attacks run: cores, the seed of their random choices, and the sentence encoder's folder.
+public struct AttackSettings: Sendable, Equatable {
+    /// Examples attacked at once, one core each (nil: all cores). Results do not depend on it.
+    public var workers: Int?
+    /// Example i draws from a generator seeded by mixing this with i.
+    public var seed: UInt64
+    /// The sentence encoder for similarity (MiniLM).
+    public var encoderPath: String
+
+    public init(workers: Int? = nil, seed: UInt64 = 42, encoderPath: String) {
+        self.workers = workers
+        self.seed = seed
+        self.encoderPath = encoderPath
+    }
+
+    public var workerCount: Int { workers ?? Parallel.workers }
+}
+
+/// Loads recipes by name or path, with one-line errors.
+public enum RecipeLoading {
+    /// The named recipes, or the default suite when `references` is nil or empty.
+    public static func load(_ references: [String]?) throws -> [Recipe] {
+        let library = RecipeLibrary()
+        return try UserError.wrapping {
+            if let references, !references.isEmpty { return try library.load(references) }
+            return try library.defaultSuite()
+        }
+    }
+
+    /// "a,b, c" → ["a", "b", "c"].
+    public static func split(_ list: String?) -> [String]? {
+        guard let list else { return nil }
+        return list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+public struct AttackSetup {
+    public let model: ModelHandle
+    public let maxLength: Int
+    let encoder: (model: BertModel, tokenizer: WordPieceTokenizer)?
+    let wordnet: WordNetDatabase?
+
+    /// Loads what `recipes` need. The encoder is loaded whenever it can be (the results store records
+    /// similarity for every recipe); it is an error only when a recipe's constraint needs it.
+    /// `similarityOnlyIfNeeded` skips it unless a recipe needs it (A2T: training examples, where the
+    /// recorded similarity is not worth its forward passes).
+    public static func prepare(model: ModelHandle, recipes: [Recipe], encoderPath: String, maxLength: Int,
+                               reporter: Reporter, similarityOnlyIfNeeded: Bool = false) throws -> AttackSetup {
+        var encoder: (BertModel, WordPieceTokenizer)?
+        do {
+            if !similarityOnlyIfNeeded || recipes.contains(where: { $0.procedure.needsSentenceEncoder }) {
+                encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: encoderPath))
+            }
+        } catch {
+            if let needing = recipes.first(where: { $0.procedure.needsSentenceEncoder }) {
+                throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(error) (run scripts/setup.sh, or pass --encoder DIR)")
+            }
+            reporter.warn("warning: no sentence encoder (\(error)); similarity is not recorded")
+        }
+        var wordnet: WordNetDatabase?
+        if recipes.contains(where: { $0.procedure.needsWordNet }) {
+            wordnet = try UserError.wrapping { try WordNetDatabase.shared() }
+        }
+        return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxPositions),
+                           encoder: encoder, wordnet: wordnet)
+    }
+
+    /// A worker's own victim and encoder (each owns its scratch space).
+    public func worker() -> AttackWorker {
+        AttackWorker(victim: ModelVictim(checkpoint: model, maxLength: maxLength),
+                     encoder: encoder.map { MiniLMEncoder(model: $0.model, tokenizer: $0.tokenizer) })
+    }
+
+    /// A WordNet lookup cache for one worker.
+    public func lexicon() -> Lexicon { Lexicon(wordnet: wordnet) }
+
+    func runner(_ recipe: Recipe, workers: Int, seed: UInt64) -> AttackRunner {
+        AttackRunner(recipe: recipe, workers: workers, seed: seed, wordnet: wordnet) { _ in self.worker() }
+    }
+
+    /// Attacks `inputs` with `recipe` on `workers` cores, committing each example to run `runID` under
+    /// `storedName` the moment it finishes, and keeping a progress line: `status(result, finished)`
+    /// gives its text after each example, before the timing and ETA. Stops early when an interruption
+    /// is requested (the caller says what that means). Returns the examples finished and the wall time.
+    func attackAndRecord(_ recipe: Recipe, as storedName: String, inputs: [AttackInput], workers: Int, seed: UInt64,
+                         store: ResultStore, runID: Int64, reporter: Reporter,
+                         status: (ExampleResult, _ finished: Int) -> String) throws -> (finished: Int, seconds: Double) {
+        let started = Date()
+        var finished = 0
+        defer { reporter.endProgress() }
+        try UserError.wrapping {
+            try runner(recipe, workers: workers, seed: seed).run(inputs, shouldStop: { Interruption.wasRequested }) { result in
+                try store.recordExample(result.record(runID: runID, recipe: storedName))
+                finished += 1
+                let perExample = Date().timeIntervalSince(started) / Double(finished)
+                reporter.progress(status(result, finished) + String(format: " · %.2f s/example · ETA ", perExample)
+                                  + formatDuration(perExample * Double(inputs.count - finished)))
+            }
+        }
+        return (finished, Date().timeIntervalSince(started))
+    }
+}

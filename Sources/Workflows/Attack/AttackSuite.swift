@@ -1,0 +1,94 @@
+// AttackSuite: recipes run over a split inside a results-store run — every finished example committed
+// at once, a resumed run skipping what is already there, and each recipe closed with its summary
+// metrics and curves. Shared by `eval`, `attack --data` and `retrain`; also the run configuration
+// they store and the checks before `--resume`.
+import Analysis
+import Attacks
+import Basics
+import Foundation
+import Results
+
+/// What an eval or attack run stores as its configuration (`config_json`): which examples, with which
+/// recipes and seed. `--resume` and `retrain --before` compare it.
+public struct AttackRunConfig: Codable, Sendable, Equatable {
+    public var model: String
+    public var data: String
+    public var split: String
+    public var limit: Int?
+    public var sample: Int?
+    public var maxLength: Int
+    /// nil for a clean evaluation.
+    public var recipes: [String]?
+    public var seed: UInt64?
+
+    public init(model: String, data: String, split: String, limit: Int?, sample: Int?, maxLength: Int,
+                recipes: [String]?, seed: UInt64?) {
+        self.model = model
+        self.data = data
+        self.split = split
+        self.limit = limit
+        self.sample = sample
+        self.maxLength = maxLength
+        self.recipes = recipes
+        self.seed = seed
+    }
+}
+
+public enum AttackSuite {
+    public struct Outcome: Sendable {
+        public var summaries: [AttackSummary]
+        /// Wall-clock seconds per example attacked in this session, by recipe.
+        public var wallSecondsPerExample: [String: Double]
+    }
+
+    static func run(_ recipes: [Recipe], setup: AttackSetup, inputs: [AttackInput], store: ResultStore, runID: Int64,
+                    settings: AttackSettings, reporter: Reporter) throws -> Outcome {
+        var outcome = Outcome(summaries: [], wallSecondsPerExample: [:])
+        for recipe in recipes {
+            let done = try store.completedExampleIndices(run: runID, recipe: recipe.name)
+            let pending = inputs.filter { !done.contains($0.index) }
+            var finished = 0, successes = 0, attacked = 0
+            if !pending.isEmpty {
+                let seconds: Double
+                (finished, seconds) = try setup.attackAndRecord(
+                    recipe, as: recipe.name, inputs: pending, workers: settings.workerCount, seed: settings.seed,
+                    store: store, runID: runID, reporter: reporter) { result, finished in
+                    if result.status == .success { successes += 1 }
+                    if result.status == .success || result.status == .failed { attacked += 1 }
+                    return "\(recipe.name): \(finished)/\(pending.count)" + (done.isEmpty ? "" : " (+\(done.count) earlier)")
+                        + " · success \(successes)/\(attacked)"
+                }
+                if finished > 0 { outcome.wallSecondsPerExample[recipe.name] = seconds / Double(finished) }
+            }
+            if Interruption.wasRequested {
+                throw UserError("interrupted during recipe '\(recipe.name)' after \(finished) more example(s); continue with --resume \(runID)")
+            }
+            let examples = try store.examples(run: runID, recipe: recipe.name)
+            try store.recordSummaryMetrics(run: runID, recipe: recipe.name)
+            let summary = AttackSummary(recipe: recipe.name, examples: examples)
+            try store.recordMetrics(summary.extraMetrics(runID: runID))
+            try store.recordCurvePoints(AttackRecording.curvePoints(of: examples, runID: runID, recipe: recipe.name))
+            outcome.summaries.append(summary)
+        }
+        return outcome
+    }
+}
+
+/// The checks before `--resume`: the run exists, is of this kind, and used the same model, data, recipes
+/// and options.
+enum ResumeCheck {
+    static func check(_ store: ResultStore, run id: Int64, kind: RunKind, modelHash: String, dataHash: String,
+                      recipeHash: String, configJSON: String) throws {
+        let run = try UserError.wrapping { try store.run(id) }
+        guard run.kind == kind else { throw UserError("run \(id) is a \(run.kind.rawValue) run, not \(kind.rawValue)") }
+        guard run.status != .finished else { throw UserError("run \(id) already finished; start a new run instead") }
+        guard run.modelHash == modelHash else { throw UserError("run \(id) attacked another model (its weights differ)") }
+        guard run.dataHash == dataHash else { throw UserError("run \(id) used other data") }
+        guard run.recipeHash == recipeHash else {
+            throw UserError("run \(id) used other recipes (or the recipe files changed); resume with the same --recipes")
+        }
+        guard run.configJSON == configJSON else {
+            throw UserError("run \(id) was started with other options (\(run.configJSON)); resume with the same --split, --limit, --sample, --seed and --max-length")
+        }
+    }
+}

@@ -1,0 +1,124 @@
+// AttackWorkflow: `robust attack` — one recipe on one text (the result returned for showing), or recipes
+// on a dataset split inside an `attack` run of the results store, resumable.
+import Attacks
+import Basics
+import Datasets
+import Foundation
+import Results
+import Transformer
+
+public enum AttackWorkflow {
+    /// One text attacked by each recipe. `gold` nil: the model's prediction on the text.
+    public struct OneText {
+        public var model: ModelHandle
+        public var recipes: [Recipe]
+        public var text: String
+        public var gold: String?
+        public var maxLength: Int
+        public var attack: AttackSettings
+
+        public init(model: ModelHandle, recipes: [Recipe], text: String, gold: String?, maxLength: Int, attack: AttackSettings) {
+            self.model = model
+            self.recipes = recipes
+            self.text = text
+            self.gold = gold
+            self.maxLength = maxLength
+            self.attack = attack
+        }
+
+        public struct Outcome {
+            public var input: AttackInput
+            /// The token limit the text was attacked at.
+            public var maxLength: Int
+            public var results: [(recipe: String, result: ExampleResult)]
+        }
+
+        public func run(reporter: Reporter) throws -> Outcome {
+            try model.requireTrainedHead()
+            let labels = model.labels
+            if let gold, !labels.contains(gold) {
+                throw UserError("label '\(gold)' is not one of the model's labels (\(labels.joined(separator: ", ")))")
+            }
+            let setup = try AttackSetup.prepare(model: model, recipes: recipes, encoderPath: attack.encoderPath,
+                                                maxLength: maxLength, reporter: reporter)
+            let worker = setup.worker()
+            var label = gold
+            if label == nil {
+                let probabilities = try UserError.wrapping { try worker.victim.probabilities([worker.victim.tokenIDs(text)]) }
+                label = probabilities.first.flatMap { GoalFunction.argmax($0) }.map { labels[$0] }
+            }
+            let input = AttackInput(index: 0, text: text, gold: label ?? labels[0])
+            var results: [(String, ExampleResult)] = []
+            for recipe in recipes {
+                try UserError.wrapping { try AttackRunner.check(recipe, kit: worker) }
+                results.append((recipe.name, AttackRunner.attack(input, procedure: recipe.procedure, worker: worker,
+                                                                 lexicon: setup.lexicon(), seed: attack.seed)))
+            }
+            return Outcome(input: input, maxLength: setup.maxLength, results: results)
+        }
+    }
+
+    /// Recipes over a dataset split, every example recorded as it finishes.
+    public struct OnData {
+        public var model: ModelHandle
+        public var recipes: [Recipe]
+        public var dataset: DatasetSplits
+        public var examples: [Example]
+        public var split: String
+        public var limit: Int?
+        public var sample: Int?
+        public var maxLength: Int
+        public var attack: AttackSettings
+        public var database: String
+        public var resume: Int64?
+
+        public init(model: ModelHandle, recipes: [Recipe], dataset: DatasetSplits, examples: [Example], split: String,
+                    limit: Int?, sample: Int?, maxLength: Int, attack: AttackSettings, database: String, resume: Int64?) {
+            self.model = model
+            self.recipes = recipes
+            self.dataset = dataset
+            self.examples = examples
+            self.split = split
+            self.limit = limit
+            self.sample = sample
+            self.maxLength = maxLength
+            self.attack = attack
+            self.database = database
+            self.resume = resume
+        }
+
+        public var config: AttackRunConfig {
+            AttackRunConfig(model: model.path, data: dataset.name, split: split, limit: limit, sample: sample,
+                            maxLength: maxLength, recipes: recipes.map(\.name), seed: attack.seed)
+        }
+
+        public func run(reporter: Reporter) throws -> (runID: Int64, outcome: AttackSuite.Outcome) {
+            try model.requireTrainedHead()
+            let setup = try AttackSetup.prepare(model: model, recipes: recipes, encoderPath: attack.encoderPath,
+                                                maxLength: maxLength, reporter: reporter)
+            let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+            let store = try RunRecording.openForWriting(database)
+            let modelHash = model.weightsSHA256
+            let recipeHash = Recipe.hash(recipes)
+            var runRecord = try RunRecording.run(kind: .attack, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,
+                                                 seed: attack.seed, config: config)
+            runRecord.recipeHash = recipeHash
+            if let resume {
+                try ResumeCheck.check(store, run: resume, kind: .attack, modelHash: modelHash,
+                                      dataHash: dataset.manifest.contentSHA256, recipeHash: recipeHash,
+                                      configJSON: runRecord.configJSON)
+            }
+            Interruption.install()
+            var outcome: AttackSuite.Outcome?
+            let runID = try UserError.wrapping {
+                try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
+                    outcome = try AttackSuite.run(recipes, setup: setup, inputs: inputs, store: store, runID: run.runID,
+                                                  settings: attack, reporter: reporter)
+                    return run.runID
+                }
+            }
+            guard let outcome else { throw UserError("the attack produced no result") }
+            return (runID, outcome)
+        }
+    }
+}

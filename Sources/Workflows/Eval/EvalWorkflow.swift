@@ -1,0 +1,128 @@
+// EvalWorkflow: one evaluation run, as `robust eval` and `robust retrain` (before and after) do it —
+// the classification report on the selected examples, then the attack suite on the same examples,
+// all in one results-store run; `--resume` continues an interrupted one.
+import Attacks
+import Basics
+import Datasets
+import Foundation
+import Results
+import Training
+import Transformer
+
+public struct EvalWorkflow {
+    public var model: ModelHandle
+    public var dataset: DatasetSplits
+    /// The selected examples, in split order.
+    public var examples: [Example]
+    /// Which examples these are (split, limit, sample) and the token limit; stored with the run.
+    public var split: String
+    public var limit: Int?
+    public var sample: Int?
+    public var maxLength: Int
+    /// Empty: the clean evaluation only.
+    public var suite: [Recipe]
+    public var attack: AttackSettings
+    public var database: String
+    public var resume: Int64?
+    public var parentRunID: Int64?
+    public var label: String?
+
+    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], split: String, limit: Int? = nil,
+                sample: Int? = nil, maxLength: Int, suite: [Recipe], attack: AttackSettings, database: String,
+                resume: Int64? = nil, parentRunID: Int64? = nil, label: String? = nil) {
+        self.model = model
+        self.dataset = dataset
+        self.examples = examples
+        self.split = split
+        self.limit = limit
+        self.sample = sample
+        self.maxLength = maxLength
+        self.suite = suite
+        self.attack = attack
+        self.database = database
+        self.resume = resume
+        self.parentRunID = parentRunID
+        self.label = label
+    }
+
+    public struct Outcome {
+        public var runID: Int64
+        public var result: Evaluation.Result
+        public var attacks: AttackSuite.Outcome?
+        public var data: LabelledData
+        /// Examples left out because the model does not know their label.
+        public var unknownLabels: Int
+        public var seconds: Double
+    }
+
+    public var config: AttackRunConfig {
+        AttackRunConfig(model: model.path, data: dataset.name, split: split, limit: limit, sample: sample,
+                        maxLength: maxLength, recipes: suite.isEmpty ? nil : suite.map(\.name),
+                        seed: suite.isEmpty ? nil : attack.seed)
+    }
+
+    /// Evaluates, then attacks; with attacks, the clean report is said before they start.
+    public func run(reporter: Reporter) throws -> Outcome {
+        try model.requireTrainedHead()
+        let known = Set(model.labels)
+        let unknownLabels = examples.filter { !known.contains($0.label) }
+        let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
+                                             labels: model.labels, tokenizer: model.tokenizer,
+                                             maxLength: min(maxLength, model.config.maxPositions))
+        guard !data.examples.isEmpty else {
+            if !unknownLabels.isEmpty {
+                throw UserError("no example of the \(split) split has a label the model knows (its labels: \(model.labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")
+            }
+            throw UserError("no usable examples in the \(split) split")
+        }
+        let setup = suite.isEmpty ? nil : try AttackSetup.prepare(model: model, recipes: suite, encoderPath: attack.encoderPath,
+                                                                  maxLength: maxLength, reporter: reporter)
+        let store = try RunRecording.openForWriting(database)
+        let modelHash = model.weightsSHA256
+        let dataHash = dataset.manifest.contentSHA256
+        var runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataHash,
+                                             seed: suite.isEmpty ? 0 : attack.seed, config: config, label: label)
+        runRecord.parentRunID = parentRunID
+        if !suite.isEmpty { runRecord.recipeHash = Recipe.hash(suite) }
+        if let resume {
+            try ResumeCheck.check(store, run: resume, kind: .eval, modelHash: modelHash, dataHash: dataHash,
+                                  recipeHash: runRecord.recipeHash, configJSON: runRecord.configJSON)
+        }
+        let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+        Interruption.install()
+        var result: Evaluation.Result?
+        var attackOutcome: AttackSuite.Outcome?
+        var seconds = 0.0
+        let run = try UserError.wrapping {
+            try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
+                let started = Date()
+                let evaluated = try Evaluation.evaluate(model.model, examples: data.examples, labels: model.labels)
+                seconds = Date().timeIntervalSince(started)
+                try RunRecording.recordClean(store, run: run.runID, examples: data.kept, result: evaluated,
+                                             labels: model.labels, seconds: seconds)
+                result = evaluated
+                if let setup {
+                    reporter.say(Self.cleanReport(evaluated, data: data, dataset: dataset.name, split: split,
+                                                  unknown: unknownLabels.count, seconds: seconds))
+                    attackOutcome = try AttackSuite.run(suite, setup: setup, inputs: inputs, store: store, runID: run.runID,
+                                                        settings: attack, reporter: reporter)
+                }
+                return run.runID
+            }
+        }
+        guard let result else { throw UserError("evaluation produced no result") }
+        return Outcome(runID: run, result: result, attacks: attackOutcome, data: data, unknownLabels: unknownLabels.count,
+                       seconds: seconds)
+    }
+
+    /// "mr test: 1051 examples (…), loss 0.3, 812.0 examples/s" and the classification report.
+    public static func cleanReport(_ result: Evaluation.Result, data: LabelledData, dataset: String, split: String,
+                                   unknown: Int, seconds: Double) -> String {
+        var notes: [String] = []
+        if data.skippedEmpty > 0 { notes.append("\(data.skippedEmpty) empty skipped") }
+        if unknown > 0 { notes.append("\(unknown) with labels the model does not know skipped") }
+        return "\(dataset) \(split): \(data.examples.count) examples\(notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))"), "
+            + String(format: "loss %.4f, %.1f examples/s", result.loss, Double(data.examples.count) / max(seconds, 1e-9))
+            + "\n" + result.report.rendered()
+    }
+}

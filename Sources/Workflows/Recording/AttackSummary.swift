@@ -1,0 +1,148 @@
+// AttackSummary: TextAttack's attack summary for one recipe, computed from its stored records (so a
+// resumed run summarises every session), plus sentence similarity, time and cache hit rate; and the
+// table that prints several recipes side by side.
+import Analysis
+import Foundation
+import Results
+
+public struct AttackSummary: Sendable, Equatable {
+    public var recipe: String
+    public var examples: Int
+    public var successful: Int
+    public var failed: Int
+    public var skipped: Int
+    public var cleanWrong: Int
+    /// Examples whose text was longer than the model's maximum length.
+    public var truncated: Int
+    /// Skipped because the attack raised an error (counted in `skipped`).
+    public var errors: Int
+    public var originalAccuracy: Double
+    public var accuracyUnderAttack: Double
+    /// successful / (successful + failed); nil when nothing was attacked.
+    public var attackSuccessRate: Double?
+    /// Mean share of words changed, over successful attacks.
+    public var perturbedWordFraction: Double?
+    /// Mean words per input, over all examples.
+    public var wordsPerInput: Double
+    /// Mean queries over attacked examples (successful + failed), as TextAttack reports them.
+    public var queries: Double?
+    /// Mean whole-text similarity of successful adversarial texts.
+    public var similarity: Double?
+    /// Mean time per example (each on one worker), in seconds.
+    public var secondsPerExample: Double
+    /// Cache hits / (hits + queries), over all examples.
+    public var cacheHitRate: Double?
+
+    public init(recipe: String, examples records: [ExampleRecord]) {
+        self.recipe = recipe
+        examples = records.count
+        successful = records.filter { $0.status == .success }.count
+        failed = records.filter { $0.status == .failed }.count
+        skipped = records.filter { $0.status == .skipped }.count
+        cleanWrong = records.filter { $0.status == .cleanWrong }.count
+        var truncated = 0, errors = 0, hits = 0
+        for record in records {
+            guard let json = record.detailJSON, let data = json.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            if object["truncated"] as? Bool == true { truncated += 1 }
+            if (object["reason"] as? String)?.hasPrefix("attack error") == true { errors += 1 }
+            hits += (object["cache_hits"] as? NSNumber)?.intValue ?? 0
+        }
+        self.truncated = truncated
+        self.errors = errors
+        let n = Double(max(records.count, 1))
+        originalAccuracy = Double(records.filter(\.isCleanCorrect).count) / n
+        accuracyUnderAttack = Double(records.filter(\.isCorrectUnderAttack).count) / n
+        let attacked = records.filter(\.wasAttacked)
+        attackSuccessRate = attacked.isEmpty ? nil : Double(successful) / Double(attacked.count)
+        let successes = records.filter { $0.status == .success }
+        perturbedWordFraction = successes.isEmpty ? nil : successes.map {
+            $0.wordsTotal > 0 ? Double($0.wordsChanged) / Double($0.wordsTotal) : 0
+        }.reduce(0, +) / Double(successes.count)
+        wordsPerInput = Double(records.map(\.wordsTotal).reduce(0, +)) / n
+        queries = attacked.isEmpty ? nil : Double(attacked.map(\.queries).reduce(0, +)) / Double(attacked.count)
+        let similarities = successes.compactMap(\.similarity)
+        similarity = similarities.isEmpty ? nil : similarities.reduce(0, +) / Double(similarities.count)
+        secondsPerExample = records.map(\.milliseconds).reduce(0, +) / 1000 / n
+        let totalQueries = records.map(\.queries).reduce(0, +)
+        cacheHitRate = hits + totalQueries == 0 ? nil : Double(hits) / Double(hits + totalQueries)
+    }
+
+    /// Extra metrics recorded beside `RecipeSummary`'s standard ones.
+    public func extraMetrics(runID: Int64) -> [MetricRecord] {
+        var metrics = [
+            MetricRecord(runID: runID, recipe: recipe, name: "mean_words_per_input", value: wordsPerInput),
+            MetricRecord(runID: runID, recipe: recipe, name: "seconds_per_example", value: secondsPerExample),
+            MetricRecord(runID: runID, recipe: recipe, name: "skipped", value: Double(skipped)),
+        ]
+        if let cacheHitRate {
+            metrics.append(MetricRecord(runID: runID, recipe: recipe, name: "cache_hit_rate", value: cacheHitRate))
+        }
+        return metrics
+    }
+
+    /// TextAttack's table, one column per recipe. `wallSeconds[recipe]` adds a wall-clock row (elapsed
+    /// time of this session / examples attacked in it).
+    public static func table(_ summaries: [AttackSummary], wallSecondsPerExample: [String: Double] = [:]) -> String {
+        func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
+        func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "–" }
+        var rows: [(String, [String])] = [
+            ("Number of successful attacks", summaries.map { String($0.successful) }),
+            ("Number of failed attacks", summaries.map { String($0.failed) }),
+            ("Number of skipped attacks", summaries.map { String($0.skipped + $0.cleanWrong) }),
+            ("  of which clean-wrong", summaries.map { String($0.cleanWrong) }),
+            ("Original accuracy", summaries.map { percent($0.originalAccuracy) }),
+            ("Accuracy under attack", summaries.map { percent($0.accuracyUnderAttack) }),
+            ("Attack success rate", summaries.map { percent($0.attackSuccessRate) }),
+            ("Average perturbed word %", summaries.map { percent($0.perturbedWordFraction) }),
+            ("Average num. words per input", summaries.map { number($0.wordsPerInput, "%.2f") }),
+            ("Avg num queries", summaries.map { number($0.queries, "%.2f") }),
+            ("Avg sentence similarity", summaries.map { number($0.similarity, "%.3f") }),
+            ("Seconds per example (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }),
+        ]
+        if !wallSecondsPerExample.isEmpty {
+            rows.append(("Wall seconds per example", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
+        }
+        rows.append(("Cache hit rate", summaries.map { percent($0.cacheHitRate) }))
+        if summaries.contains(where: { $0.truncated > 0 }) {
+            rows.append(("Truncated texts (attacked as seen)", summaries.map { String($0.truncated) }))
+        }
+        if summaries.contains(where: { $0.errors > 0 }) {
+            rows.append(("Skipped by attack errors", summaries.map { String($0.errors) }))
+        }
+        let header = ("", summaries.map(\.recipe))
+        let labelWidth = ([header] + rows).map { $0.0.count }.max() ?? 0
+        let widths = summaries.indices.map { column in
+            ([header] + rows).map { $0.1[column].count }.max() ?? 0
+        }
+        func line(_ label: String, _ cells: [String]) -> String {
+            var out = label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+            for (cell, width) in zip(cells, widths) {
+                out += "  " + String(repeating: " ", count: max(0, width - cell.count)) + cell
+            }
+            return out
+        }
+        var lines = [line(header.0, header.1)]
+        lines.append(String(repeating: "-", count: labelWidth + widths.reduce(0) { $0 + $1 + 2 }))
+        for row in rows { lines.append(line(row.0, row.1)) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The summary as a JSON object (snake-case keys), with the wall time per example when known.
+    public func json(wall: Double?) -> [String: Any] {
+        var object: [String: Any] = [
+            "recipe": recipe, "examples": examples, "successful": successful,
+            "failed": failed, "skipped": skipped, "clean_wrong": cleanWrong,
+            "original_accuracy": originalAccuracy, "accuracy_under_attack": accuracyUnderAttack,
+            "words_per_input": wordsPerInput, "seconds_per_example": secondsPerExample,
+            "truncated": truncated,
+        ]
+        if let v = attackSuccessRate { object["attack_success_rate"] = v }
+        if let v = perturbedWordFraction { object["perturbed_word_fraction"] = v }
+        if let v = queries { object["queries"] = v }
+        if let v = similarity { object["similarity"] = v }
+        if let v = cacheHitRate { object["cache_hit_rate"] = v }
+        if let wall { object["wall_seconds_per_example"] = wall }
+        return object
+    }
+}

@@ -1,0 +1,72 @@
+// RunRecording: how workflows write their runs into the results store — the run row with its
+// provenance, every evaluated example of a clean evaluation, its metrics with bootstrap intervals, and
+// training curves.
+import Analysis
+import Basics
+import Datasets
+import Foundation
+import Results
+import Training
+
+public enum RunRecording {
+    /// The recipe name under which clean (unattacked) evaluations are stored.
+    public static let cleanRecipe = "clean"
+
+    /// Opens (creating or migrating) the store at `path` for writing.
+    public static func openForWriting(_ path: String) throws -> ResultStore {
+        try UserError.wrapping { try ResultStore(path: path, access: .create) }
+    }
+
+    /// A new run's row: its identity (model, data, seed, config) and provenance (git commit, version,
+    /// command line).
+    public static func run(kind: RunKind, modelHash: String, dataHash: String, seed: UInt64, config: some Encodable,
+                           label: String? = nil) throws -> RunRecord {
+        let json = try JSONCoding.string(config)
+        return RunRecord(kind: kind, modelHash: modelHash, dataHash: dataHash, seed: Int64(bitPattern: seed),
+                         gitCommit: Provenance.gitCommit(), robustVersion: RobustVersion.current,
+                         commandLine: Provenance.commandLine(), configJSON: json, label: label)
+    }
+
+    /// Every example of a clean evaluation (committed one by one), then accuracy with its bootstrap
+    /// interval, loss, macro and weighted F1 and per-class F1.
+    public static func recordClean(_ store: ResultStore, run: Int64, examples: [Example], result: Evaluation.Result,
+                            labels: [String], seconds: Double) throws {
+        let perExample = examples.isEmpty ? 0 : seconds * 1000 / Double(examples.count)
+        let done = try store.completedExampleIndices(run: run, recipe: cleanRecipe)
+        for (index, example) in examples.enumerated() where !done.contains(index) {
+            let predicted = labels[result.predictions[index]]
+            try store.recordExample(ExampleRecord(
+                runID: run, recipe: cleanRecipe, exampleIndex: index, text: example.text, gold: example.label,
+                cleanPrediction: predicted, status: predicted == example.label ? .skipped : .cleanWrong,
+                queries: 1, wordsChanged: 0, wordsTotal: example.text.split(whereSeparator: \.isWhitespace).count,
+                milliseconds: perExample))
+        }
+        let outcomes = examples.indices.map { labels[result.predictions[$0]] == examples[$0].label }
+        var metrics: [MetricRecord] = []
+        if let accuracy = Bootstrap.proportion(outcomes) {
+            metrics.append(MetricRecord(runID: run, recipe: cleanRecipe, name: MetricName.cleanAccuracy,
+                                        value: accuracy.value, low: accuracy.low, high: accuracy.high))
+        }
+        let report = result.report
+        metrics += [
+            MetricRecord(runID: run, recipe: cleanRecipe, name: "loss", value: result.loss),
+            MetricRecord(runID: run, recipe: cleanRecipe, name: "macro_f1", value: report.macroF1),
+            MetricRecord(runID: run, recipe: cleanRecipe, name: "weighted_f1", value: report.weightedF1),
+        ]
+        for row in report.rows {
+            metrics.append(MetricRecord(runID: run, recipe: cleanRecipe, name: "f1[\(row.label)]", value: row.f1))
+        }
+        try store.recordMetrics(metrics)
+    }
+
+    /// Training curves: train loss, dev loss and dev accuracy against the optimiser step.
+    public static func recordCurves(_ store: ResultStore, run: Int64, evaluation: EvaluationRecord) throws {
+        let points = [("train_loss", evaluation.trainLoss), ("dev_loss", evaluation.devLoss),
+                      ("dev_accuracy", evaluation.devAccuracy), ("dev_macro_f1", evaluation.devMacroF1),
+                      ("learning_rate", evaluation.learningRate)]
+        try store.recordCurvePoints(points.filter { $0.1.isFinite }.map { name, value in
+            CurvePointRecord(runID: run, recipe: "training", curve: name, xName: "step", x: Double(evaluation.step),
+                             yName: name, y: value)
+        })
+    }
+}

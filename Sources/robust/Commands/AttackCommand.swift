@@ -1,0 +1,152 @@
+// AttackCommand: `robust attack` attacks one text (showing the changed words) or a dataset split with one
+// recipe; the work is `AttackWorkflow`'s.
+import ArgumentParser
+import Attacks
+import Basics
+import Datasets
+import Foundation
+import Reports
+import Workflows
+
+struct AttackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attack",
+        abstract: "Attack one text, or a dataset split, with one recipe.",
+        discussion: """
+            Recipes are YAML files in attacks/ (or $ROBUST_ATTACKS_DIR), named without .yaml, or a path to a
+            recipe file. `robust attack --list` shows every recipe part and its parameters.
+            With --text, the changed words are shown: in colour on a terminal, as [[old→new]] otherwise.
+            With --data, every example is recorded in the results store as it finishes (--resume RUN
+            continues an interrupted run), and the summary is printed as TextAttack's table.
+            A text longer than --max-length tokens is attacked as the model sees it (the words past the cut
+            are left alone); an empty text, or a label the model does not know, is skipped and counted.
+            """)
+
+    @Option(help: "ModelHandle folder.")
+    var model: String?
+
+    @Option(help: "Recipe name (in attacks/) or recipe file.")
+    var recipe: String?
+
+    @Option(help: "Attack this one text.")
+    var text: String?
+
+    @Option(help: "The text's gold label (default: the model's prediction on it).")
+    var label: String?
+
+    @Option(help: "Dataset to attack instead of --text: a name fetched with `robust data fetch`, a dataset folder, or a CSV/TSV/JSONL file (split 80/10/10 by --split-seed).")
+    var data: String?
+
+    @Option(help: "Text column of a user file (default: auto-detect).")
+    var textColumn: String?
+
+    @Option(help: "Label column of a user file (default: auto-detect).")
+    var labelColumn: String?
+
+    @Option(help: "Seed of the stratified split applied to a single user file.")
+    var splitSeed: UInt64 = 42
+
+    @OptionGroup var selection: SplitSelection
+
+    @Option(help: "Continue the interrupted attack run with this id.")
+    var resume: Int64?
+
+    @OptionGroup var attackOptions: AttackOptions
+
+    @OptionGroup var database: DatabaseOption
+
+    @Flag(help: "List the recipes and every recipe part with its parameters.")
+    var list = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        if list { return }
+        guard model != nil else { throw ValidationError("give --model CKPT") }
+        guard recipe != nil else { throw ValidationError("give --recipe NAME (see robust attack --list)") }
+        guard (text == nil) != (data == nil) else { throw ValidationError("give either --text TEXT or --data DATASET") }
+        if text != nil && (resume != nil || selection.limit != nil || selection.sample != nil) {
+            throw ValidationError("--resume, --limit and --sample go with --data")
+        }
+    }
+
+    func run() throws {
+        if list {
+            let library = RecipeLibrary()
+            print("recipes in \(library.directory.path): \(library.names().joined(separator: ", "))\n")
+            print(Catalog.listing())
+            return
+        }
+        guard let model, let recipeName = recipe else { return }
+        let recipes = try RecipeLoading.load([recipeName])
+        let handle = try loadModel(model)
+        try handle.requireTrainedHead()
+        if let text {
+            let outcome = try AttackWorkflow.OneText(model: handle, recipes: recipes, text: text, gold: label,
+                                                     maxLength: selection.maxLength, attack: attackOptions.settings)
+                .run(reporter: TerminalReporter(quiet: json))
+            try show(outcome)
+        } else if let data {
+            let source = DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed)
+            let dataset = try source.load(reporter: TerminalReporter(quiet: json))
+            let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
+            let (runID, outcome) = try AttackWorkflow.OnData(
+                model: handle, recipes: recipes, dataset: dataset, examples: examples, split: selection.split,
+                limit: selection.limit, sample: selection.sample, maxLength: selection.maxLength,
+                attack: attackOptions.settings, database: database.path, resume: resume).run(reporter: TerminalReporter(quiet: json))
+            if json {
+                try JSONOutput.print(["run": runID, "model": model, "data": dataset.name, "split": selection.split,
+                                      "attacks": outcome.summaries.map { $0.json(wall: outcome.wallSecondsPerExample[$0.recipe]) }])
+            } else {
+                print(AttackSummary.table(outcome.summaries, wallSecondsPerExample: outcome.wallSecondsPerExample))
+                print("\nrun \(runID) recorded in \(database.path)")
+            }
+        }
+    }
+
+    /// Prints each recipe's result on the one text: the changed words, the verdict and its cost.
+    func show(_ outcome: AttackWorkflow.OneText.Outcome) throws {
+        let input = outcome.input, text = input.text
+        for (recipe, result) in outcome.results {
+            if json {
+                var object: [String: Any] = ["recipe": recipe, "text": text, "gold": input.gold,
+                                             "status": result.status.rawValue, "clean_prediction": result.cleanPrediction,
+                                             "queries": result.queries, "cache_hits": result.cacheHits,
+                                             "words_changed": result.wordsChanged, "words_total": result.wordsTotal,
+                                             "seconds": result.milliseconds / 1000]
+                if let v = result.adversarialText { object["adversarial_text"] = v }
+                if let v = result.adversarialPrediction { object["adversarial_prediction"] = v }
+                if let v = result.similarity { object["similarity"] = v }
+                if let v = result.reason { object["reason"] = v }
+                if result.truncated { object["truncated"] = true }
+                try JSONOutput.print(object)
+                continue
+            }
+            let sourceNote = label == nil ? " (the model's prediction)" : ""
+            print("recipe \(recipe): gold \(input.gold)\(sourceNote), clean prediction \(result.cleanPrediction)")
+            switch result.status {
+            case .cleanWrong:
+                print("the model is already wrong on this text; nothing to attack")
+            case .skipped:
+                print("skipped: \(result.reason ?? "no reason given")")
+            case .success, .failed:
+                if let adversarial = result.adversarialText {
+                    let style: WordDiff.Style = isatty(1) != 0 ? .ansi : .markers
+                    print(WordDiff.render(WordDiff.diff(text, adversarial), style: style))
+                } else {
+                    print(text)
+                }
+                let verdict = result.status == .success
+                    ? "success: \(result.cleanPrediction) → \(result.adversarialPrediction ?? "?")"
+                    : "failed: the prediction stays \(result.cleanPrediction)\(result.reason.map { " (\($0))" } ?? "")"
+                var facts = ["\(result.wordsChanged)/\(result.wordsTotal) words changed", "\(result.queries) queries",
+                             "\(result.cacheHits) cache hits", String(format: "%.3f s", result.milliseconds / 1000)]
+                if let similarity = result.similarity { facts.insert(String(format: "similarity %.3f", similarity), at: 1) }
+                print("\(verdict); " + facts.joined(separator: ", "))
+            }
+            if result.truncated { print("note: the text is longer than \(outcome.maxLength) tokens; words past the cut were left alone") }
+        }
+    }
+
+}

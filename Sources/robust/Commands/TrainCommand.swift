@@ -1,0 +1,52 @@
+// TrainCommand: `robust train` fine-tunes a base model on a labelled dataset and writes a Hugging Face
+// checkpoint (best dev model) with training.json; Ctrl-C saves a resumable state (`--resume`).
+import ArgumentParser
+import Basics
+import Foundation
+import Training
+import Workflows
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fine-tune a model on a dataset; keep the best dev checkpoint and print a test report.")
+
+    @Option(help: "Base model or checkpoint folder (Hugging Face format).")
+    var model: String = Defaults.baseModel
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "Output checkpoint folder.")
+    var out: String
+
+    @OptionGroup var trainer: TrainerOptions<TrainDefaults>
+    @Option(help: "Truncate texts to this many tokens.") var maxLength = 128
+    @Option(help: "Seed for the head, batches and dropout.") var seed: UInt64 = 42
+    @Option(help: "Adversarial training on the input embeddings: fgm, pgd or freelb.") var adversarial: String?
+    @OptionGroup var a2tOptions: A2TOptions<TrainDefaults>
+    @Option(help: "Examples attacked at once during A2T (default: all cores).") var a2tWorkers: Int?
+    @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
+    /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
+    @Option(help: .hidden) var interruptAtStep: Int?
+
+    func validate() throws {
+        if let adversarial, AdversarialTraining.Method(rawValue: adversarial) == nil {
+            throw ValidationError("--adversarial must be one of \(AdversarialTraining.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let a2tWorkers, a2tWorkers < 1 { throw ValidationError("--a2t-workers must be at least 1") }
+    }
+
+    func run() throws {
+        var settings = trainer.settings(seed: seed, maxLength: maxLength,
+                                        adversarial: adversarial.flatMap(AdversarialTraining.Method.init(rawValue:)))
+        settings.discreteAdversarial = a2tOptions.plan
+        try UserError.wrapping { try settings.validate() }
+        let workflow = TrainingWorkflow(model: model, dataset: try dataOptions.load(), settings: settings,
+                                        out: URL(fileURLWithPath: out), overwrite: trainer.overwrite, resume: resume,
+                                        database: database.path, interruptAtStep: interruptAtStep,
+                                        a2tWorkers: a2tWorkers, encoderPath: Defaults.baseModel, keepLast: trainer.keepLast)
+        _ = try workflow.run(reporter: TerminalReporter())
+    }
+}

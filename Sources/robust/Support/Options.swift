@@ -1,0 +1,181 @@
+// Options: the option groups commands share, each turning into one workflow input — where the data is
+// (`DataOptions` → `DataSource`), which examples (`SplitSelection`), how attacks run (`AttackOptions` →
+// `AttackSettings`), the results database (`DatabaseOption`), and the fine-tuning hyper-parameters
+// (`TrainerOptions`, with each command's own defaults) and A2T (`A2TOptions`).
+import ArgumentParser
+import Basics
+import Datasets
+import Foundation
+import Results
+import Training
+import Workflows
+
+struct DataOptions: ParsableArguments {
+    @Option(help: "Dataset: a name fetched with `robust data fetch`, a dataset folder, or a CSV/TSV/JSONL file (split 80/10/10 by --split-seed).")
+    var data: String
+
+    @Option(help: "Text column of a user file (default: auto-detect).")
+    var textColumn: String?
+
+    @Option(help: "Label column of a user file (default: auto-detect).")
+    var labelColumn: String?
+
+    @Option(help: "Seed of the stratified split applied to a single user file.")
+    var splitSeed: UInt64 = 42
+
+    var source: DataSource { DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed) }
+
+    /// Resolves --data; notes on what preparing it dropped go to stderr.
+    func load() throws -> DatasetSplits { try source.load(reporter: TerminalReporter()) }
+}
+
+/// Which examples eval, attack and retrain work on — the split, the first N or a seeded sample of N —
+/// and the token limit.
+struct SplitSelection: ParsableArguments {
+    @Option(help: "Split of the dataset: train, dev or test.")
+    var split = "test"
+
+    @Option(help: "Use only the first N examples of the split.")
+    var limit: Int?
+
+    @Option(help: "Use a random sample of N examples of the split (seeded by --seed; kept in split order).")
+    var sample: Int?
+
+    @Option(help: "Truncate texts to this many tokens.")
+    var maxLength = 128
+
+    func validate() throws {
+        guard ["train", "dev", "test"].contains(split) else { throw ValidationError("--split must be train, dev or test") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
+        if let sample, sample < 1 { throw ValidationError("--sample must be positive") }
+        if limit != nil && sample != nil { throw ValidationError("give --limit or --sample, not both") }
+        guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
+    }
+
+    /// The selected examples, in split order; an empty selection is an error.
+    func examples(of dataset: DatasetSplits, seed: UInt64) throws -> [Example] {
+        guard var examples = dataset.examples(split) else { throw UserError("dataset \(dataset.name) has no \(split) split") }
+        if let limit { examples = Array(examples.prefix(limit)) }
+        if let sample { examples = Sampling.sample(examples, count: sample, seed: seed) }
+        guard !examples.isEmpty else { throw UserError("the \(split) split of \(dataset.name) is empty") }
+        return examples
+    }
+}
+
+struct AttackOptions: ParsableArguments {
+    @Option(help: "Examples attacked at once, one core each (default: all cores). Results do not depend on it.")
+    var workers: Int?
+
+    @Option(help: "Seed of the attacks' random choices (example i uses a seed mixed from it and i).")
+    var seed: UInt64 = 42
+
+    @Option(help: ArgumentHelp("Sentence encoder for similarity (default: $ROBUST_BASE_MODEL or models/all-MiniLM-L6-v2).",
+                               valueName: "DIR"))
+    var encoder: String?
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    var settings: AttackSettings { AttackSettings(workers: workers, seed: seed, encoderPath: encoder ?? Defaults.baseModel) }
+}
+
+/// `--db PATH`: the results database. See `ResultStoreLocation.resolve` for the rule.
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .customLong("db"),
+            help: ArgumentHelp("Results database (default: $\(ResultStoreLocation.environmentVariable) when set, else ./\(ResultStoreLocation.defaultPath)).",
+                               valueName: "PATH"))
+    var db: String?
+
+    var path: String { ResultStoreLocation.resolve(option: db) }
+
+    /// Opens the store for reading only: nothing is created, migrated or written.
+    func openForReading() throws -> ResultStore {
+        try UserError.wrapping { try ResultStore(path: path, access: .readOnly) }
+    }
+}
+
+/// A command's defaults for `TrainerOptions` and `A2TOptions`: `train` fine-tunes from a base model,
+/// `retrain` continues a fine-tuned checkpoint (fewer epochs, a smaller learning rate, no early stop).
+protocol TrainerDefaults {
+    static var epochs: Int { get }
+    static var learningRate: Float { get }
+    static var patience: Int { get }
+    static var a2tRecipes: String? { get }
+    static var a2tStartEpoch: Int { get }
+}
+
+enum TrainDefaults: TrainerDefaults {
+    static let epochs = 4
+    static let learningRate: Float = 5e-5
+    static let patience = 2
+    static let a2tRecipes: String? = nil
+    static let a2tStartEpoch = 2
+}
+
+enum RetrainDefaults: TrainerDefaults {
+    static let epochs = 2
+    static let learningRate: Float = 2e-5
+    static let patience = 0
+    static let a2tRecipes: String? = "a2t,a2t-char"
+    static let a2tStartEpoch = 1
+}
+
+/// The fine-tuning hyper-parameters `train` and `retrain` share, with `D`'s defaults.
+struct TrainerOptions<D: TrainerDefaults>: ParsableArguments {
+    @Option(help: "Epochs.") var epochs = D.epochs
+    @Option(help: "Examples per batch.") var batchSize = 32
+    @Option(name: [.customLong("lr"), .customLong("learning-rate")], help: "Peak learning rate.") var learningRate = D.learningRate
+    @Option(help: "Share of steps spent warming up the learning rate.") var warmupRatio: Float = 0.1
+    @Option(help: "AdamW weight decay (not applied to biases and LayerNorm).") var weightDecay: Float = 0.01
+    @Option(help: "Clip gradients to this global L2 norm.") var maxGradNorm: Float = 1.0
+    @Option(help: "Dropout on hidden states and attention (default: the model's config).") var dropout: Float?
+    @Option(help: "Also evaluate on dev every N steps.") var evalEvery: Int?
+    @Option(help: "Stop after this many evaluations without improvement (0: never).") var patience = D.patience
+    @Option(help: "Dev metric that selects the best model: accuracy, macro_f1 or loss.") var metric = "accuracy"
+    @Option(help: "Per-example L2 radius of the perturbation (fgm/pgd default 1.0; freelb default 0 = unbounded).") var advEpsilon: Float?
+    @Option(help: "Ascent step size (pgd default 0.3, freelb 0.1).") var advStepSize: Float?
+    @Option(help: "Ascent steps (pgd default 3, freelb 2).") var advSteps: Int?
+    @Flag(help: "Keep the last evaluated model rather than the best on dev.") var keepLast = false
+    @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard SelectionMetric(rawValue: metric) != nil else {
+            throw ValidationError("--metric must be one of \(SelectionMetric.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
+    }
+
+    /// The settings, with `adversarial` (an embedding method) and the run's seed and token limit.
+    func settings(seed: UInt64, maxLength: Int, adversarial method: AdversarialTraining.Method?) -> TrainerSettings {
+        var s = TrainerSettings()
+        s.epochs = epochs
+        s.batchSize = batchSize
+        s.learningRate = learningRate
+        s.warmupRatio = warmupRatio
+        s.weightDecay = weightDecay
+        s.maxGradNorm = maxGradNorm
+        s.maxLength = maxLength
+        s.seed = seed
+        s.evaluateEvery = evalEvery
+        s.patience = patience == 0 ? nil : patience
+        s.metric = SelectionMetric(rawValue: metric) ?? .accuracy
+        s.dropout = dropout
+        s.adversarial = method.map { AdversarialTraining(method: $0, epsilon: advEpsilon, stepSize: advStepSize, steps: advSteps) }
+        return s
+    }
+}
+
+/// How A2T attacks run: `robust train --a2t RECIPES` and `robust retrain --method a2t`.
+struct A2TOptions<D: TrainerDefaults>: ParsableArguments {
+    @Option(help: "A2T discrete adversarial training: attack recipes (comma-separated, e.g. a2t,a2t-char) run on a sample of the training set at the start of each epoch; their successful adversarial texts join that epoch (default: \(D.a2tRecipes ?? "none")).")
+    var a2t: String?
+    @Option(help: "Share of the training set attacked per A2T epoch.") var a2tFraction: Double = 0.2
+    @Option(help: "First epoch (1-based) with A2T examples; earlier epochs are clean.") var a2tStartEpoch: Int = D.a2tStartEpoch
+
+    var plan: DiscreteAdversarialTraining? {
+        RecipeLoading.split(a2t ?? D.a2tRecipes).flatMap { $0.isEmpty ? nil : DiscreteAdversarialTraining(recipes: $0, fraction: a2tFraction, startEpoch: a2tStartEpoch) }
+    }
+}
