@@ -97,19 +97,6 @@ struct AttackSetup {
     }
 }
 
-/// `--sample N`: a seeded random subset of a split, in the split's order. A split is often sorted by
-/// label (mr's test split lists its positive reviews first), so the first N examples (`--limit`) can be
-/// one class only.
-enum Sampling {
-    static func sample<T>(_ items: [T], count: Int, seed: UInt64) -> [T] {
-        guard count < items.count else { return items }
-        var order = Array(items.indices)
-        var random = SeededRandom(seed: SeededRandom.mix(seed, 0x5A4D_504C))
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random.below(i + 1)) }
-        return order.prefix(count).sorted().map { items[$0] }
-    }
-}
-
 /// Loads recipes by name or path, with one-line errors.
 enum RecipeLoading {
     static func load(_ references: [String]?) throws -> [Recipe] {
@@ -194,6 +181,7 @@ struct AttackConfig: Codable {
     var maxLength: Int
     var recipes: [String]
     var seed: UInt64
+    var offset: Int? = nil
 }
 
 struct AttackCommand: ParsableCommand {
@@ -249,8 +237,8 @@ struct AttackCommand: ParsableCommand {
         guard model != nil else { throw ValidationError("give --model CKPT") }
         guard recipe != nil else { throw ValidationError("give --recipe NAME (see robust attack --list)") }
         guard (text == nil) != (data == nil) else { throw ValidationError("give either --text TEXT or --data DATASET") }
-        if text != nil && (resume != nil || limit != nil || sample != nil) {
-            throw ValidationError("--resume, --limit and --sample go with --data")
+        if text != nil && (resume != nil || limit != nil || sample != nil || selection.offset != 0) {
+            throw ValidationError("--resume, --limit (--num-examples), --sample and --num-examples-offset go with --data")
         }
     }
 
@@ -335,7 +323,7 @@ struct AttackCommand: ParsableCommand {
     func attackData(recipes: [Recipe], setup: AttackSetup, model: String) throws {
         guard let dataName = data else { return }
         let dataset = try userFacing {
-            try DatasetSplits.resolve(dataName, seed: 42, robustVersion: Robust.version)
+            try DatasetSplits.resolve(dataName, seed: 42, splitFile: !selection.selection.readsFilesWhole, robustVersion: Robust.version)
         }
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
@@ -343,7 +331,7 @@ struct AttackCommand: ParsableCommand {
         let modelHash = try RunRecording.modelHash(of: model)
         let recipeHash = Recipe.hash(recipes)
         let config = AttackConfig(model: model, data: dataset.name, split: split, limit: limit, sample: sample, maxLength: maxLength,
-                                  recipes: recipes.map(\.name), seed: attackOptions.seed)
+                                  recipes: recipes.map(\.name), seed: attackOptions.seed, offset: selection.recordedOffset)
         var runRecord = try RunRecording.run(kind: .attack, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,
                                              seed: attackOptions.seed, config: config)
         runRecord.recipeHash = recipeHash
@@ -385,7 +373,7 @@ enum EvalResume {
             throw UserError("run \(id) used other recipes (or the recipe files changed); resume with the same --recipes")
         }
         guard run.configJSON == configJSON else {
-            throw UserError("run \(id) was started with other options (\(run.configJSON)); resume with the same --split, --limit, --sample, --seed and --max-length")
+            throw UserError("run \(id) was started with other options (\(run.configJSON)); resume with the same --split, --limit, --sample, --num-examples-offset, --seed and --max-length")
         }
     }
 }

@@ -20,6 +20,7 @@ struct EvalConfig: Codable {
     var maxLength: Int
     var recipes: [String]?
     var seed: UInt64?
+    var offset: Int? = nil
 }
 
 struct Eval: ParsableCommand {
@@ -70,7 +71,7 @@ struct Eval: ParsableCommand {
         }
         // Recipes are checked before any work, so a typo fails at once.
         let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
-        let dataset = try dataOptions.load()
+        let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let job = EvalJob(model: model, checkpoint: checkpoint, dataset: dataset, examples: examples, selection: selection,
                           suite: suite, attackOptions: attackOptions, database: database, resume: resume, quiet: json)
@@ -148,7 +149,7 @@ struct EvalJob {
         let dataHash = dataset.manifest.contentSHA256
         let config = EvalConfig(model: model, data: dataset.name, split: split, limit: selection.limit, sample: selection.sample,
                                 maxLength: selection.maxLength, recipes: suite.isEmpty ? nil : suite.map(\.name),
-                                seed: suite.isEmpty ? nil : attackOptions.seed)
+                                seed: suite.isEmpty ? nil : attackOptions.seed, offset: selection.recordedOffset)
         var runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataHash,
                                              seed: suite.isEmpty ? 0 : attackOptions.seed, config: config, label: label)
         runRecord.parentRunID = parentRunID

@@ -77,7 +77,9 @@ struct RetrainCommand: ParsableCommand {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard patience >= 0 else { throw ValidationError("--patience must be 0 or more") }
         if let attackSample, attackSample < 1 { throw ValidationError("--attack-sample must be positive") }
-        if selection.split == "train" { throw ValidationError("retrain evaluates on held-out examples; --split must be dev or test") }
+        if selection.split == "train" || selection.split == ExampleSelection.all {
+            throw ValidationError("retrain evaluates on held-out examples; --split must be dev or test")
+        }
         if resume && before == nil { throw ValidationError("--resume needs --before RUN, the before run the interrupted retrain printed") }
         if resume && overwrite { throw ValidationError("--resume and --overwrite contradict each other") }
     }
@@ -210,7 +212,7 @@ struct RetrainCommand: ParsableCommand {
         guard run.recipeHash == Recipe.hash(suite) else { throw UserError("--before \(id) ran other recipes (or other recipe files)") }
         let decoded = try? JSONDecoder().decode(EvalConfig.self, from: Data(run.configJSON.utf8))
         guard let config = decoded, config.split == selection.split, config.limit == selection.limit,
-              config.sample == selection.sample, config.maxLength == selection.maxLength, config.seed == attackOptions.seed else {
+              config.sample == selection.sample, config.offset == selection.recordedOffset, config.maxLength == selection.maxLength, config.seed == attackOptions.seed else {
             throw UserError("--before \(id) used another split, sample, --max-length or --seed than this retrain")
         }
     }

@@ -85,6 +85,9 @@ struct Train: ParsableCommand {
         settings.discreteAdversarial = a2tOptions.plan
         try userFacing { try settings.validate() }
         let dataset = try dataOptions.load()
+        if dataset.train.isEmpty {
+            throw UserError("\(dataset.name) has no training examples (a test-only dataset?); train on another dataset, then evaluate on this one")
+        }
         let job = TrainingJob(model: model, dataset: dataset, settings: settings, out: URL(fileURLWithPath: out),
                               overwrite: overwrite, resume: resume, database: database, interruptAtStep: interruptAtStep,
                               a2tWorkers: a2tOptions.a2tWorkers, keepLast: keepLast)

@@ -20,10 +20,11 @@ struct DataOptions: ParsableArguments {
     var splitSeed: UInt64 = 42
 
     /// Resolves --data and says what preparing it dropped (empty texts, missing labels, duplicates).
-    func load() throws -> DatasetSplits {
+    /// `splitFile` false (`--split all`) takes a user file whole instead of splitting it.
+    func load(splitFile: Bool = true) throws -> DatasetSplits {
         let splits = try userFacing {
             try DatasetSplits.resolve(data, fileOptions: UserFileOptions(textColumn: textColumn, labelColumn: labelColumn),
-                                      seed: splitSeed, robustVersion: Robust.version)
+                                      seed: splitSeed, splitFile: splitFile, robustVersion: Robust.version)
         }
         let preparation = splits.manifest.preparation
         let dropped = [(preparation.skippedEmptyText, "with an empty text"), (preparation.skippedMissingLabel, "without a label"),
