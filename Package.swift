@@ -113,7 +113,7 @@ let package = Package(
                     swiftSettings: optimise),
         // WorkflowsTests call the workflows directly: recording, resuming, summaries, the whole eval on a tiny model.
         .testTarget(name: "WorkflowsTests",
-                    dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Basics", "Datasets", "Results",
+                    dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Augmentation", "Basics", "Datasets", "Results",
                                    "Training", "Transformer", "TestSupport"]),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "Analysis", "TestSupport"]),

@@ -254,9 +254,11 @@ public struct DatasetSplits: Sendable {
     ///  2. an existing folder → loaded as a dataset folder;
     ///  3. an existing file → read as a user CSV/TSV/JSONL (`fileOptions`), deduplicated and split on the
     ///     fly, stratified 80/10/10 with `seed` (nothing is written; `manifest.preparation` has the skips);
+    ///     with `splitFile` false (`--split all`) not split at all: every usable row in `test`, see
+    ///     `wholeUserFile`;
     ///  otherwise an error that says how to fetch a built-in dataset.
     public static func resolve(_ argument: String, dataDirectory: URL = DatasetStore.defaultDirectory(),
-                               fileOptions: UserFileOptions = .init(), seed: UInt64 = 42,
+                               fileOptions: UserFileOptions = .init(), seed: UInt64 = 42, splitFile: Bool = true,
                                robustVersion: String = "unknown") throws -> DatasetSplits {
         let fileManager = FileManager.default
         if DatasetStore.isValidName(argument) {
@@ -269,6 +271,7 @@ public struct DatasetSplits: Sendable {
         if fileManager.fileExists(atPath: argument, isDirectory: &isDirectory) {
             let url = URL(fileURLWithPath: argument)
             if isDirectory.boolValue { return try load(directory: url) }
+            if !splitFile { return try wholeUserFile(url, options: fileOptions, robustVersion: robustVersion).splits }
             return try fromUserFile(url, options: fileOptions, seed: seed, robustVersion: robustVersion).splits
         }
         if BuiltinDataset(rawValue: argument) != nil {

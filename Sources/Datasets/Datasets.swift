@@ -14,7 +14,9 @@
 //                       file taken from inside it,
 //       labels          class names in their fixed order (class index = position),
 //       counts          {split: {label: n}},
-//       split           {method: "stratified" | "official-test", seed, ratios: [train, dev, test], note},
+//       split           {method: "stratified" | "official-test" | "files", seed, ratios: [train, dev, test], note,
+//                        origins (optional, "files" only): {split: {how: file|carved|rest|empty, file,
+//                        carved_from, share, seed}}},
 //       preparation     {records_read, duplicates_removed, skipped_empty_text, skipped_missing_label, notes},
 //       content_sha256  SHA-256 over the records of train, dev, test in that order (see `ContentHash`),
 //                       checked again on every load, so an edited split file is caught;
@@ -34,7 +36,13 @@
 // USER FILES (`UserFileReader`): CSV, TSV or JSONL, chosen by extension or `--format`, columns
 //   auto-detected (see the candidate lists) or named. `DatasetSplits.resolve` takes a dataset NAME
 //   under the data dir, a dataset folder, or a user file that it splits on the fly (stratified
-//   80/10/10, seeded; nothing written); `robust data import` writes such a split as a folder.
+//   80/10/10, seeded; nothing written), or for `--split all` takes whole, unsplit; `robust data
+//   import` writes such a split as a folder. Separate train/dev/test files (`UserFileImport`,
+//   `robust data import --train --dev --test`) keep the user's own split, carve what is missing out
+//   of the training file, and record in `split.origins` where each split came from.
+//
+// SELECTION (`ExampleSelection`): which examples of a dataset eval, attack and retrain work on — a
+//   split or all of them, an offset, the first N or a seeded sample (`Sampling`) of N.
 //
 // TEXT NORMALISATION (`TextNormalizer`), the same for every source and for user files:
 //   runs of Unicode whitespace (including newlines and tabs) become one space, and the ends are
@@ -66,7 +74,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
     public enum Kind: String, Sendable, Equatable {
         case emptyFile, invalidUTF8, raggedRow, unterminatedQuote, textAfterQuote, missingColumn
         case singleClass, noUsableRows, invalidJSON, invalidRecord, unknownFormat, invalidArgument
-        case checksumMismatch, contentHashMismatch, download, extraction, io, notFound, alreadyExists
+        case checksumMismatch, contentHashMismatch, download, extraction, io, notFound, alreadyExists, labelsDiffer
     }
 
     public let kind: Kind

@@ -25,19 +25,49 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     }
 
     public struct Split: Codable, Sendable, Equatable {
-        /// "stratified" (seeded split of all records) or "official-test" (the source's own test set,
-        /// with dev carved from its train set by a seeded stratified split).
+        /// "stratified" (seeded split of all records), "official-test" (the source's own test set,
+        /// with dev carved from its train set by a seeded stratified split), "files" (the user's own
+        /// train/dev/test files, see `origins`) or "unsplit" (every row of one file in the test split,
+        /// made on the fly for `--split all`, never written).
         public var method: String
         public var seed: UInt64
-        /// Fractions [train, dev, test] that the seeded split used (of everything, or for
-        /// "official-test" of the official train set).
+        /// Fractions [train, dev, test] that the seeded split used (of everything; for
+        /// "official-test" of the official train set; for "files" of the --train file, empty when
+        /// there is none).
         public var ratios: [Double]
         public var note: String?
-        public init(method: String, seed: UInt64, ratios: [Double], note: String? = nil) {
+        /// Where each split's records came from, by split name ("files" datasets; absent before,
+        /// and for the other methods, where `sources` and `method` say it all).
+        public var origins: [String: Origin]?
+        public init(method: String, seed: UInt64, ratios: [Double], note: String? = nil, origins: [String: Origin]? = nil) {
             self.method = method
             self.seed = seed
             self.ratios = ratios
             self.note = note
+            self.origins = origins
+        }
+    }
+
+    /// How one split of a "files" dataset was made.
+    public struct Origin: Codable, Sendable, Equatable {
+        /// "file": every row of `file` left after deduplication; "carved": a seeded (`seed`) stratified
+        /// share (`share`, per label) of the rows of `file`, the file given for the split `carvedFrom`;
+        /// "rest": the rows of `file` left after the carved splits were taken out; "empty": no file
+        /// was given and none could be carved from (only --train is carved from).
+        public var how: String
+        public var file: String?
+        public var carvedFrom: String?
+        public var share: Double?
+        public var seed: UInt64?
+        public init(how: String, file: String? = nil, carvedFrom: String? = nil, share: Double? = nil, seed: UInt64? = nil) {
+            self.how = how
+            self.file = file
+            self.carvedFrom = carvedFrom
+            self.share = share
+            self.seed = seed
+        }
+        enum CodingKeys: String, CodingKey {
+            case how, file, carvedFrom = "carved_from", share, seed
         }
     }
 

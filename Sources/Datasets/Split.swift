@@ -19,9 +19,11 @@ public struct SplitRatios: Sendable, Equatable, Codable {
 /// Splits `examples` per label, with a Fisher–Yates shuffle driven by SeededRandom(seed).
 ///
 /// For each label with n examples: dev gets round(n·dev) and test round(n·test) examples, each at
-/// least 1 when its ratio is positive and n ≥ 3, and train gets the rest; a label with fewer than 3
-/// examples goes entirely to train. Labels are visited in sorted order, so the result depends only
-/// on the examples, the ratios and the seed. Each split keeps the input order of its examples.
+/// least 1 when its ratio is positive, and train gets the rest, at least 1. A label with too few
+/// examples for that — fewer than 3 when dev and test both have a share, fewer than 2 when only one
+/// of them has (the carve of a dev or test split out of a training file) — goes entirely to train.
+/// Labels are visited in sorted order, so the result depends only on the examples, the ratios and
+/// the seed. Each split keeps the input order of its examples.
 public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standard, seed: UInt64) throws
     -> (train: [Example], dev: [Example], test: [Example]) {
     let values = ratios.array
@@ -34,10 +36,11 @@ public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standa
     // 0 = train, 1 = dev, 2 = test, by input index.
     var assignment = [UInt8](repeating: 0, count: examples.count)
     var generator = SeededRandom(seed: seed)
+    let minimum = stratifiedSplitMinimum(ratios)
     for label in byLabel.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
         var indices = byLabel[label] ?? []
         let n = indices.count
-        guard n >= 3 else { continue }
+        guard n >= minimum else { continue }
         for i in stride(from: n - 1, to: 0, by: -1) {
             let j = generator.next(below: i + 1)
             indices.swapAt(i, j)
@@ -63,4 +66,10 @@ public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standa
         }
     }
     return (train, dev, test)
+}
+
+/// The fewest examples a label needs for `stratifiedSplit` to give each split with a positive share at
+/// least one of them (and train one): 3 for train/dev/test, 2 for train/dev or train/test.
+public func stratifiedSplitMinimum(_ ratios: SplitRatios) -> Int {
+    1 + (ratios.dev > 0 ? 1 : 0) + (ratios.test > 0 ? 1 : 0)
 }

@@ -5,6 +5,7 @@
 import Analysis
 import Attacks
 import Basics
+import Datasets
 import Foundation
 import Results
 
@@ -20,17 +21,25 @@ public struct AttackRunConfig: Codable, Sendable, Equatable {
     /// nil for a clean evaluation.
     public var recipes: [String]?
     public var seed: UInt64?
+    /// `--num-examples-offset`; nil when 0, so configurations without one read as before.
+    public var offset: Int?
 
-    public init(model: String, data: String, split: String, limit: Int?, sample: Int?, maxLength: Int,
-                recipes: [String]?, seed: UInt64?) {
+    public init(model: String, data: String, selection: ExampleSelection, maxLength: Int, recipes: [String]?, seed: UInt64?) {
         self.model = model
         self.data = data
-        self.split = split
-        self.limit = limit
-        self.sample = sample
+        split = selection.split
+        limit = selection.limit
+        sample = selection.sample
+        offset = selection.offset == 0 ? nil : selection.offset
         self.maxLength = maxLength
         self.recipes = recipes
         self.seed = seed
+    }
+
+    /// Whether `other` selected the same examples with the same seed and token limit.
+    public func selectsTheSameExamples(as other: AttackRunConfig) -> Bool {
+        split == other.split && limit == other.limit && sample == other.sample && (offset ?? 0) == (other.offset ?? 0)
+            && maxLength == other.maxLength && seed == other.seed
     }
 }
 
@@ -88,7 +97,7 @@ enum ResumeCheck {
             throw UserError("run \(id) used other recipes (or the recipe files changed); resume with the same --recipes")
         }
         guard run.configJSON == configJSON else {
-            throw UserError("run \(id) was started with other options (\(run.configJSON)); resume with the same --split, --limit, --sample, --seed and --max-length")
+            throw UserError("run \(id) was started with other options (\(run.configJSON)); resume with the same --split, --limit, --sample, --num-examples-offset, --seed and --max-length")
         }
     }
 }

@@ -64,23 +64,19 @@ public enum AttackWorkflow {
         public var recipes: [Recipe]
         public var dataset: DatasetSplits
         public var examples: [Example]
-        public var split: String
-        public var limit: Int?
-        public var sample: Int?
+        public var selection: ExampleSelection
         public var maxLength: Int
         public var attack: AttackSettings
         public var database: String
         public var resume: Int64?
 
-        public init(model: ModelHandle, recipes: [Recipe], dataset: DatasetSplits, examples: [Example], split: String,
-                    limit: Int?, sample: Int?, maxLength: Int, attack: AttackSettings, database: String, resume: Int64?) {
+        public init(model: ModelHandle, recipes: [Recipe], dataset: DatasetSplits, examples: [Example],
+                    selection: ExampleSelection, maxLength: Int, attack: AttackSettings, database: String, resume: Int64?) {
             self.model = model
             self.recipes = recipes
             self.dataset = dataset
             self.examples = examples
-            self.split = split
-            self.limit = limit
-            self.sample = sample
+            self.selection = selection
             self.maxLength = maxLength
             self.attack = attack
             self.database = database
@@ -88,8 +84,8 @@ public enum AttackWorkflow {
         }
 
         public var config: AttackRunConfig {
-            AttackRunConfig(model: model.path, data: dataset.name, split: split, limit: limit, sample: sample,
-                            maxLength: maxLength, recipes: recipes.map(\.name), seed: attack.seed)
+            AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
+                            recipes: recipes.map(\.name), seed: attack.seed)
         }
 
         public func run(reporter: Reporter) throws -> (runID: Int64, outcome: AttackSuite.Outcome) {

@@ -14,19 +14,23 @@ public struct DataSource: Codable, Sendable, Equatable {
     public var labelColumn: String?
     /// Seed of the stratified split applied to a single user file.
     public var splitSeed: UInt64
+    /// False (`--split all`): a single user file is taken whole, unsplit.
+    public var splitFile: Bool
 
-    public init(data: String, textColumn: String? = nil, labelColumn: String? = nil, splitSeed: UInt64 = 42) {
+    public init(data: String, textColumn: String? = nil, labelColumn: String? = nil, splitSeed: UInt64 = 42,
+                splitFile: Bool = true) {
         self.data = data
         self.textColumn = textColumn
         self.labelColumn = labelColumn
         self.splitSeed = splitSeed
+        self.splitFile = splitFile
     }
 
     /// Resolves the dataset and warns what preparing it dropped (empty texts, missing labels, duplicates).
     public func load(reporter: Reporter) throws -> DatasetSplits {
         let splits = try UserError.wrapping {
             try DatasetSplits.resolve(data, fileOptions: UserFileOptions(textColumn: textColumn, labelColumn: labelColumn),
-                                      seed: splitSeed, robustVersion: RobustVersion.current)
+                                      seed: splitSeed, splitFile: splitFile, robustVersion: RobustVersion.current)
         }
         let preparation = splits.manifest.preparation
         let dropped = [(preparation.skippedEmptyText, "with an empty text"), (preparation.skippedMissingLabel, "without a label"),

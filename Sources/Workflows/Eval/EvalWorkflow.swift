@@ -14,10 +14,8 @@ public struct EvalWorkflow {
     public var dataset: DatasetSplits
     /// The selected examples, in split order.
     public var examples: [Example]
-    /// Which examples these are (split, limit, sample) and the token limit; stored with the run.
-    public var split: String
-    public var limit: Int?
-    public var sample: Int?
+    /// Which examples these are (split, offset, limit, sample) and the token limit; stored with the run.
+    public var selection: ExampleSelection
     public var maxLength: Int
     /// Empty: the clean evaluation only.
     public var suite: [Recipe]
@@ -27,15 +25,13 @@ public struct EvalWorkflow {
     public var parentRunID: Int64?
     public var label: String?
 
-    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], split: String, limit: Int? = nil,
-                sample: Int? = nil, maxLength: Int, suite: [Recipe], attack: AttackSettings, database: String,
-                resume: Int64? = nil, parentRunID: Int64? = nil, label: String? = nil) {
+    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int,
+                suite: [Recipe], attack: AttackSettings, database: String, resume: Int64? = nil, parentRunID: Int64? = nil,
+                label: String? = nil) {
         self.model = model
         self.dataset = dataset
         self.examples = examples
-        self.split = split
-        self.limit = limit
-        self.sample = sample
+        self.selection = selection
         self.maxLength = maxLength
         self.suite = suite
         self.attack = attack
@@ -56,14 +52,14 @@ public struct EvalWorkflow {
     }
 
     public var config: AttackRunConfig {
-        AttackRunConfig(model: model.path, data: dataset.name, split: split, limit: limit, sample: sample,
-                        maxLength: maxLength, recipes: suite.isEmpty ? nil : suite.map(\.name),
-                        seed: suite.isEmpty ? nil : attack.seed)
+        AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
+                        recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
     }
 
     /// Evaluates, then attacks; with attacks, the clean report is said before they start.
     public func run(reporter: Reporter) throws -> Outcome {
         try model.requireTrainedHead()
+        let split = selection.split
         let known = Set(model.labels)
         let unknownLabels = examples.filter { !known.contains($0.label) }
         let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,

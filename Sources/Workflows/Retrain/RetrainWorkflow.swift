@@ -23,9 +23,7 @@ public struct RetrainWorkflow {
     public var dataset: DatasetSplits
     /// The held-out examples evaluated before and after, and how they were selected.
     public var examples: [Example]
-    public var split: String
-    public var limit: Int?
-    public var sample: Int?
+    public var selection: ExampleSelection
     public var maxLength: Int
     public var suite: [Recipe]
     public var attack: AttackSettings
@@ -44,16 +42,13 @@ public struct RetrainWorkflow {
     public var resume = false
     public var keepLast = false
 
-    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], split: String, limit: Int?, sample: Int?,
-                maxLength: Int, suite: [Recipe], attack: AttackSettings, database: String, method: RetrainMethod,
+    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe], attack: AttackSettings, database: String, method: RetrainMethod,
                 settings: TrainerSettings, augmentation: AugmentationRecipes?, perExample: Int?, attackSample: Int?,
                 before: Int64?, out: URL, overwrite: Bool, resume: Bool, keepLast: Bool) {
         self.model = model
         self.dataset = dataset
         self.examples = examples
-        self.split = split
-        self.limit = limit
-        self.sample = sample
+        self.selection = selection
         self.maxLength = maxLength
         self.suite = suite
         self.attack = attack
@@ -81,8 +76,7 @@ public struct RetrainWorkflow {
     }
 
     func evaluation(_ handle: ModelHandle, parent: Int64?, label: String) -> EvalWorkflow {
-        EvalWorkflow(model: handle, dataset: dataset, examples: examples, split: split, limit: limit, sample: sample,
-                     maxLength: maxLength, suite: suite, attack: attack, database: database, parentRunID: parent, label: label)
+        EvalWorkflow(model: handle, dataset: dataset, examples: examples, selection: selection, maxLength: maxLength, suite: suite, attack: attack, database: database, parentRunID: parent, label: label)
     }
 
     public func run(reporter: Reporter) throws -> Outcome {
@@ -167,9 +161,10 @@ public struct RetrainWorkflow {
         guard run.dataHash == dataset.manifest.contentSHA256 else { throw UserError("--before \(id) evaluated other data") }
         guard run.recipeHash == Recipe.hash(suite) else { throw UserError("--before \(id) ran other recipes (or other recipe files)") }
         let decoded = try? JSONDecoder().decode(AttackRunConfig.self, from: Data(run.configJSON.utf8))
-        guard let config = decoded, config.split == split, config.limit == limit,
-              config.sample == sample, config.maxLength == maxLength, config.seed == attack.seed else {
-            throw UserError("--before \(id) used another split, sample, --max-length or --seed than this retrain")
+        let wanted = AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
+                                     recipes: suite.map(\.name), seed: attack.seed)
+        guard let config = decoded, config.selectsTheSameExamples(as: wanted) else {
+            throw UserError("--before \(id) used another split, sample, offset, --max-length or --seed than this retrain")
         }
     }
 }

@@ -76,6 +76,9 @@ public struct TrainingWorkflow {
         } else if (hasCheckpoint || fm.fileExists(atPath: resumeFolder.path)) && !overwrite {
             throw UserError("\(outURL.path) already holds a checkpoint; pass --overwrite to replace it, or --resume to continue an interrupted run")
         }
+        if dataset.train.isEmpty {
+            throw UserError("\(dataset.name) has no training examples (a test-only dataset?); train on another dataset, then evaluate on this one")
+        }
         guard dataset.labels.count >= 2 else {
             throw UserError("dataset \(dataset.name) has a single class (\(dataset.labels.first ?? "none")); classification needs at least two")
         }

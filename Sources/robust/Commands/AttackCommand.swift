@@ -66,8 +66,8 @@ struct AttackCommand: ParsableCommand {
         guard model != nil else { throw ValidationError("give --model CKPT") }
         guard recipe != nil else { throw ValidationError("give --recipe NAME (see robust attack --list)") }
         guard (text == nil) != (data == nil) else { throw ValidationError("give either --text TEXT or --data DATASET") }
-        if text != nil && (resume != nil || selection.limit != nil || selection.sample != nil) {
-            throw ValidationError("--resume, --limit and --sample go with --data")
+        if text != nil && (resume != nil || selection.limit != nil || selection.sample != nil || selection.offset != 0) {
+            throw ValidationError("--resume, --limit (--num-examples), --sample and --num-examples-offset go with --data")
         }
     }
 
@@ -88,12 +88,13 @@ struct AttackCommand: ParsableCommand {
                 .run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
         } else if let data {
-            let source = DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed)
+            let source = DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed,
+                                    splitFile: !selection.selection.readsFilesWhole)
             let dataset = try source.load(reporter: TerminalReporter(quiet: json))
             let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
             let (runID, outcome) = try AttackWorkflow.OnData(
-                model: handle, recipes: recipes, dataset: dataset, examples: examples, split: selection.split,
-                limit: selection.limit, sample: selection.sample, maxLength: selection.maxLength,
+                model: handle, recipes: recipes, dataset: dataset, examples: examples, selection: selection.selection,
+                maxLength: selection.maxLength,
                 attack: attackOptions.settings, database: database.path, resume: resume).run(reporter: TerminalReporter(quiet: json))
             if json {
                 try JSONOutput.print(["run": runID, "model": model, "data": dataset.name, "split": selection.split,

@@ -56,7 +56,7 @@ struct DataCommand: ParsableCommand {
             let started = Date()
             let fetcher = DatasetFetcher(log: { DataCommand.note($0) })
             let splits = try UserError.wrapping {
-                try fetcher.fetch(dataset, seed: seed, dataDirectory: location.url, replace: force, robustVersion: Robust.version)
+                try fetcher.fetch(dataset, seed: seed, dataDirectory: location.url, replace: force, robustVersion: RobustVersion.current)
             }
             DataCommand.printSummary(splits.manifest, folder: splits.directory ?? folder,
                                      heading: String(format: "fetched in %.1f s", Date().timeIntervalSince(started)))
@@ -87,10 +87,26 @@ struct DataCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Turn your CSV, TSV or JSONL file into a dataset folder (deduplicated, stratified 80/10/10 split).")
+            abstract: "Turn your CSV, TSV or JSONL file(s) into a dataset folder (deduplicated; one file is split stratified 80/10/10).",
+            discussion: """
+                Give one FILE, or your own split files with --train, --dev and --test (any of them). Without --dev \
+                (or --test), a seeded stratified 10% of --train becomes dev (test); --train alone is split 80/10/10 \
+                like FILE; --test alone makes a test-only dataset (train and dev empty) for eval and attack. All files \
+                must have the same labels. A text in two files is kept in the test file (else dev) and dropped from \
+                the other; the summary says how many rows were dropped from which file.
+                """)
 
-        @Argument(help: "The file (format from its extension: .csv, .tsv, .jsonl).")
-        var file: String
+        @Argument(help: "The file (format from its extension: .csv, .tsv, .jsonl), split stratified 80/10/10.")
+        var file: String?
+
+        @Option(help: ArgumentHelp("Your training file, instead of FILE.", valueName: "FILE"))
+        var train: String?
+
+        @Option(help: ArgumentHelp("Your dev (validation) file (default: carved from --train).", valueName: "FILE"))
+        var dev: String?
+
+        @Option(help: ArgumentHelp("Your test file (default: carved from --train; alone: a test-only dataset).", valueName: "FILE"))
+        var test: String?
 
         @Option(help: "Name of the new dataset (a folder under the data dir).")
         var name: String
@@ -113,6 +129,12 @@ struct DataCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func validate() throws {
+            if file != nil && (train != nil || dev != nil || test != nil) {
+                throw UserError("give either FILE or --train/--dev/--test, not both (FILE alone is split 80/10/10; --train alone is too)")
+            }
+            guard file != nil || train != nil || dev != nil || test != nil else {
+                throw ValidationError("give the FILE to import, or your split files with --train, --dev and --test")
+            }
             guard DatasetStore.isValidName(name) else {
                 throw ValidationError("--name must start with a letter or digit and use only letters, digits, _ - . (at most 64)")
             }
@@ -131,11 +153,26 @@ struct DataCommand: ParsableCommand {
             }
             let options = UserFileOptions(format: format.flatMap { UserFileFormat(rawValue: $0.lowercased()) },
                                           textColumn: textColumn, labelColumn: labelColumn)
-            let (splits, contents) = try UserError.wrapping {
-                try DatasetSplits.fromUserFile(URL(fileURLWithPath: file), name: name, options: options, seed: seed,
-                                               robustVersion: Robust.version)
+            let splits: DatasetSplits
+            if let file {
+                let contents: UserFileContents
+                (splits, contents) = try UserError.wrapping {
+                    try DatasetSplits.fromUserFile(URL(fileURLWithPath: file), name: name, options: options, seed: seed,
+                                                   robustVersion: RobustVersion.current)
+                }
+                print("\(file): \(contents.skipReport)")
+            } else {
+                let files = SplitFiles(train: train.map { URL(fileURLWithPath: $0) }, dev: dev.map { URL(fileURLWithPath: $0) },
+                                       test: test.map { URL(fileURLWithPath: $0) })
+                let reads: [SplitFiles.Read]
+                (splits, reads) = try UserError.wrapping {
+                    try DatasetSplits.fromUserFiles(files, name: name, options: options, seed: seed, robustVersion: RobustVersion.current)
+                }
+                let named = ["train": train, "dev": dev, "test": test]
+                for read in reads {
+                    print("\(named[read.split].flatMap { $0 } ?? read.file.path) (--\(read.split)): \(read.contents.skipReport)")
+                }
             }
-            print("\(file): \(contents.skipReport)")
             let written = try UserError.wrapping { try splits.write(to: folder, replace: force) }
             DataCommand.printSummary(written.manifest, folder: written.directory ?? folder, heading: "imported")
         }
@@ -169,7 +206,7 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let splits = try UserError.wrapping {
-                try DatasetSplits.resolve(name, dataDirectory: location.url, seed: seed, robustVersion: Robust.version)
+                try DatasetSplits.resolve(name, dataDirectory: location.url, seed: seed, robustVersion: RobustVersion.current)
             }
             let examples = splits.examples(split) ?? []
             let shown = limit == 0 ? examples[...] : examples.prefix(limit)
@@ -200,6 +237,7 @@ struct DataCommand: ParsableCommand {
             ? "stratified \(split.ratios.map { String(format: "%g", $0 * 100) }.joined(separator: "/")), seed \(split.seed)"
             : "\(split.method), seed \(split.seed)"
         print("\(manifest.name): \(heading): \(total) examples in \(folder.path) (\(how))")
+        if split.origins != nil, let note = split.note { print("  splits: \(note)") }
         for name in DatasetManifest.splitNames {
             print("  \(name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(String(manifest.total(name)).leftPadded(6))  \(manifest.breakdown(name))")
         }

@@ -51,11 +51,10 @@ struct EvalCommand: ParsableCommand {
         try handle.requireTrainedHead()
         // Recipes are checked before any work, so a typo fails at once.
         let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
-        let dataset = try dataOptions.load()
+        let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
-        let workflow = EvalWorkflow(model: handle, dataset: dataset, examples: examples, split: selection.split,
-                                    limit: selection.limit, sample: selection.sample, maxLength: selection.maxLength,
-                                    suite: suite, attack: attackOptions.settings, database: database.path, resume: resume)
+        let workflow = EvalWorkflow(model: handle, dataset: dataset, examples: examples, selection: selection.selection,
+                                    maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings, database: database.path, resume: resume)
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
         if json {
             let report = try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(outcome.result.report))

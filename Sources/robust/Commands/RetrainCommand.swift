@@ -6,6 +6,7 @@
 import ArgumentParser
 import Attacks
 import Basics
+import Datasets
 import Foundation
 import Training
 import Workflows
@@ -58,7 +59,9 @@ struct RetrainCommand: ParsableCommand {
 
     func validate() throws {
         if let attackSample, attackSample < 1 { throw ValidationError("--attack-sample must be positive") }
-        if selection.split == "train" { throw ValidationError("retrain evaluates on held-out examples; --split must be dev or test") }
+        if selection.split == "train" || selection.split == ExampleSelection.all {
+            throw ValidationError("retrain evaluates on held-out examples; --split must be dev or test")
+        }
         if resume && before == nil { throw ValidationError("--resume needs --before RUN, the before run the interrupted retrain printed") }
         if method == .a2t && a2tOptions.plan == nil { throw ValidationError("--method a2t needs --a2t RECIPES") }
         if resume && trainer.overwrite { throw ValidationError("--resume and --overwrite contradict each other") }
@@ -74,8 +77,8 @@ struct RetrainCommand: ParsableCommand {
         let augmentation = method == .augment ? try AugmentationRecipes.load(RecipeLoading.split(augment) ?? []) : nil
         let dataset = try dataOptions.load()
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
-        let workflow = RetrainWorkflow(model: handle, dataset: dataset, examples: examples, split: selection.split,
-                                       limit: selection.limit, sample: selection.sample, maxLength: selection.maxLength,
+        let workflow = RetrainWorkflow(model: handle, dataset: dataset, examples: examples, selection: selection.selection,
+                                       maxLength: selection.maxLength,
                                        suite: suite, attack: attackOptions.settings, database: database.path, method: method,
                                        settings: settings, augmentation: augmentation, perExample: perExample,
                                        attackSample: attackSample, before: before, out: URL(fileURLWithPath: out),

@@ -23,42 +23,48 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Seed of the stratified split applied to a single user file.")
     var splitSeed: UInt64 = 42
 
-    var source: DataSource { DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed) }
+    /// `splitFile` false (`--split all`) takes a user file whole instead of splitting it.
+    func source(splitFile: Bool = true) -> DataSource {
+        DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed, splitFile: splitFile)
+    }
 
     /// Resolves --data; notes on what preparing it dropped go to stderr.
-    func load() throws -> DatasetSplits { try source.load(reporter: TerminalReporter()) }
+    func load(splitFile: Bool = true) throws -> DatasetSplits {
+        try source(splitFile: splitFile).load(reporter: TerminalReporter())
+    }
 }
 
-/// Which examples eval, attack and retrain work on — the split, the first N or a seeded sample of N —
-/// and the token limit.
+/// Which examples eval, attack and retrain work on — the split (or all), an offset, the first N or a
+/// seeded sample of N — and the token limit. The selection itself is `Datasets.ExampleSelection`.
 struct SplitSelection: ParsableArguments {
-    @Option(help: "Split of the dataset: train, dev or test.")
+    @Option(help: "Split of the dataset: train, dev, test, or all (train+dev+test of a dataset; every row of a CSV/TSV/JSONL file as it is, unsplit).")
     var split = "test"
 
-    @Option(help: "Use only the first N examples of the split.")
+    @Option(name: [.customLong("limit"), .customLong("num-examples")], parsing: .unconditional,
+            help: ArgumentHelp("Use only the first N examples of the split (after --num-examples-offset).", valueName: "N"))
     var limit: Int?
 
-    @Option(help: "Use a random sample of N examples of the split (seeded by --seed; kept in split order).")
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Use a random sample of N examples of the split (seeded by --seed; kept in split order).", valueName: "N"))
     var sample: Int?
+
+    @Option(name: .customLong("num-examples-offset"), parsing: .unconditional,
+            help: ArgumentHelp("Skip the first K examples of the split before --limit/--num-examples or --sample.", valueName: "K"))
+    var offset = 0
 
     @Option(help: "Truncate texts to this many tokens.")
     var maxLength = 128
 
+    var selection: ExampleSelection { ExampleSelection(split: split, limit: limit, sample: sample, offset: offset) }
+
     func validate() throws {
-        guard ["train", "dev", "test"].contains(split) else { throw ValidationError("--split must be train, dev or test") }
-        if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
-        if let sample, sample < 1 { throw ValidationError("--sample must be positive") }
-        if limit != nil && sample != nil { throw ValidationError("give --limit or --sample, not both") }
+        do { try selection.validate() } catch { throw ValidationError(String(describing: error)) }
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
     }
 
     /// The selected examples, in split order; an empty selection is an error.
     func examples(of dataset: DatasetSplits, seed: UInt64) throws -> [Example] {
-        guard var examples = dataset.examples(split) else { throw UserError("dataset \(dataset.name) has no \(split) split") }
-        if let limit { examples = Array(examples.prefix(limit)) }
-        if let sample { examples = Sampling.sample(examples, count: sample, seed: seed) }
-        guard !examples.isEmpty else { throw UserError("the \(split) split of \(dataset.name) is empty") }
-        return examples
+        try UserError.wrapping { try selection.examples(of: dataset, seed: seed) }
     }
 }
 

@@ -1,0 +1,160 @@
+// WorkflowTests: the workflows called directly, as the command line calls them — train a tiny model,
+// evaluate and attack it, resume rules, augmentation written as a dataset, and bad input refused with
+// one-line errors before anything is recorded.
+import Analysis
+import Attacks
+import Augmentation
+import Basics
+import Datasets
+import Foundation
+import Results
+import TestSupport
+import Training
+import Transformer
+import Workflows
+import XCTest
+
+final class WorkflowTests: XCTestCase {
+    static let dataPath = TestPaths.fixture("gate/data.csv").path
+    static let baseModel = TestPaths.fixture("gate/model").path
+
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try temporaryFolder(self)
+    }
+
+    func dataset() throws -> DatasetSplits {
+        try DataSource(data: Self.dataPath).load(reporter: SilentReporter())
+    }
+
+    func attackSettings(seed: UInt64 = 3) -> AttackSettings {
+        AttackSettings(workers: 2, seed: seed, encoderPath: TestPaths.miniLM.path)
+    }
+
+    /// Fine-tunes the tiny fixture model (as scripts/ci-gate.sh does, fewer epochs) into `out`.
+    func trainTiny(_ out: URL, database: String, reporter: Reporter = SilentReporter()) throws -> TrainingWorkflow.Outcome {
+        var settings = TrainerSettings()
+        settings.epochs = 6
+        settings.batchSize = 16
+        settings.learningRate = 5e-3
+        settings.maxLength = 24
+        settings.seed = 5
+        settings.patience = nil
+        let workflow = TrainingWorkflow(model: Self.baseModel, dataset: try dataset(), settings: settings, out: out,
+                                        database: database, encoderPath: TestPaths.miniLM.path)
+        return try workflow.run(reporter: reporter)
+    }
+
+    func testTrainThenEvalRecordsEveryExampleUnderEachRecipe() throws {
+        let db = folder.appendingPathComponent("w.db").path
+        let out = folder.appendingPathComponent("tiny")
+        let trainReporter = CollectingReporter()
+        let trained = try trainTiny(out, database: db, reporter: trainReporter)
+        XCTAssertTrue(trainReporter.output.contains("training on"), trainReporter.output)
+        XCTAssertNotNil(trained.record.test, "the test report of the best checkpoint")
+
+        let model = try ModelHandle(directory: out)
+        XCTAssertEqual(model.weightsSHA256, try SHA256.hex(fileAt: out.appendingPathComponent("model.safetensors")))
+        let data = try dataset()
+        let examples = try XCTUnwrap(data.examples("test"))
+        let suite = try RecipeLoading.load(["deepwordbug", "fgsm-sweep"])
+        let reporter = CollectingReporter()
+        let outcome = try EvalWorkflow(model: model, dataset: data, examples: examples, selection: ExampleSelection(split: "test"), maxLength: 24,
+                                       suite: suite, attack: attackSettings(), database: db).run(reporter: reporter)
+        XCTAssertTrue(reporter.output.contains("data test: \(examples.count) examples"), reporter.output)
+        XCTAssertEqual(outcome.attacks?.summaries.map(\.recipe), ["deepwordbug", "fgsm-sweep"])
+
+        let store = try ResultStore(path: db, access: .readOnly)
+        let run = try store.run(outcome.runID)
+        XCTAssertEqual(run.kind, .eval)
+        XCTAssertEqual(run.status, .finished)
+        XCTAssertEqual(run.modelHash, model.weightsSHA256)
+        XCTAssertEqual(run.recipeHash, Recipe.hash(suite))
+        for recipe in ["clean", "deepwordbug", "fgsm-sweep"] {
+            XCTAssertEqual(try store.examples(run: outcome.runID, recipe: recipe).count, examples.count, recipe)
+        }
+        let metrics = try store.metrics(run: outcome.runID)
+        for recipe in ["deepwordbug", "fgsm-sweep"] {
+            let summary = try XCTUnwrap(outcome.attacks?.summaries.first { $0.recipe == recipe })
+            let stored = try XCTUnwrap(metrics.first { $0.recipe == recipe && $0.name == MetricName.accuracyUnderAttack })
+            XCTAssertEqual(stored.value, summary.accuracyUnderAttack, accuracy: 1e-12, recipe)
+        }
+        XCTAssertFalse(try store.curves(run: outcome.runID, recipe: "fgsm-sweep").isEmpty, "the ε sweep's curve")
+        // The stored config is the one type eval and attack share.
+        let config = try JSONDecoder().decode(AttackRunConfig.self, from: Data(run.configJSON.utf8))
+        XCTAssertEqual(config.recipes, ["deepwordbug", "fgsm-sweep"])
+        XCTAssertEqual(config.seed, 3)
+
+        // Resume: a finished run cannot be resumed; a run with other options is refused before anything changes.
+        var again = EvalWorkflow(model: model, dataset: data, examples: examples, selection: ExampleSelection(split: "test"), maxLength: 24,
+                                 suite: suite, attack: attackSettings(), database: db, resume: outcome.runID)
+        XCTAssertThrowsError(try again.run(reporter: SilentReporter())) {
+            XCTAssertEqual(($0 as? UserError)?.description, "run \(outcome.runID) already finished; start a new run instead")
+        }
+        let writable = try ResultStore(path: db)
+        try writable.markRun(outcome.runID, status: .interrupted)
+        again.attack = attackSettings(seed: 4)
+        XCTAssertThrowsError(try again.run(reporter: SilentReporter())) {
+            XCTAssertTrue(String(describing: $0).contains("was started with other options"), String(describing: $0))
+        }
+        XCTAssertEqual(try writable.run(outcome.runID).status, .interrupted)
+    }
+
+    func testUntrainedHeadAndUnknownLabelsAreRefused() throws {
+        let db = folder.appendingPathComponent("w.db").path
+        let untrained = try ModelHandle(directory: URL(fileURLWithPath: Self.baseModel))
+        let data = try dataset()
+        let examples = try XCTUnwrap(data.examples("test"))
+        let eval = EvalWorkflow(model: untrained, dataset: data, examples: examples, selection: ExampleSelection(split: "test"), maxLength: 24, suite: [],
+                                attack: attackSettings(), database: db)
+        XCTAssertThrowsError(try eval.run(reporter: SilentReporter())) {
+            XCTAssertEqual(($0 as? UserError)?.description,
+                           "\(Self.baseModel) has no trained classification head; fine-tune it first with robust train")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "nothing is recorded for a refused run")
+
+        let out = folder.appendingPathComponent("tiny")
+        _ = try trainTiny(out, database: db)
+        let model = try ModelHandle(directory: out)
+        let foreign = examples.map { Example(text: $0.text, label: "maybe") }
+        let refused = EvalWorkflow(model: model, dataset: data, examples: foreign, selection: ExampleSelection(split: "test"), maxLength: 24, suite: [],
+                                   attack: attackSettings(), database: db)
+        XCTAssertThrowsError(try refused.run(reporter: SilentReporter())) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("no example of the test split has a label the model knows"),
+                          String(describing: $0))
+        }
+    }
+
+    func testAugmentWritesADatasetAndRecordsItsRun() throws {
+        let db = folder.appendingPathComponent("w.db").path
+        let out = folder.appendingPathComponent("augmented")
+        let recipes = try AugmentationRecipes.load(["eda"])
+        let data = try dataset()
+        let workflow = AugmentWorkflow(dataset: data, recipes: recipes, perExample: 2, seed: 9, workers: 2,
+                                       encoderPath: TestPaths.miniLM.path, database: db, name: "augmented",
+                                       description: "test", out: out)
+        let outcome = try workflow.run(reporter: SilentReporter())
+        XCTAssertEqual(outcome.originalTrain, data.train.count)
+        XCTAssertGreaterThan(outcome.counts.added, data.train.count / 2, "up to two texts per example")
+        XCTAssertLessThanOrEqual(outcome.counts.added, 2 * data.train.count)
+        XCTAssertEqual(outcome.dataset.train.count, data.train.count + outcome.counts.added)
+        XCTAssertEqual(outcome.dataset.dev, data.dev)
+        XCTAssertEqual(outcome.dataset.test, data.test)
+        let written = try DatasetSplits.resolve(out.path, seed: 1, robustVersion: RobustVersion.current)
+        XCTAssertEqual(written.train.count, outcome.dataset.train.count)
+        let store = try ResultStore(path: db, access: .readOnly)
+        let run = try store.run(outcome.runID)
+        XCTAssertEqual(run.kind, .augment)
+        XCTAssertEqual(run.status, .finished)
+        XCTAssertEqual(run.recipeHash, recipes.hash)
+
+        // The same seed gives the same dataset; an existing folder is not replaced unasked.
+        XCTAssertThrowsError(try workflow.run(reporter: SilentReporter())) {
+            XCTAssertTrue(String(describing: $0).contains("already exists; pass --overwrite"), String(describing: $0))
+        }
+        var again = workflow
+        again.out = folder.appendingPathComponent("again")
+        XCTAssertEqual(try again.run(reporter: SilentReporter()).dataset.train, outcome.dataset.train)
+    }
+}
