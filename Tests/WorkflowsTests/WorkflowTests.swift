@@ -28,6 +28,12 @@ final class WorkflowTests: XCTestCase {
         try DataSource(data: Self.dataPath).load(reporter: SilentReporter())
     }
 
+    /// The test split (or `examples`) of the fixture data with `suite`, recorded in `database`.
+    func plan(_ data: DatasetSplits, examples: [Example]? = nil, suite: [Recipe] = [], database: String) throws -> EvaluationPlan {
+        EvaluationPlan(dataset: data, examples: try examples ?? XCTUnwrap(data.examples("test")), selection: ExampleSelection(split: "test"),
+                       maxLength: 24, suite: suite, attack: attackSettings(), database: database)
+    }
+
     func attackSettings(seed: UInt64 = 3) -> AttackSettings {
         AttackSettings(workers: 2, seed: seed, encoderPath: TestPaths.miniLM.path)
     }
@@ -60,8 +66,7 @@ final class WorkflowTests: XCTestCase {
         let examples = try XCTUnwrap(data.examples("test"))
         let suite = try RecipeLoading.load(["deepwordbug", "fgsm-sweep"])
         let reporter = CollectingReporter()
-        let outcome = try EvalWorkflow(model: model, dataset: data, examples: examples, selection: ExampleSelection(split: "test"), maxLength: 24,
-                                       suite: suite, attack: attackSettings(), database: db).run(reporter: reporter)
+        let outcome = try EvalWorkflow(model: model, plan: plan(data, suite: suite, database: db)).run(reporter: reporter)
         XCTAssertTrue(reporter.output.contains("data test: \(examples.count) examples"), reporter.output)
         XCTAssertEqual(outcome.attacks?.summaries.map(\.recipe), ["deepwordbug", "fgsm-sweep"])
 
@@ -87,14 +92,13 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual(config.seed, 3)
 
         // Resume: a finished run cannot be resumed; a run with other options is refused before anything changes.
-        var again = EvalWorkflow(model: model, dataset: data, examples: examples, selection: ExampleSelection(split: "test"), maxLength: 24,
-                                 suite: suite, attack: attackSettings(), database: db, resume: outcome.runID)
+        var again = EvalWorkflow(model: model, plan: try plan(data, suite: suite, database: db), resume: outcome.runID)
         XCTAssertThrowsError(try again.run(reporter: SilentReporter())) {
             XCTAssertEqual(($0 as? UserError)?.description, "run \(outcome.runID) already finished; start a new run instead")
         }
         let writable = try ResultStore(path: db)
         try writable.markRun(outcome.runID, status: .interrupted)
-        again.attack = attackSettings(seed: 4)
+        again.plan.attack = attackSettings(seed: 4)
         XCTAssertThrowsError(try again.run(reporter: SilentReporter())) {
             XCTAssertTrue(String(describing: $0).contains("was started with other options"), String(describing: $0))
         }
@@ -106,8 +110,7 @@ final class WorkflowTests: XCTestCase {
         let untrained = try ModelHandle(directory: URL(fileURLWithPath: Self.baseModel))
         let data = try dataset()
         let examples = try XCTUnwrap(data.examples("test"))
-        let eval = EvalWorkflow(model: untrained, dataset: data, examples: examples, selection: ExampleSelection(split: "test"), maxLength: 24, suite: [],
-                                attack: attackSettings(), database: db)
+        let eval = EvalWorkflow(model: untrained, plan: try plan(data, database: db))
         XCTAssertThrowsError(try eval.run(reporter: SilentReporter())) {
             XCTAssertEqual(($0 as? UserError)?.description,
                            "\(Self.baseModel) has no trained classification head; fine-tune it first with robust train")
@@ -118,8 +121,7 @@ final class WorkflowTests: XCTestCase {
         _ = try trainTiny(out, database: db)
         let model = try ModelHandle(directory: out)
         let foreign = examples.map { Example(text: $0.text, label: "maybe") }
-        let refused = EvalWorkflow(model: model, dataset: data, examples: foreign, selection: ExampleSelection(split: "test"), maxLength: 24, suite: [],
-                                   attack: attackSettings(), database: db)
+        let refused = EvalWorkflow(model: model, plan: try plan(data, examples: foreign, database: db))
         XCTAssertThrowsError(try refused.run(reporter: SilentReporter())) {
             XCTAssertTrue(String(describing: $0).hasPrefix("no example of the test split has a label the model knows"),
                           String(describing: $0))

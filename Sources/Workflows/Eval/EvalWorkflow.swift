@@ -9,26 +9,22 @@ import Results
 import Training
 import Transformer
 
-public struct EvalWorkflow {
-    public var model: ModelHandle
+/// What an evaluation scores and attacks, and how — the examples, the recipes, the seed and the store.
+/// `eval` runs one; `retrain` runs the same plan before and after training.
+public struct EvaluationPlan {
     public var dataset: DatasetSplits
     /// The selected examples, in split order.
     public var examples: [Example]
-    /// Which examples these are (split, offset, limit, sample) and the token limit; stored with the run.
+    /// Which examples these are (split, offset, limit, sample); stored with the run.
     public var selection: ExampleSelection
     public var maxLength: Int
     /// Empty: the clean evaluation only.
     public var suite: [Recipe]
     public var attack: AttackSettings
     public var database: String
-    public var resume: Int64?
-    public var parentRunID: Int64?
-    public var label: String?
 
-    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int,
-                suite: [Recipe], attack: AttackSettings, database: String, resume: Int64? = nil, parentRunID: Int64? = nil,
-                label: String? = nil) {
-        self.model = model
+    public init(dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe],
+                attack: AttackSettings, database: String) {
         self.dataset = dataset
         self.examples = examples
         self.selection = selection
@@ -36,6 +32,25 @@ public struct EvalWorkflow {
         self.suite = suite
         self.attack = attack
         self.database = database
+    }
+
+    /// The configuration an eval run of `model` stores.
+    public func config(model: ModelHandle) -> AttackRunConfig {
+        AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
+                        recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
+    }
+}
+
+public struct EvalWorkflow {
+    public var model: ModelHandle
+    public var plan: EvaluationPlan
+    public var resume: Int64?
+    public var parentRunID: Int64?
+    public var label: String?
+
+    public init(model: ModelHandle, plan: EvaluationPlan, resume: Int64? = nil, parentRunID: Int64? = nil, label: String? = nil) {
+        self.model = model
+        self.plan = plan
         self.resume = resume
         self.parentRunID = parentRunID
         self.label = label
@@ -51,15 +66,11 @@ public struct EvalWorkflow {
         public var seconds: Double
     }
 
-    public var config: AttackRunConfig {
-        AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
-                        recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
-    }
-
     /// Evaluates, then attacks; with attacks, the clean report is said before they start.
     public func run(reporter: Reporter) throws -> Outcome {
         try model.requireTrainedHead()
-        let split = selection.split
+        let (dataset, examples, suite, attack) = (plan.dataset, plan.examples, plan.suite, plan.attack)
+        let (split, maxLength) = (plan.selection.split, plan.maxLength)
         let known = Set(model.labels)
         let unknownLabels = examples.filter { !known.contains($0.label) }
         let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
@@ -73,11 +84,11 @@ public struct EvalWorkflow {
         }
         let setup = suite.isEmpty ? nil : try AttackSetup.prepare(model: model, recipes: suite, encoderPath: attack.encoderPath,
                                                                   maxLength: maxLength, reporter: reporter)
-        let store = try RunRecording.openForWriting(database)
+        let store = try RunRecording.openForWriting(plan.database)
         let modelHash = model.weightsSHA256
         let dataHash = dataset.manifest.contentSHA256
         var runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataHash,
-                                             seed: suite.isEmpty ? 0 : attack.seed, config: config, label: label)
+                                             seed: suite.isEmpty ? 0 : attack.seed, config: plan.config(model: model), label: label)
         runRecord.parentRunID = parentRunID
         if !suite.isEmpty { runRecord.recipeHash = Recipe.hash(suite) }
         if let resume {

@@ -20,14 +20,8 @@ public enum RetrainMethod: String, CaseIterable, Sendable {
 
 public struct RetrainWorkflow {
     public var model: ModelHandle
-    public var dataset: DatasetSplits
-    /// The held-out examples evaluated before and after, and how they were selected.
-    public var examples: [Example]
-    public var selection: ExampleSelection
-    public var maxLength: Int
-    public var suite: [Recipe]
-    public var attack: AttackSettings
-    public var database: String
+    /// The held-out examples and recipes evaluated before and after (the selection may not be train).
+    public var plan: EvaluationPlan
     public var method: RetrainMethod
     /// Training settings; `adversarial` or `discreteAdversarial` set for the embedding methods and A2T.
     public var settings: TrainerSettings
@@ -42,17 +36,11 @@ public struct RetrainWorkflow {
     public var resume = false
     public var keepLast = false
 
-    public init(model: ModelHandle, dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe], attack: AttackSettings, database: String, method: RetrainMethod,
-                settings: TrainerSettings, augmentation: AugmentationRecipes?, perExample: Int?, attackSample: Int?,
-                before: Int64?, out: URL, overwrite: Bool, resume: Bool, keepLast: Bool) {
+    public init(model: ModelHandle, plan: EvaluationPlan, method: RetrainMethod, settings: TrainerSettings,
+                augmentation: AugmentationRecipes?, perExample: Int?, attackSample: Int?, before: Int64?, out: URL,
+                overwrite: Bool, resume: Bool, keepLast: Bool) {
         self.model = model
-        self.dataset = dataset
-        self.examples = examples
-        self.selection = selection
-        self.maxLength = maxLength
-        self.suite = suite
-        self.attack = attack
-        self.database = database
+        self.plan = plan
         self.method = method
         self.settings = settings
         self.augmentation = augmentation
@@ -76,11 +64,12 @@ public struct RetrainWorkflow {
     }
 
     func evaluation(_ handle: ModelHandle, parent: Int64?, label: String) -> EvalWorkflow {
-        EvalWorkflow(model: handle, dataset: dataset, examples: examples, selection: selection, maxLength: maxLength, suite: suite, attack: attack, database: database, parentRunID: parent, label: label)
+        EvalWorkflow(model: handle, plan: plan, parentRunID: parent, label: label)
     }
 
     public func run(reporter: Reporter) throws -> Outcome {
         try UserError.wrapping { try settings.validate() }
+        let (dataset, examples, suite, attack, database) = (plan.dataset, plan.examples, plan.suite, plan.attack, plan.database)
         let outURL = out
         if FileManager.default.fileExists(atPath: outURL.appendingPathComponent("model.safetensors").path) && !overwrite && !resume {
             throw UserError("\(out.relativePath) already holds a checkpoint; pass --overwrite to replace it, or --resume --before RUN to continue an interrupted retrain")
@@ -115,7 +104,7 @@ public struct RetrainWorkflow {
             reporter.say("\n== augmenting the training split with \(augmentation.names.joined(separator: ", "))")
             let names = augmentation.names.joined(separator: "+")
             let workflow = AugmentWorkflow(dataset: dataset, recipes: augmentation, perExample: perExample, seed: attack.seed,
-                                           model: model, maxLength: maxLength, attackSample: attackSample,
+                                           model: model, maxLength: plan.maxLength, attackSample: attackSample,
                                            workers: attack.workerCount, encoderPath: attack.encoderPath, database: database,
                                            name: "\(dataset.name)+\(names)",
                                            description: "\(dataset.name) augmented with \(augmentation.names.joined(separator: ", ")) against \(model.path)",
@@ -158,12 +147,10 @@ public struct RetrainWorkflow {
             throw UserError("--before \(id) is a \(run.status.rawValue) \(run.kind.rawValue) run; it must be a finished eval run")
         }
         guard run.modelHash == model.weightsSHA256 else { throw UserError("--before \(id) evaluated another model than \(model.path)") }
-        guard run.dataHash == dataset.manifest.contentSHA256 else { throw UserError("--before \(id) evaluated other data") }
-        guard run.recipeHash == Recipe.hash(suite) else { throw UserError("--before \(id) ran other recipes (or other recipe files)") }
+        guard run.dataHash == plan.dataset.manifest.contentSHA256 else { throw UserError("--before \(id) evaluated other data") }
+        guard run.recipeHash == Recipe.hash(plan.suite) else { throw UserError("--before \(id) ran other recipes (or other recipe files)") }
         let decoded = try? JSONDecoder().decode(AttackRunConfig.self, from: Data(run.configJSON.utf8))
-        let wanted = AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
-                                     recipes: suite.map(\.name), seed: attack.seed)
-        guard let config = decoded, config.selectsTheSameExamples(as: wanted) else {
+        guard let config = decoded, config.selectsTheSameExamples(as: plan.config(model: model)) else {
             throw UserError("--before \(id) used another split, sample, offset, --max-length or --seed than this retrain")
         }
     }

@@ -37,14 +37,7 @@ struct AttackCommand: ParsableCommand {
     @Option(help: "Dataset to attack instead of --text: a name fetched with `robust data fetch`, a dataset folder, or a CSV/TSV/JSONL file (split 80/10/10 by --split-seed).")
     var data: String?
 
-    @Option(help: "Text column of a user file (default: auto-detect).")
-    var textColumn: String?
-
-    @Option(help: "Label column of a user file (default: auto-detect).")
-    var labelColumn: String?
-
-    @Option(help: "Seed of the stratified split applied to a single user file.")
-    var splitSeed: UInt64 = 42
+    @OptionGroup var file: UserFileArguments
 
     @OptionGroup var selection: SplitSelection
 
@@ -88,9 +81,8 @@ struct AttackCommand: ParsableCommand {
                 .run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
         } else if let data {
-            let source = DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed,
-                                    splitFile: !selection.selection.readsFilesWhole)
-            let dataset = try source.load(reporter: TerminalReporter(quiet: json))
+            let dataset = try file.source(data, splitFile: !selection.selection.readsFilesWhole)
+                .load(reporter: TerminalReporter(quiet: json))
             let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
             let (runID, outcome) = try AttackWorkflow.OnData(
                 model: handle, recipes: recipes, dataset: dataset, examples: examples, selection: selection.selection,

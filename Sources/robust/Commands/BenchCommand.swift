@@ -1,11 +1,9 @@
-// BenchCommand: `robust bench` measures, in one process, the BLAS GEMM peak and the engine's forward and
-// training-step throughput, each reported with its share of that peak.
-import Basics
+// BenchCommand: `robust bench` — parses which parts and shapes to measure; BenchWorkflow measures.
 import ArgumentParser
+import Basics
 import Foundation
-import Tensors
-import Training
 import Transformer
+import Workflows
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,8 +27,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
-        let known: Set<String> = ["gemm", "forward", "train"]
-        for part in parts where !known.contains(part) {
+        for part in parts where BenchWorkflow.Part(rawValue: part) == nil {
             throw ValidationError("unknown part '\(part)' in --only; use gemm, forward, train")
         }
         _ = try shapes()
@@ -48,157 +45,11 @@ struct BenchCommand: ParsableCommand {
 
     var parts: Set<String> { Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
 
-    final class Results {
-        var rows: [[String: Any]] = []
-    }
-
     func run() throws {
         let folder = try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
-        let engine = folder.model
-        let results = Results()
-        let report: (String, [String: Any], String) -> Void = { name, fields, line in
-            results.rows.append(fields.merging(["name": name]) { a, _ in a })
-            if !json { print(line) }
-        }
-        if !json {
-            print("robust bench: OpenBLAS \(BLAS.coreName) kernels, single-threaded, split over \(Parallel.workers) workers")
-        }
-        let peak = parts.contains("gemm") ? gemmPeak(engine.config, report: report) : .nan
-        if parts.contains("forward") { try forward(engine, peak: peak, report: report) }
-        if parts.contains("train") { try trainStep(engine, peak: peak, report: report) }
-
-        var usage = rusage()
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        let weightsMB = Double(engine.parameters.count * 4) / 1e6
-        report("memory", ["max_rss_mb": Double(usage.ru_maxrss) / 1024, "parameters_mb": weightsMB],
-               String(format: "memory: peak RSS %.0f MB (parameters %.0f MB; training adds Adam moments, %.0f MB)",
-                      Double(usage.ru_maxrss) / 1024, weightsMB, 2 * weightsMB))
-        if json {
-            var machine: [String: Any] = ["blas_core": BLAS.coreName, "blas_threads": BLAS.threads, "workers": Parallel.workers]
-            if peak.isFinite { machine["gemm_peak_gflops"] = peak }
-            try JSONOutput.print(["machine": machine,
-                                  "results": results.rows])
-        }
-    }
-
-    func forward(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
-        let config = engine.config
-        let workspace = engine.makeWorkspace(training: false)
-        for (sequences, length) in try shapes() {
-            guard length <= config.maxPositions else {
-                throw UserError("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
-            }
-            let batch = randomBatch(config, sequences: sequences, length: length, seed: 11)
-            let time = try measure { try engine.encode(batch, workspace: workspace) }
-            let tokens = Double(sequences * length)
-            let gflops = forwardFLOPs(config, length: length) * tokens / time / 1e9
-            report("forward_\(sequences)x\(length)", withShare([
-                "batch": sequences, "seq": length, "ms_per_call": time * 1e3, "tokens_per_s": tokens / time,
-                "gflops": gflops, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
-            ], gflops, peak), String(format: "forward %2d×%-3d     %8.2f ms/call  %7.0f tokens/s  %6.1f GFLOPS%@  workspace %.0f MB",
-                      sequences, length, time * 1e3, tokens / time, gflops, shareText(gflops, peak),
-                      Double(workspace.allocatedBytes) / 1e6))
-            // Classification (what attack queries run) finishes the last layer for [CLS] rows only.
-            let classifyTime = try measure { try engine.classify(batch, workspace: workspace) }
-            report("classify_\(sequences)x\(length)", [
-                "batch": sequences, "seq": length, "ms_per_call": classifyTime * 1e3, "tokens_per_s": tokens / classifyTime,
-                "speedup_vs_forward": time / classifyTime,
-            ], String(format: "classify %2d×%-3d    %8.2f ms/call  %7.0f tokens/s  %.2f× the full forward pass",
-                      sequences, length, classifyTime * 1e3, tokens / classifyTime, time / classifyTime))
-        }
-    }
-
-    /// Forward + backward + clipping + AdamW at 16×64, with the config's dropout on; then the same step
-    /// with FGM and with FreeLB-1 adversarial training, as multiples of the clean step.
-    func trainStep(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
-        let config = engine.config
-        let workspace = engine.makeWorkspace(training: true)
-        let optimiser = AdamW(store: engine.parameters)
-        let batch = randomBatch(config, sequences: 16, length: 64, seed: 12)
-        var labelRandom = SeededRandom(seed: 13)
-        let labels = (0..<16).map { _ in Int(labelRandom.next() % UInt64(engine.classCount)) }
-        let tokens = Double(batch.tokenCount)
-        engine.parameters.zeroGradients()
-        var cleanTime = 0.0
-        for method in [nil] + [AdversarialTraining.Method.fgm, .freelb] {
-            let adversarial = method.map { AdversarialTraining(method: $0, steps: $0 == .freelb ? 1 : nil) }
-            let step = TrainingStep(model: engine, optimiser: optimiser, adversarial: adversarial)
-            var count = 0
-            let time = try measure {
-                count += 1
-                try step.run(batch, labels: labels, workspace: workspace,
-                             dropout: DropoutPlan(seed: UInt64(count), config: config), learningRate: 1e-5, maxGradNorm: 1, seed: UInt64(count))
-            }
-            let name = method.map { $0 == .freelb ? "FreeLB-1" : "FGM" } ?? "clean"
-            if method == nil { cleanTime = time }
-            let passes = Double(adversarial.map { $0.method == .fgm ? 2 : $0.steps } ?? 1)   // forward+backward passes
-            let gflops = 3 * passes * forwardFLOPs(config, length: 64) * tokens / time / 1e9
-            report(method == nil ? "train_step_16x64" : "train_step_16x64_\(name.lowercased())", withShare([
-                "batch": 16, "seq": 64, "ms_per_step": time * 1e3, "tokens_per_s": tokens / time, "gflops": gflops,
-                "cost_vs_clean": time / cleanTime, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
-            ], gflops, peak), String(format: "train step 16×64 %@ %7.1f ms/step  %7.0f tokens/s  %6.1f GFLOPS%@  %.2f× clean",
-                      name.padding(toLength: 8, withPad: " ", startingAt: 0), time * 1e3, tokens / time, gflops,
-                      shareText(gflops, peak), time / cleanTime))
-        }
-    }
-
-    /// The share of the GEMM peak, when the peak was measured (`--only` without gemm leaves it NaN,
-    /// which JSON cannot hold).
-    func withShare(_ fields: [String: Any], _ gflops: Double, _ peak: Double) -> [String: Any] {
-        guard peak.isFinite && peak > 0 else { return fields }
-        return fields.merging(["share_of_gemm_peak": gflops / peak]) { first, _ in first }
-    }
-
-    func shareText(_ gflops: Double, _ peak: Double) -> String {
-        peak.isFinite && peak > 0 ? String(format: "  %5.1f%% of GEMM peak", 100 * gflops / peak) : ""
-    }
-
-    /// FLOPs per token of one forward pass at sequence length `length` (matrix products only).
-    func forwardFLOPs(_ c: BertConfig, length: Int) -> Double {
-        let h = Double(c.hiddenSize), i = Double(c.intermediateSize), l = Double(length)
-        return Double(c.layerCount) * (2 * h * 3 * h + 2 * h * h + 2 * 2 * h * i + 2 * 2 * l * h)
-    }
-
-    func randomBatch(_ config: BertConfig, sequences: Int, length: Int, seed: UInt64) -> TokenBatch {
-        var random = SeededRandom(seed: seed)
-        let vocabulary = UInt64(config.vocabSize)
-        return TokenBatch((0..<sequences).map { _ in
-            (0..<length).map { _ in Int32(random.next() % vocabulary) }
-        })
-    }
-
-    /// Median seconds per call after warm-up, over at least 5 calls or `seconds`.
-    func measure(_ body: () throws -> Void) throws -> Double {
-        for _ in 0..<2 { try body() }
-        var times: [Double] = []
-        let deadline = Date().addingTimeInterval(seconds)
-        while times.count < 5 || (Date() < deadline && times.count < 10_000) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        times.sort()
-        return times[times.count / 2]
-    }
-
-    /// The best sgemm rate over the model's own shapes (and a square one), through the engine's BLAS.
-    func gemmPeak(_ c: BertConfig, report: (String, [String: Any], String) -> Void) -> Double {
-        let shapes = [(2048, 3 * c.hiddenSize, c.hiddenSize), (2048, c.intermediateSize, c.hiddenSize),
-                      (2048, c.hiddenSize, c.intermediateSize), (1024, 1024, 1024)]
-        var best = 0.0
-        for (m, n, k) in shapes {
-            let a = FloatBuffer(capacity: m * k), b = FloatBuffer(capacity: n * k), out = FloatBuffer(capacity: m * n)
-            for i in 0..<(m * k) { a.pointer[i] = Float(i % 7) * 0.1 }
-            for i in 0..<(n * k) { b.pointer[i] = Float(i % 5) * 0.1 }
-            let time = (try? measure {
-                BLAS.gemm(transB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: out.pointer, ldc: n)
-            }) ?? .infinity
-            let gflops = 2 * Double(m) * Double(n) * Double(k) / time / 1e9
-            best = max(best, gflops)
-            report("gemm_\(m)x\(n)x\(k)", ["m": m, "n": n, "k": k, "gflops": gflops],
-                   String(format: "sgemm %4d×%4d×%4d  %6.1f GFLOPS", m, n, k, gflops))
-        }
-        if !json { print(String(format: "GEMM peak: %.1f GFLOPS", best)) }
-        return best
+        let workflow = BenchWorkflow(model: folder, seconds: seconds, parts: Set(parts.compactMap(BenchWorkflow.Part.init(rawValue:))),
+                                     forwardShapes: try shapes())
+        let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
+        if json { try JSONOutput.print(["machine": outcome.machine, "results": outcome.rows]) }
     }
 }

@@ -77,10 +77,9 @@ struct RetrainCommand: ParsableCommand {
         let augmentation = method == .augment ? try AugmentationRecipes.load(RecipeLoading.split(augment) ?? []) : nil
         let dataset = try dataOptions.load()
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
-        let workflow = RetrainWorkflow(model: handle, dataset: dataset, examples: examples, selection: selection.selection,
-                                       maxLength: selection.maxLength,
-                                       suite: suite, attack: attackOptions.settings, database: database.path, method: method,
-                                       settings: settings, augmentation: augmentation, perExample: perExample,
+        let plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
+                                  maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings, database: database.path)
+        let workflow = RetrainWorkflow(model: handle, plan: plan, method: method, settings: settings, augmentation: augmentation, perExample: perExample,
                                        attackSample: attackSample, before: before, out: URL(fileURLWithPath: out),
                                        overwrite: trainer.overwrite, resume: resume, keepLast: trainer.keepLast)
         let outcome = try workflow.run(reporter: TerminalReporter())

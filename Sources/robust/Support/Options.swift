@@ -14,6 +14,17 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Dataset: a name fetched with `robust data fetch`, a dataset folder, or a CSV/TSV/JSONL file (split 80/10/10 by --split-seed).")
     var data: String
 
+    @OptionGroup var file: UserFileArguments
+
+    /// Resolves --data; notes on what preparing it dropped go to stderr. `splitFile` false (`--split
+    /// all`) takes a user file whole instead of splitting it.
+    func load(splitFile: Bool = true, quiet: Bool = false) throws -> DatasetSplits {
+        try file.source(data, splitFile: splitFile).load(reporter: TerminalReporter(quiet: quiet))
+    }
+}
+
+/// How a user's CSV/TSV/JSONL file given as --data is read and split.
+struct UserFileArguments: ParsableArguments {
     @Option(help: "Text column of a user file (default: auto-detect).")
     var textColumn: String?
 
@@ -23,14 +34,8 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Seed of the stratified split applied to a single user file.")
     var splitSeed: UInt64 = 42
 
-    /// `splitFile` false (`--split all`) takes a user file whole instead of splitting it.
-    func source(splitFile: Bool = true) -> DataSource {
+    func source(_ data: String, splitFile: Bool) -> DataSource {
         DataSource(data: data, textColumn: textColumn, labelColumn: labelColumn, splitSeed: splitSeed, splitFile: splitFile)
-    }
-
-    /// Resolves --data; notes on what preparing it dropped go to stderr.
-    func load(splitFile: Bool = true) throws -> DatasetSplits {
-        try source(splitFile: splitFile).load(reporter: TerminalReporter())
     }
 }
 

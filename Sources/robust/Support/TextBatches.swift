@@ -1,8 +1,9 @@
-// TextBatches: the options and loop that embed and predict share — texts from arguments or stdin,
-// tokenised and run through a checkpoint in batches of --batch-size.
+// TextBatches: the options embed and predict share — texts from arguments or stdin, the token limit and
+// the batch size — and the `Inference` workflow they make.
 import ArgumentParser
 import Foundation
 import Transformer
+import Workflows
 
 struct TextBatchOptions: ParsableArguments {
     @Option(help: "Truncate texts to this many tokens.")
@@ -22,12 +23,5 @@ struct TextBatchOptions: ParsableArguments {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be positive") }
     }
 
-    /// Calls `body` with each chunk of texts and its packed batch.
-    func forEachBatch(_ checkpoint: ModelHandle, _ body: ([String], TokenBatch) throws -> Void) throws {
-        let inputs = try TextInput.read(texts)
-        for start in stride(from: 0, to: inputs.count, by: batchSize) {
-            let chunk = Array(inputs[start..<min(start + batchSize, inputs.count)])
-            try body(chunk, checkpoint.batch(chunk, maxLength: maxLength))
-        }
-    }
+    func inference(_ model: ModelHandle) -> Inference { Inference(model: model, maxLength: maxLength, batchSize: batchSize) }
 }
