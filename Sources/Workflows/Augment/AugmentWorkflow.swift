@@ -73,7 +73,8 @@ public struct AugmentWorkflow {
     public var maxLength: Int = 128
     /// Attack only a seeded sample of this many training examples (attacks are the costly part).
     public var attackSample: Int?
-    public var workers: Int
+    /// Threads (nil: all cores). Results do not depend on it.
+    public var workers: Int?
     public var encoderPath: String
     public var database: String
     /// The new dataset's name and description.
@@ -87,7 +88,7 @@ public struct AugmentWorkflow {
 
     public init(dataset: DatasetSplits, recipes: AugmentationRecipes, perExample: Int? = nil, seed: UInt64,
                 trainSubset: Int? = nil, model: ModelHandle? = nil, maxLength: Int = 128, attackSample: Int? = nil,
-                workers: Int, encoderPath: String, database: String, name: String, description: String,
+                workers: Int? = nil, encoderPath: String, database: String, name: String, description: String,
                 out: URL? = nil, overwrite: Bool = false, parentRunID: Int64? = nil, label: String? = nil) {
         self.dataset = dataset
         self.recipes = recipes
@@ -176,7 +177,7 @@ public struct AugmentWorkflow {
             for (recipeIndex, recipe) in recipes.textRecipes.enumerated() {
                 let count = perExample ?? recipe.perExample
                 // One lexicon (a cache) per thread: `Parallel.forEach` numbers its threads 0..<threads.
-                let threads = max(1, workers)
+                let threads = max(1, workers ?? Parallel.workers)
                 let lexicons = (0..<threads).map { _ in Lexicon(wordnet: wordnet) }
                 var results = [[String]](repeating: [], count: train.count)
                 let lock = NSLock()
@@ -207,7 +208,7 @@ public struct AugmentWorkflow {
             }
             let setup = try AttackSetup.prepare(model: checkpoint, recipes: recipes.attackRecipes, encoderPath: encoderPath,
                                                 maxLength: maxLength, reporter: SilentReporter())
-            let maker = AdversarialExampleMaker(setup: setup, recipes: recipes.attackRecipes, workers: workers, store: store, runID: runID,
+            let maker = AdversarialExampleMaker(setup: setup, recipes: recipes.attackRecipes, workers: workers ?? Parallel.workers, store: store, runID: runID,
                                                 reporter: reporter)
             var inputs = train.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
             if let attackSample { inputs = Sampling.sample(inputs, count: attackSample, seed: seed) }

@@ -7,7 +7,6 @@ import Augmentation
 import Basics
 import Datasets
 import Foundation
-import Tensors
 import Workflows
 
 struct AugmentCommand: ParsableCommand {
@@ -81,7 +80,7 @@ struct AugmentCommand: ParsableCommand {
                 + (perExample.map { ", \($0) per example" } ?? "") + ")"
         let workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, perExample: perExample, seed: seed,
                                        trainSubset: trainSubset, model: handle, maxLength: maxLength, attackSample: attackSample,
-                                       workers: workers ?? Parallel.workers, encoderPath: encoder ?? Defaults.baseModel,
+                                       workers: workers, encoderPath: encoder ?? Defaults.baseModel,
                                        database: database.path, name: name ?? outURL.lastPathComponent,
                                        description: description, out: outURL, overwrite: overwrite)
         let outcome = try workflow.run(reporter: TerminalReporter())
