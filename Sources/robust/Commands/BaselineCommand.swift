@@ -47,20 +47,8 @@ struct SaveBaseline: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openForReading()
         let id = self.runID
-        let baseline = try UserError.wrapping { () throws -> Baseline in
-            let record = try store.run(id)
-            guard record.status == .finished else {
-                throw UserError("run \(id) is \(store.displayStatus(record)), not finished; save a baseline from a finished run")
-            }
-            let metrics = try store.metrics(run: id)
-            guard metrics.contains(where: { $0.name != MetricName.examples }) else {
-                throw UserError("run \(id) has no metrics to save")
-            }
-            return Baseline.make(run: record, metrics: metrics, examples: try store.examples(run: id),
-                                 tolerance: tolerance, description: description)
-        }
+        let baseline = try database.queries().baseline(run: id, tolerance: tolerance, description: description)
         try UserError.wrapping { try baseline.write(to: out, overwrite: force) }
         print("wrote \(out): \(baseline.metrics.count) metric\(baseline.metrics.count == 1 ? "" : "s") of run \(id) "
               + "(recipes \(baseline.recipes.joined(separator: ", "))), per-example outcomes for \(baseline.perExample.count), "

@@ -28,13 +28,8 @@ struct CompareCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try database.openForReading()
-        let (runA, runB, rows) = try UserError.wrapping { () throws -> (RunRecord, RunRecord, [ComparisonRow]) in
-            let runA = try store.run(a), runB = try store.run(b)
-            let rows = Comparison.compare(aMetrics: try store.metrics(run: a), aExamples: try store.examples(run: a),
-                                          bMetrics: try store.metrics(run: b), bExamples: try store.examples(run: b))
-            return (runA, runB, rows)
-        }
+        let store = try database.queries()
+        let (runA, runB, rows) = try store.compare(a, b)
         if json {
             func side(_ metric: MetricRecord?) -> Any {
                 guard let metric else { return NSNull() }

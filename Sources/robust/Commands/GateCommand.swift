@@ -1,6 +1,7 @@
 // GateCommand: `robust gate --baseline baselines/NAME.json [RUN]` checks a run against a baseline and prints a
 // Markdown table for a CI job summary. Exit codes: 0 pass, 1 regression, 2 error. The rule is in
 // Sources/Results/Gate.swift.
+import Workflows
 import Analysis
 import Basics
 import ArgumentParser
@@ -34,15 +35,7 @@ struct GateCommand: ParsableCommand {
         do {
             guard alpha > 0 && alpha < 1 else { throw UserError("--alpha must be between 0 and 1") }
             let expected = try Baseline.load(path: baseline)
-            let store = try ResultStore(path: database.path, access: .readOnly)
-            let runID = try self.runID ?? latestMatchingRun(store, expected)
-            let record = try store.run(runID)
-            guard record.status == .finished else {
-                throw UserError("run \(runID) is \(store.displayStatus(record)), not finished; the gate checks finished runs")
-            }
-            let report = Gate.evaluate(baseline: expected, baselinePath: baseline, runID: runID,
-                                       metrics: try store.metrics(run: runID), examples: try store.examples(run: runID),
-                                       alpha: alpha)
+            let report = try RunQueries(database: database.path).gate(expected, baselinePath: baseline, run: runID, alpha: alpha)
             print(report.markdown(), terminator: "")
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let exit as ExitCode {
@@ -51,16 +44,5 @@ struct GateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("Error: \(UserError.oneLine(String(describing: error)))\n".utf8))
             throw ExitCode(2)
         }
-    }
-
-    private func latestMatchingRun(_ store: ResultStore, _ expected: Baseline) throws -> Int64 {
-        let candidates = try store.runs(matching: RunFilter(kind: expected.sourceRun.kind, status: .finished))
-        let needed = Set(expected.recipes)
-        for candidate in candidates {
-            let metrics = try store.metrics(run: candidate.runID)
-            if needed.isSubset(of: Set(metrics.map(\.recipe))) { return candidate.runID }
-        }
-        throw UserError("no finished \(expected.sourceRun.kind.rawValue) run in \(store.path) has metrics for "
-                        + "\(expected.recipes.joined(separator: ", ")); give the RUN to check")
     }
 }

@@ -57,7 +57,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openForReading()
+        let store = try database.queries().store
         let formats = try UserError.wrapping { try FigureFormat.parseList(format) }
         let options = ReportOptions(
             title: title, formats: formats, examplesPerRecipe: examples,

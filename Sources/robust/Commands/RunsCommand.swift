@@ -46,21 +46,18 @@ struct RunsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openForReading()
+        let store = try database.queries()
         let filter = RunFilter(kind: kind.flatMap(RunKind.init(rawValue:)), modelHashPrefix: model, recipe: recipe,
                                since: since.flatMap(ResultsCLI.parseDay), status: status.flatMap(RunStatus.init(rawValue:)))
-        let (runs, recipes, metrics) = try UserError.wrapping { () throws -> ([RunRecord], [Int64: [String]], [Int64: [MetricRecord]]) in
-            let runs = try store.runs(matching: filter, limit: limit)
-            let ids = runs.map(\.runID)
-            return (runs, try store.recipes(ofRuns: ids), try store.metrics(runs: ids))
-        }
+        let listing = try store.list(filter, limit: limit)
+        let (runs, recipes, metrics) = (listing.runs, listing.recipes, listing.metrics)
         if json {
             try JSONOutput.print(runs.map { ResultsCLI.json($0, recipes: recipes[$0.runID] ?? [], metrics: metrics[$0.runID] ?? [],
                                                             abandoned: store.isAbandoned($0)) })
             return
         }
         if runs.isEmpty {
-            print("no runs in \(store.path)\(filter == RunFilter() ? "" : " match these filters")")
+            print("no runs in \(store.store.path)\(filter == RunFilter() ? "" : " match these filters")")
             return
         }
         let rows = runs.map { run -> [String] in

@@ -31,23 +31,10 @@ struct ShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openForReading()
-        let id = self.runID
-        let (record, counts, allRecipes, metrics, curves) = try UserError.wrapping {
-            () throws -> (RunRecord, [String: [ExampleStatus: Int]], [String], [MetricRecord], [CurvePointRecord]) in
-            (try store.run(id), try store.exampleCounts(run: id), try store.recipes(ofRun: id),
-             MetricName.sorted(try store.metrics(run: id, recipe: recipe)), try store.curves(run: id, recipe: recipe))
-        }
-        var recipes = allRecipes
-        if let recipe {
-            guard allRecipes.contains(recipe) else {
-                throw UserError("run \(id) has no recipe '\(recipe)'\(allRecipes.isEmpty ? "" : " (it has: \(allRecipes.joined(separator: ", ")))")")
-            }
-            recipes = [recipe]
-        }
-        let telling = try UserError.wrapping {
-            try Dictionary(uniqueKeysWithValues: recipes.map { ($0, try store.tellingExamples(run: id, recipe: $0, limit: examples)) })
-        }
+        let store = try database.queries()
+        let details = try store.details(run: runID, recipe: recipe, examples: examples)
+        let (record, counts, allRecipes, recipes) = (details.run, details.counts, details.allRecipes, details.recipes)
+        let (metrics, curves, telling) = (details.metrics, details.curves, details.telling)
         let metricsByRecipe = Dictionary(grouping: metrics, by: \.recipe)
         let curvesByRecipe = Dictionary(grouping: curves, by: \.recipe)
 

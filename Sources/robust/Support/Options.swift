@@ -100,10 +100,8 @@ struct DatabaseOption: ParsableArguments {
 
     var path: String { ResultStoreLocation.resolve(option: db) }
 
-    /// Opens the store for reading only: nothing is created, migrated or written.
-    func openForReading() throws -> ResultStore {
-        try UserError.wrapping { try ResultStore(path: path, access: .readOnly) }
-    }
+    /// The store, opened for reading only: nothing is created, migrated or written.
+    func queries() throws -> RunQueries { try RunQueries(database: path) }
 }
 
 /// A command's defaults for `TrainerOptions` and `A2TOptions`: `train` fine-tunes from a base model,

@@ -1,0 +1,116 @@
+// RunQueries: what `robust runs`, `show`, `compare`, `baseline save` and `gate` read from a results
+// store (opened read-only: nothing is created, migrated or written), gathered in one place so the
+// commands only print. Also the gate's choice of run and baseline writing.
+import Analysis
+import Basics
+import Foundation
+import Results
+
+public struct RunQueries {
+    public let store: ResultStore
+
+    /// Opens the store at `path` for reading only.
+    public init(database path: String) throws {
+        store = try UserError.wrapping { try ResultStore(path: path, access: .readOnly) }
+    }
+
+    /// `running`, `abandoned` (its process is gone) or the stored status.
+    public func displayStatus(_ run: RunRecord) -> String { store.displayStatus(run) }
+    public func isAbandoned(_ run: RunRecord) -> Bool { store.isAbandoned(run) }
+
+    public struct Listing {
+        public var runs: [RunRecord]
+        public var recipes: [Int64: [String]]
+        public var metrics: [Int64: [MetricRecord]]
+    }
+
+    /// Runs matching `filter`, newest first, with their recipes and metrics.
+    public func list(_ filter: RunFilter, limit: Int?) throws -> Listing {
+        try UserError.wrapping {
+            let runs = try store.runs(matching: filter, limit: limit)
+            let ids = runs.map(\.runID)
+            return Listing(runs: runs, recipes: try store.recipes(ofRuns: ids), metrics: try store.metrics(runs: ids))
+        }
+    }
+
+    public struct Details {
+        public var run: RunRecord
+        /// Every recipe of the run, and the ones shown (all, or the one asked for).
+        public var allRecipes: [String]
+        public var recipes: [String]
+        public var counts: [String: [ExampleStatus: Int]]
+        public var metrics: [MetricRecord]
+        public var curves: [CurvePointRecord]
+        /// Per recipe: successful attacks with the fewest words changed.
+        public var telling: [String: [ExampleRecord]]
+    }
+
+    /// One run, or one recipe of it, with `examples` telling examples per recipe.
+    public func details(run id: Int64, recipe: String?, examples: Int) throws -> Details {
+        let (run, counts, allRecipes, metrics, curves) = try UserError.wrapping {
+            (try store.run(id), try store.exampleCounts(run: id), try store.recipes(ofRun: id),
+             MetricName.sorted(try store.metrics(run: id, recipe: recipe)), try store.curves(run: id, recipe: recipe))
+        }
+        var recipes = allRecipes
+        if let recipe {
+            guard allRecipes.contains(recipe) else {
+                throw UserError("run \(id) has no recipe '\(recipe)'\(allRecipes.isEmpty ? "" : " (it has: \(allRecipes.joined(separator: ", ")))")")
+            }
+            recipes = [recipe]
+        }
+        let telling = try UserError.wrapping {
+            try Dictionary(uniqueKeysWithValues: recipes.map { ($0, try store.tellingExamples(run: id, recipe: $0, limit: examples)) })
+        }
+        return Details(run: run, allRecipes: allRecipes, recipes: recipes, counts: counts, metrics: metrics, curves: curves,
+                       telling: telling)
+    }
+
+    /// Two runs' metrics side by side per recipe, with McNemar's test on shared examples.
+    public func compare(_ a: Int64, _ b: Int64) throws -> (a: RunRecord, b: RunRecord, rows: [ComparisonRow]) {
+        try UserError.wrapping {
+            let runA = try store.run(a), runB = try store.run(b)
+            let rows = Comparison.compare(aMetrics: try store.metrics(run: a), aExamples: try store.examples(run: a),
+                                          bMetrics: try store.metrics(run: b), bExamples: try store.examples(run: b))
+            return (runA, runB, rows)
+        }
+    }
+
+    /// A baseline of a finished run: every metric with its tolerance, and per-example outcomes.
+    public func baseline(run id: Int64, tolerance: Double, description: String?) throws -> Baseline {
+        try UserError.wrapping {
+            let record = try store.run(id)
+            guard record.status == .finished else {
+                throw UserError("run \(id) is \(store.displayStatus(record)), not finished; save a baseline from a finished run")
+            }
+            let metrics = try store.metrics(run: id)
+            guard metrics.contains(where: { $0.name != MetricName.examples }) else {
+                throw UserError("run \(id) has no metrics to save")
+            }
+            return Baseline.make(run: record, metrics: metrics, examples: try store.examples(run: id),
+                                 tolerance: tolerance, description: description)
+        }
+    }
+
+    /// The gate's verdict on `run` (default: the latest finished run with metrics for every recipe of
+    /// the baseline).
+    public func gate(_ expected: Baseline, baselinePath: String, run: Int64?, alpha: Double) throws -> GateReport {
+        let runID = try run ?? latestRun(matching: expected)
+        let record = try store.run(runID)
+        guard record.status == .finished else {
+            throw UserError("run \(runID) is \(store.displayStatus(record)), not finished; the gate checks finished runs")
+        }
+        return Gate.evaluate(baseline: expected, baselinePath: baselinePath, runID: runID,
+                             metrics: try store.metrics(run: runID), examples: try store.examples(run: runID), alpha: alpha)
+    }
+
+    private func latestRun(matching expected: Baseline) throws -> Int64 {
+        let candidates = try store.runs(matching: RunFilter(kind: expected.sourceRun.kind, status: .finished))
+        let needed = Set(expected.recipes)
+        for candidate in candidates {
+            let metrics = try store.metrics(run: candidate.runID)
+            if needed.isSubset(of: Set(metrics.map(\.recipe))) { return candidate.runID }
+        }
+        throw UserError("no finished \(expected.sourceRun.kind.rawValue) run in \(store.path) has metrics for "
+                        + "\(expected.recipes.joined(separator: ", ")); give the RUN to check")
+    }
+}
