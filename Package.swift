@@ -35,7 +35,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
-        // Basics: the seeded generator and SHA-256 every other module shares (Foundation only).
+        // Basics: the seeded generator, SHA-256 and the search order for the base model, WordNet and the
+        // datasets folder (ResourceLocations) that every other module shares (Foundation only).
         .target(name: "Basics", swiftSettings: optimise),
         .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: optimise),
         .target(name: "SafeTensors", swiftSettings: optimise),

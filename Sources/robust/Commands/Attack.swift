@@ -18,7 +18,7 @@ struct AttackOptions: ParsableArguments {
     @Option(help: "Seed of the attacks' random choices (example i uses a seed mixed from it and i).")
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("Sentence encoder for similarity (default: $ROBUST_BASE_MODEL or models/all-MiniLM-L6-v2).",
+    @Option(help: ArgumentHelp("Sentence encoder for similarity (default: the base model: $ROBUST_BASE_MODEL, ~/.cache/robust/models/all-MiniLM-L6-v2 or models/all-MiniLM-L6-v2).",
                                valueName: "DIR"))
     var encoder: String?
 
@@ -50,15 +50,15 @@ struct AttackSetup {
             }
         } catch {
             if let needing = recipes.first(where: { $0.procedure.needsSentenceEncoder }) {
-                throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(error) (run scripts/setup.sh, or pass --encoder DIR)")
+                throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(Defaults.explained("\(error)")) (or pass --encoder DIR)")
             }
             if !quiet {
-                FileHandle.standardError.write(Data("warning: no sentence encoder (\(error)); similarity is not recorded\n".utf8))
+                FileHandle.standardError.write(Data("warning: no sentence encoder (\(Defaults.explained("\(error)"))); similarity is not recorded\n".utf8))
             }
         }
         var wordnet: WordNetDatabase?
         if recipes.contains(where: { $0.procedure is ComposedAttack }) {
-            wordnet = try userFacing { try WordNetDatabase.shared() }
+            wordnet = try userFacing { try WordNetDatabase.shared(directory: URL(fileURLWithPath: ResourceLocations.wordNet().require())) }
         }
         return AttackSetup(checkpoint: checkpoint, maxLength: min(maxLength, checkpoint.config.maxPositions),
                            encoder: encoder, wordnet: wordnet)

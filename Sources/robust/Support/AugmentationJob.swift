@@ -84,7 +84,7 @@ struct AugmentationJob {
         let train = dataset.train
         var augmented = [[String]](repeating: [], count: train.count)
         if !recipes.textRecipes.isEmpty {
-            let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try userFacing { try WordNetDatabase.shared() } : nil
+            let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try userFacing { try WordNetDatabase.shared(directory: URL(fileURLWithPath: ResourceLocations.wordNet().require())) } : nil
             for (recipeIndex, recipe) in recipes.textRecipes.enumerated() {
                 let count = perExample ?? recipe.perExample
                 // One lexicon (a cache) per thread: `Parallel.forEach` numbers its threads 0..<Parallel.workers.

@@ -1,6 +1,7 @@
 // CommandSupport: what every command shares — one-line errors, text input from arguments or stdin,
-// JSON output, and the default model location.
+// JSON output, and the default model location (found by Basics.ResourceLocations).
 import ArgumentParser
+import Basics
 import Foundation
 
 /// An error shown to the user as one line (ArgumentParser prints "Error: <description>" and exits 1).
@@ -10,10 +11,25 @@ struct UserError: Error, CustomStringConvertible {
 }
 
 enum Defaults {
-    /// The base model installed by scripts/setup.sh, relative to the working directory,
-    /// overridable with ROBUST_BASE_MODEL.
-    static var baseModel: String {
-        ProcessInfo.processInfo.environment["ROBUST_BASE_MODEL"] ?? "models/all-MiniLM-L6-v2"
+    /// The base model's folder as `Basics.ResourceLocations` finds it: $ROBUST_BASE_MODEL, else the
+    /// per-user cache (scripts/install.sh), else models/all-MiniLM-L6-v2 in the working directory
+    /// (scripts/setup.sh). When none holds it, the first place looked at, so loading it fails and
+    /// `explained` turns that error into the list of places.
+    static var baseModel: String { ResourceLocations.baseModel().path }
+
+    /// `message`, or "base model not found; looked in: …" when it is about the default base model that
+    /// no place holds.
+    static func explained(_ message: String) -> String {
+        let lookup = ResourceLocations.baseModel()
+        guard lookup.found == nil else { return message }
+        // The path itself, or a file in it: not a longer name that starts the same (…-L6-v2-tuned).
+        var rest = message[...]
+        while let range = rest.range(of: lookup.path) {
+            let next = rest[range.upperBound...].first
+            if next.map({ !($0.isLetter || $0.isNumber || "_-.".contains($0)) }) ?? true { return lookup.notFoundMessage }
+            rest = rest[range.upperBound...]
+        }
+        return message
     }
 }
 
@@ -22,7 +38,7 @@ func userFacing<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as UserError { throw error } catch let error as ValidationError {
         throw error
     } catch {
-        throw UserError(String(describing: error))
+        throw UserError(Defaults.explained(String(describing: error)))
     }
 }
 
