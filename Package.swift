@@ -58,17 +58,22 @@ let package = Package(
         .target(name: "Attacks", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet", "Results",
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: optimise),
+        ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         // Augmentation: `robust augment` — EDA operations and character noise from YAML recipes
         // (augmentations/*.yaml), and merging augmented texts into a dataset's training split.
         .target(name: "Augmentation", dependencies: [
             "Basics", "Attacks", "Datasets", .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: optimise),
+        ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets",
             "Results", "Attacks", "Reports", "Augmentation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
+
+        // EmbedRecipes: a build-tool plugin that compiles attacks/*.yaml into Attacks and augmentations/*.yaml
+        // into Augmentation as string literals (the YAML files stay the source), with the tool it runs.
+        .executableTarget(name: "EmbedRecipesTool"),
+        .plugin(name: "EmbedRecipes", capability: .buildTool(), dependencies: ["EmbedRecipesTool"]),
 
         // Tests read fixtures from Tests/Fixtures (copied from the Python reference stack)
         // and the MiniLM model from models/ (installed by scripts/setup.sh).

@@ -134,8 +134,8 @@ public struct Component<Product>: Sendable {
 }
 
 /// The closest of `options` to `word` when it is a plausible typo (edit distance at most 2, and less
-/// than half the word), for "did you mean" hints.
-func closest(to word: String, in options: [String]) -> String? {
+/// than half the word), for "did you mean" hints (also Augmentation's).
+public func closest(to word: String, in options: [String]) -> String? {
     let target = Array(word.lowercased())
     var best: (String, Int)?
     for option in options {
