@@ -51,12 +51,16 @@ public final class Child: @unchecked Sendable {
     private var outData = Data(), errData = Data()
     private let group = DispatchGroup()
 
-    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws {
-        process.executableURL = try robustBinary()
+    /// Runs `executable` (default: the built `robust`) in `folder`, with this process's environment
+    /// without ROBUST_DB and the variables in `unsetting`, plus `environment`.
+    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:], unsetting: [String] = [],
+                executable: URL? = nil) throws {
+        process.executableURL = try executable ?? robustBinary()
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "ROBUST_DB")
+        for key in unsetting { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = outPipe
@@ -86,8 +90,9 @@ public final class Child: @unchecked Sendable {
     }
 }
 
-/// Runs `robust ARGUMENTS` to completion.
-public func runRobust(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws -> ProcessResult {
-    try Child(arguments, folder: folder, environment: environment).wait()
+/// Runs `robust ARGUMENTS` (or `executable`) to completion.
+public func runRobust(_ arguments: [String], folder: URL, environment: [String: String] = [:], unsetting: [String] = [],
+                      executable: URL? = nil, timeout: TimeInterval = 120) throws -> ProcessResult {
+    try Child(arguments, folder: folder, environment: environment, unsetting: unsetting, executable: executable).wait(timeout: timeout)
 }
 
