@@ -36,7 +36,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
-        // Basics: the seeded generator and SHA-256 every other module shares (Foundation only).
+        // Basics: the seeded generator, SHA-256 and the search order for the base model, WordNet and the
+        // datasets folder (ResourceLocations) that every other module shares (Foundation only).
         .target(name: "Basics", swiftSettings: optimise),
         .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: optimise),
         .target(name: "SafeTensors", swiftSettings: optimise),
@@ -60,12 +61,12 @@ let package = Package(
         .target(name: "Attacks", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet",
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: optimise),
+        ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         // Augmentation: `robust augment` — EDA operations and character noise from YAML recipes
         // (augmentations/*.yaml), and merging augmented texts into a dataset's training split.
         .target(name: "Augmentation", dependencies: [
             "Basics", "Attacks", "Datasets", .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: optimise),
+        ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         // Workflows: train, eval, attack, augment and retrain as types with inputs and a result; the only
         // callers of the modules above that record runs, and the mapping of attack results to records.
         .target(name: "Workflows", dependencies: [
@@ -83,6 +84,11 @@ let package = Package(
         .executableTarget(name: "ResultsWriter", dependencies: [
             "Basics", "Results", "Analysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tests/ResultsWriter"),
+
+        // EmbedRecipes: a build-tool plugin that compiles attacks/*.yaml into Attacks and augmentations/*.yaml
+        // into Augmentation as string literals (the YAML files stay the source), with the tool it runs.
+        .executableTarget(name: "EmbedRecipesTool"),
+        .plugin(name: "EmbedRecipes", capability: .buildTool(), dependencies: ["EmbedRecipesTool"]),
 
         // Tests read fixtures from Tests/Fixtures (copied from the Python reference stack)
         // and the MiniLM model from models/ (installed by scripts/setup.sh).

@@ -18,8 +18,9 @@
 //   Search/           SearchSession (candidates through the constraints, batched evaluation);
 //                     greedy-wir (ranking: unk, delete, pwws, gradient, random), greedy, beam, random
 //   Recipes/          ComposedAttack (goal · transformation · constraints · search); the YAML recipe
-//                     format, parser and library (Recipe.swift); the Catalog of named components and
-//                     their parameters
+//                     format, parser and library (Recipe.swift: the built-in recipes, compiled in from
+//                     attacks/*.yaml by the EmbedRecipes build plugin, plus a user folder); the Catalog
+//                     of named components and their parameters
 //   Runner/           AttackRunner (parallel workers, per-example seeds, bad-input rules) and
 //                     AttackSummary (TextAttack's summary table)
 //   Embedding/        the embedding-space attacks (FGSM, PGD, HotFlip, ε sweeps) — see below

@@ -1,5 +1,5 @@
-// AugmentationRecipe: a text augmentation defined in a YAML file of augmentations/, and the folder
-// that finds recipes by name. The operations are EDA's four (Wei & Zou 2019) plus character noise:
+// AugmentationRecipe: a text augmentation defined in a YAML file of augmentations/, and the library
+// that finds recipes by name (built into the binary, or in a user folder). The operations are EDA's four (Wei & Zou 2019) plus character noise:
 //
 //     name: eda                       # optional; defaults to the file name
 //     description: one line           # optional
@@ -14,6 +14,8 @@
 //       char_noise: 0.1               # one random character edit (swap, substitute, delete, insert) in n words
 //
 // Errors are one line naming the file and listing what is valid.
+import Basics
+import Attacks
 import Foundation
 import Yams
 
@@ -121,28 +123,49 @@ public enum AugmentationError: Error, CustomStringConvertible, Equatable, Sendab
     }
 }
 
-/// Finds augmentation recipes by name: NAME.yaml in `$ROBUST_AUGMENTATIONS_DIR`, else `augmentations/`
-/// in the working directory; anything with a `/` or ending in .yaml is a file path.
+/// Finds augmentation recipes by name: NAME.yaml in the user folder — `$ROBUST_AUGMENTATIONS_DIR`, else
+/// `augmentations/` in the working directory when there is one — else the built-in recipe of that name
+/// (augmentations/NAME.yaml, compiled into the binary by the EmbedRecipes build plugin); a user folder
+/// thus adds recipes or overrides a built-in one by name. Anything with a `/` or ending in .yaml is a
+/// file path.
 public struct AugmentationLibrary: Sendable {
     public static let environmentVariable = "ROBUST_AUGMENTATIONS_DIR"
+
+    /// The built-in recipes: file name without .yaml → the file's text.
+    public static let builtIn: [String: String] = Dictionary(
+        EmbeddedRecipeFiles.all.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
+
+    /// The user folder looked in before the built-in recipes.
     public let directory: URL
+    /// Whether `directory` was named (argument or environment variable): then it must exist. `augmentations/`
+    /// in the working directory is looked in only when it exists.
+    public let directoryIsNamed: Bool
 
     public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let directory {
             self.directory = directory
+            directoryIsNamed = true
         } else if let fromEnvironment = environment[AugmentationLibrary.environmentVariable], !fromEnvironment.isEmpty {
             self.directory = URL(fileURLWithPath: fromEnvironment, isDirectory: true)
+            directoryIsNamed = true
         } else {
             self.directory = URL(fileURLWithPath: "augmentations", isDirectory: true)
+            directoryIsNamed = false
         }
     }
 
-    public func names() -> [String] {
+    /// The user folder's recipe names (file names without .yaml), sorted.
+    public func folderNames() -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    /// Whether `reference` names a recipe of this folder or an augmentation recipe file.
+    /// The recipe names, built in and in the user folder, sorted.
+    public func names() -> [String] {
+        Set(AugmentationLibrary.builtIn.keys).union(folderNames()).sorted()
+    }
+
+    /// Whether `reference` names a recipe (built in or in the user folder) or an augmentation recipe file.
     public func contains(_ reference: String) -> Bool {
         if Self.isPath(reference) {
             guard let text = try? String(contentsOfFile: reference, encoding: .utf8),
@@ -153,12 +176,33 @@ public struct AugmentationLibrary: Sendable {
     }
 
     public func load(_ reference: String) throws -> AugmentationRecipe {
-        let url = Self.isPath(reference) ? URL(fileURLWithPath: reference) : directory.appendingPathComponent(reference + ".yaml")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw AugmentationError.recipe("no augmentation recipe '\(reference)' (\(url.path) is missing or unreadable); recipes in \(directory.path): \(names().joined(separator: ", "))")
+        if Self.isPath(reference) {
+            let url = URL(fileURLWithPath: reference)
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw AugmentationError.recipe("no augmentation recipe file \(reference) (it is missing or unreadable)")
+            }
+            return try AugmentationRecipe.parse(yaml: text, file: reference, defaultName: url.deletingPathExtension().lastPathComponent)
         }
-        let display = Self.isPath(reference) ? reference : url.path
-        return try AugmentationRecipe.parse(yaml: text, file: display, defaultName: url.deletingPathExtension().lastPathComponent)
+        var isDirectory: ObjCBool = false
+        let folderExists = FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        if directoryIsNamed && !folderExists {
+            throw AugmentationError.recipe("no augmentation recipe folder at \(directory.path) (the built-in recipes need no folder: unset \(AugmentationLibrary.environmentVariable) to use them)")
+        }
+        let url = directory.appendingPathComponent(reference + ".yaml")
+        if FileManager.default.fileExists(atPath: url.path) {
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw AugmentationError.recipe("\(url.path): cannot read the augmentation recipe")
+            }
+            return try AugmentationRecipe.parse(yaml: text, file: url.path, defaultName: reference)
+        }
+        if let text = AugmentationLibrary.builtIn[reference] {
+            return try AugmentationRecipe.parse(yaml: text, file: "built-in \(EmbeddedRecipeFiles.folder)/\(reference).yaml",
+                                                defaultName: reference)
+        }
+        let hint = DidYouMean.hint(for: reference, in: names())
+        let inFolder = folderNames()
+        let folderPart = inFolder.isEmpty ? "" : "; in \(directory.path): \(inFolder.joined(separator: ", "))"
+        throw AugmentationError.recipe("no augmentation recipe '\(reference)'\(hint); built-in recipes: \(AugmentationLibrary.builtIn.keys.sorted().joined(separator: ", "))\(folderPart)")
     }
 
     static func isPath(_ reference: String) -> Bool {

@@ -250,23 +250,29 @@ public struct DatasetSplits: Sendable {
     // MARK: - Resolving --data
 
     /// Resolves a `--data` argument, in this order:
-    ///  1. a NAME (no `/`) with `dataDirectory/NAME/dataset.json` → that dataset;
+    ///  1. a NAME (no `/`) with `FOLDER/NAME/dataset.json` → that dataset, FOLDER being `dataDirectory` when
+    ///     given, else the first of `DatasetStore.searchDirectories()` that has it;
     ///  2. an existing folder → loaded as a dataset folder;
     ///  3. an existing file → read as a user CSV/TSV/JSONL (`fileOptions`), deduplicated and split on the
     ///     fly, stratified 80/10/10 with `seed` (nothing is written; `manifest.preparation` has the skips);
     ///     with `splitFile` false (`--split all`) not split at all: every usable row in `test`, see
     ///     `wholeUserFile`;
     ///  otherwise an error that says how to fetch a built-in dataset.
-    public static func resolve(_ argument: String, dataDirectory: URL = DatasetStore.defaultDirectory(),
+    public static func resolve(_ argument: String, dataDirectory: URL? = nil,
                                fileOptions: UserFileOptions = .init(), seed: UInt64 = 42, splitFile: Bool = true,
                                robustVersion: String = "unknown") throws -> DatasetSplits {
         let fileManager = FileManager.default
+        let folders = dataDirectory.map { [$0] } ?? DatasetStore.searchDirectories()
         if DatasetStore.isValidName(argument) {
-            let folder = dataDirectory.appendingPathComponent(argument)
-            if fileManager.fileExists(atPath: folder.appendingPathComponent("dataset.json").path) {
-                return try load(directory: folder)
+            for dataFolder in folders {
+                let folder = dataFolder.appendingPathComponent(argument)
+                if fileManager.fileExists(atPath: folder.appendingPathComponent("dataset.json").path) {
+                    return try load(directory: folder)
+                }
             }
         }
+        let dataDirectory = dataDirectory ?? DatasetStore.defaultDirectory()
+        let under = folders.map { $0.path + "/" }.joined(separator: " or ")
         var isDirectory: ObjCBool = false
         if fileManager.fileExists(atPath: argument, isDirectory: &isDirectory) {
             let url = URL(fileURLWithPath: argument)
@@ -276,10 +282,10 @@ public struct DatasetSplits: Sendable {
         }
         if BuiltinDataset(rawValue: argument) != nil {
             throw DatasetError(.notFound, file: dataDirectory.appendingPathComponent(argument).path,
-                               "dataset \(argument) is not fetched; run: robust data fetch \(argument)")
+                               "dataset \(argument) is not fetched\(folders.count > 1 ? " (looked under \(under))" : ""); run: robust data fetch \(argument)")
         }
         throw DatasetError(.notFound,
-                           "no dataset \"\(argument)\": not a dataset under \(dataDirectory.path)/, nor an existing folder or file (built-in: \(BuiltinDataset.allCases.map(\.rawValue).joined(separator: ", ")))")
+                           "no dataset \"\(argument)\": not a dataset under \(under), nor an existing folder or file (built-in: \(BuiltinDataset.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
 
     /// A user file as a dataset: read, deduplicated, split stratified 80/10/10 with `seed`.
@@ -320,9 +326,17 @@ public struct DatasetSplits: Sendable {
 
 /// Where datasets live and what is there.
 public enum DatasetStore {
-    /// `ROBUST_DATA_DIR` if set, else `data` under the working directory.
+    /// Where `robust data fetch` and `data import` write datasets (`Basics.ResourceLocations.dataFolders`):
+    /// `ROBUST_DATA_DIR` if set, else `data` in the working directory when it is a robust checkout, else
+    /// the per-user cache's `data`.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        URL(fileURLWithPath: environment["ROBUST_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data")
+        URL(fileURLWithPath: ResourceLocations.dataFolders(environment: environment).write.path)
+    }
+
+    /// Where a dataset NAME is looked for, in order: `ROBUST_DATA_DIR` alone if set, else `defaultDirectory`
+    /// first, then the other of the working directory's and the per-user cache's `data`.
+    public static func searchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
+        ResourceLocations.dataFolders(environment: environment).search.map { URL(fileURLWithPath: $0.path) }
     }
 
     /// Dataset names: a letter or digit, then letters, digits, `_`, `-` or `.`; at most 64 characters.

@@ -3,8 +3,10 @@
 // stratified splits, and the on-disk dataset folder the rest of robust reads.
 //
 // ON-DISK FORMAT (format_version 1)
-//   A dataset is a folder, by default `data/NAME/` (the data dir is `--data-dir`, else the
-//   environment variable ROBUST_DATA_DIR, else `data` relative to the working directory):
+//   A dataset is a folder, `DATADIR/NAME/`. Datasets are written to `--data-dir`, else the environment
+//   variable ROBUST_DATA_DIR, else `data` in the working directory when that is a robust checkout, else
+//   the per-user cache's `data` (~/.cache/robust/data); a NAME is looked for there first, then in the
+//   other of those two (Basics.ResourceLocations.dataFolders decides; `DatasetStore`):
 //     train.jsonl, dev.jsonl, test.jsonl   one object per line, `{"text":"…","label":"…"}`, keys in that
 //                                          order, UTF-8, LF line ends, label as the class NAME;
 //                                          each split keeps the order of the source records.

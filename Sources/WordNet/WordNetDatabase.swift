@@ -1,5 +1,7 @@
 // WordNet: a reader for the Princeton WordNet 3.0 database files (Debian's `wordnet-base`,
-// /usr/share/wordnet), written for synonym-substitution attacks (PWWS, TextFooler-style).
+// /usr/share/wordnet), written for synonym-substitution attacks (PWWS, TextFooler-style). The caller
+// says which folder to read (robust finds it with Basics.ResourceLocations); this module depends on
+// Foundation alone.
 //
 // Loading parses every requested POS eagerly (in parallel, one task per file, data.noun and
 // index.noun first) and validates it: each data line's offset must equal its byte position, every
@@ -12,13 +14,10 @@
 import Foundation
 
 public final class WordNetDatabase: Sendable {
-    /// `$ROBUST_WORDNET_DIR` when set (and not empty), otherwise /usr/share/wordnet.
-    public static var defaultDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["ROBUST_WORDNET_DIR"], !override.isEmpty {
-            return URL(fileURLWithPath: override, isDirectory: true)
-        }
-        return URL(fileURLWithPath: "/usr/share/wordnet", isDirectory: true)
-    }
+    /// Debian's location, /usr/share/wordnet: the folder when the caller names none. The module decides
+    /// nothing else about where WordNet lives: robust passes the folder that `Basics.ResourceLocations`
+    /// finds (ROBUST_WORDNET_DIR, the per-user cache, then this one).
+    public static let defaultDirectory = URL(fileURLWithPath: "/usr/share/wordnet", isDirectory: true)
 
     public let directory: URL
     /// The parts of speech that were loaded, in WordNet order (noun, verb, adjective, adverb).
@@ -66,15 +65,16 @@ public final class WordNetDatabase: Sendable {
     }
 
     private static let sharedLock = NSLock()
-    nonisolated(unsafe) private static var sharedDatabase: WordNetDatabase?
+    nonisolated(unsafe) private static var sharedDatabases: [String: WordNetDatabase] = [:]
 
-    /// One process-wide database loaded from `defaultDirectory` on first use (all four POS).
-    public static func shared() throws -> WordNetDatabase {
+    /// One process-wide database per folder (default: `defaultDirectory`), loaded on first use (all four POS).
+    public static func shared(directory: URL? = nil) throws -> WordNetDatabase {
+        let directory = directory ?? WordNetDatabase.defaultDirectory
         sharedLock.lock()
         defer { sharedLock.unlock() }
-        if let database = sharedDatabase { return database }
-        let database = try WordNetDatabase()
-        sharedDatabase = database
+        if let database = sharedDatabases[directory.standardizedFileURL.path] { return database }
+        let database = try WordNetDatabase(directory: directory)
+        sharedDatabases[directory.standardizedFileURL.path] = database
         return database
     }
 

@@ -135,15 +135,20 @@ final class RecipeTests: XCTestCase {
     func testLibraryErrors() throws {
         XCTAssertThrowsError(try shippedRecipes.load(["pwss"])) { error in
             XCTAssertEqual((error as? AttackError)?.description,
-                           "unknown recipe 'pwss' (did you mean 'pwws'?); recipes in \(shippedRecipes.directory.path): \(shippedRecipes.names().joined(separator: ", "))")
+                           "unknown recipe 'pwss' (did you mean 'pwws'?); built-in recipes: \(shippedRecipes.names().joined(separator: ", "))")
         }
         XCTAssertThrowsError(try shippedRecipes.load(["pwws", "pwws"])) { error in
             XCTAssertEqual((error as? AttackError)?.description,
                            "recipe 'pwws' is named twice; each recipe of a suite needs its own name")
         }
+        // A user folder that is named but missing is an error, not a silent fall-back to the built-in recipes.
         XCTAssertThrowsError(try RecipeLibrary(directory: URL(fileURLWithPath: "/nonexistent/attacks")).load(["pwws"])) { error in
             XCTAssertEqual((error as? AttackError)?.description,
-                           "no recipe folder at /nonexistent/attacks (run from the repository root, set ROBUST_ATTACKS_DIR, or give a recipe file path)")
+                           "no recipe folder at /nonexistent/attacks (asked for it; the built-in recipes need no folder, and a recipe file can be given by path)")
+        }
+        XCTAssertThrowsError(try RecipeLibrary(environment: ["ROBUST_ATTACKS_DIR": "/nonexistent/attacks"]).load(["pwws"])) { error in
+            XCTAssertEqual((error as? AttackError)?.description,
+                           "no recipe folder at /nonexistent/attacks (ROBUST_ATTACKS_DIR names it; the built-in recipes need no folder, and a recipe file can be given by path)")
         }
         XCTAssertThrowsError(try shippedRecipes.load(["/nonexistent/x.yaml"])) { error in
             XCTAssertEqual((error as? AttackError)?.description, "recipe file /nonexistent/x.yaml not found")
@@ -157,7 +162,8 @@ final class RecipeTests: XCTestCase {
                                                                           atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try RecipeLibrary(directory: folder).defaultSuite()) { error in
             XCTAssertEqual((error as? AttackError)?.description,
-                           "\(folder.path)/default.yaml:1: suite member 'nope': unknown recipe 'nope'; recipes in \(folder.path): pwws")
+                           "\(folder.path)/default.yaml:1: suite member 'nope': unknown recipe 'nope'; built-in recipes: "
+                           + "\(RecipeLibrary.builtInOnly.names().joined(separator: ", ")); in \(folder.path): pwws")
         }
         XCTAssertTrue(Catalog.listing().contains("  greedy-wir — greedy over words ranked by importance"))
     }

@@ -213,7 +213,8 @@ final class AugmentationLibraryTests: XCTestCase {
     func testNamesContainsLoad() throws {
         let folder = try makeFolder()
         let library = AugmentationLibrary(directory: folder)
-        XCTAssertEqual(library.names(), ["alpha", "beta", "broken"])
+        XCTAssertEqual(library.folderNames(), ["alpha", "beta", "broken"])
+        XCTAssertEqual(library.names(), (AugmentationLibrary.builtIn.keys + ["alpha", "beta", "broken"]).sorted())
         XCTAssertTrue(library.contains("alpha"))
         XCTAssertTrue(library.contains("beta"))
         XCTAssertFalse(library.contains("gamma"))
@@ -263,7 +264,8 @@ final class AugmentationLibraryTests: XCTestCase {
         try "name: some-attack\ntransformation: wordnet\n".write(to: attack, atomically: true, encoding: .utf8)
         // A library somewhere else still finds recipes given by path.
         let library = AugmentationLibrary(directory: folder.appendingPathComponent("elsewhere"))
-        XCTAssertEqual(library.names(), [])
+        XCTAssertEqual(library.folderNames(), [])
+        XCTAssertEqual(library.names(), AugmentationLibrary.builtIn.keys.sorted())
         let betaPath = folder.appendingPathComponent("beta.yaml").path
         XCTAssertTrue(library.contains(betaPath))
         XCTAssertFalse(library.contains(attack.path), "a YAML file without operations is not an augmentation recipe")
@@ -319,5 +321,67 @@ final class AugmentationLibraryTests: XCTestCase {
 
         // Every recipe in the folder loads.
         for name in names { XCTAssertNoThrow(try library.load(name), name) }
+    }
+}
+
+/// The augmentation recipes compiled into the binary (the EmbedRecipes plugin): every file of
+/// augmentations/ with the same text; a user folder adds recipes and overrides a built-in one by name;
+/// an unknown name lists the built-in names and the closest one.
+final class BuiltInAugmentationRecipeTests: XCTestCase {
+    let repositoryFolder = TestPaths.repoRoot.appendingPathComponent("augmentations")
+
+    func testEveryRepositoryRecipeIsBuiltInWithTheSameText() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryFolder.path)
+            .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.sorted()
+        XCTAssertTrue(files.contains("eda.yaml"), "\(files)")
+        XCTAssertEqual(AugmentationLibrary.builtIn.keys.sorted(), files.map { String($0.dropLast(5)) }.sorted())
+        for file in files {
+            let data = try Data(contentsOf: repositoryFolder.appendingPathComponent(file))
+            let builtIn = try XCTUnwrap(AugmentationLibrary.builtIn[String(file.dropLast(5))], file)
+            XCTAssertEqual(Data(builtIn.utf8), data, "\(file): the built-in text differs from the file")
+        }
+        XCTAssertEqual(EmbeddedRecipeFiles.folder, "augmentations")
+    }
+
+    func testBuiltInRecipesLoadWithoutAFolder() throws {
+        let folder = try temporaryFolder(self)
+        // An empty user folder: every name comes from the built-in recipes, parsed as the files are.
+        let library = AugmentationLibrary(directory: folder)
+        let fromRepository = AugmentationLibrary(directory: repositoryFolder)
+        for name in AugmentationLibrary.builtIn.keys.sorted() {
+            XCTAssertTrue(library.contains(name), name)
+            let builtIn = try library.load(name)
+            XCTAssertEqual(builtIn, try fromRepository.load(name), name)
+            XCTAssertEqual(builtIn.source, try fromRepository.load(name).source, name)
+        }
+    }
+
+    func testUserFolderOverridesByName() throws {
+        let folder = try temporaryFolder(self)
+        try "name: eda\nper_example: 9\noperations:\n  random_swap: 0.5\n"
+            .write(to: folder.appendingPathComponent("eda.yaml"), atomically: true, encoding: .utf8)
+        let library = AugmentationLibrary(directory: folder)
+        let eda = try library.load("eda")
+        XCTAssertEqual(eda.perExample, 9)
+        XCTAssertEqual(eda.operations.map(\.0), [.randomSwap])
+        XCTAssertEqual(try library.load("char-noise").source, AugmentationLibrary.builtIn["char-noise"])
+        XCTAssertEqual(library.names(), AugmentationLibrary.builtIn.keys.sorted())
+        let fromEnvironment = AugmentationLibrary(environment: [AugmentationLibrary.environmentVariable: folder.path])
+        XCTAssertEqual(try fromEnvironment.load("eda").perExample, 9)
+    }
+
+    func testUnknownNameListsBuiltInNamesAndTheClosest() throws {
+        let folder = try temporaryFolder(self)
+        let builtInNames = AugmentationLibrary.builtIn.keys.sorted().joined(separator: ", ")
+        XCTAssertThrowsError(try AugmentationLibrary(directory: folder).load("eda-chr")) { error in
+            XCTAssertEqual(error as? AugmentationError,
+                           .recipe("no augmentation recipe 'eda-chr' (did you mean 'eda-char'?); built-in recipes: \(builtInNames)"))
+        }
+        // A named folder that does not exist is an error, even for a built-in name.
+        let missing = folder.appendingPathComponent("missing")
+        XCTAssertThrowsError(try AugmentationLibrary(directory: missing).load("eda")) { error in
+            XCTAssertEqual(error as? AugmentationError,
+                           .recipe("no augmentation recipe folder at \(missing.path) (the built-in recipes need no folder: unset ROBUST_AUGMENTATIONS_DIR to use them)"))
+        }
     }
 }

@@ -17,7 +17,7 @@ final class ProcessTests: XCTestCase {
         // transaction so that their writes contend.
         let children = try (0..<2).map { k in
             try Child(["--db", db, "--examples", "150", "--transaction-delay-ms", "1",
-                       "--label", "writer\(k)"], folder: folder, program: "ResultsWriter")
+                       "--label", "writer\(k)"], folder: folder, executable: try builtExecutable("ResultsWriter"))
         }
         let results = children.map { $0.wait() }
         for result in results { XCTAssertEqual(result.status, 0, result.stderr) }
@@ -38,7 +38,7 @@ final class ProcessTests: XCTestCase {
         for round in 0..<6 {
             let db = folder.appendingPathComponent("race\(round).db").path
             let children = try (0..<4).map { _ in
-                try Child(["--db", db, "--examples", "5"], folder: folder, program: "ResultsWriter")
+                try Child(["--db", db, "--examples", "5"], folder: folder, executable: try builtExecutable("ResultsWriter"))
             }
             for result in children.map({ $0.wait() }) { XCTAssertEqual(result.status, 0, result.stderr) }
             let store = try ResultStore(path: db, access: .readOnly)
@@ -53,7 +53,7 @@ final class ProcessTests: XCTestCase {
         let examples = 100
         // 20 ms inside each transaction: the kill almost surely lands mid-transaction.
         let child = try Child(["--db", db, "--examples", "\(examples)", "--transaction-delay-ms", "20"],
-                              folder: folder, environment: ["ROBUST_DB": "/nonexistent/ignored.db"], program: "ResultsWriter")
+                              folder: folder, environment: ["ROBUST_DB": "/nonexistent/ignored.db"], executable: try builtExecutable("ResultsWriter"))
         let deadline = Date().addingTimeInterval(60)
         var seen = 0
         while seen < 15 && Date() < deadline && child.process.isRunning {
@@ -103,7 +103,7 @@ final class ProcessTests: XCTestCase {
     func testSigintMarksTheRunInterruptedAndFailureMarksItFailed() throws {
         let folder = try temporaryFolder(self)
         let db = folder.appendingPathComponent("signals.db").path
-        let child = try Child(["--db", db, "--examples", "500", "--delay-ms", "10"], folder: folder, program: "ResultsWriter")
+        let child = try Child(["--db", db, "--examples", "500", "--delay-ms", "10"], folder: folder, executable: try builtExecutable("ResultsWriter"))
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
@@ -135,7 +135,7 @@ final class ProcessTests: XCTestCase {
     func testAbandonedRunIsToldApartFromARunningOne() throws {
         let folder = try temporaryFolder(self)
         let db = folder.appendingPathComponent("abandoned.db").path
-        let child = try Child(["--db", db, "--examples", "2000", "--delay-ms", "5"], folder: folder, program: "ResultsWriter")
+        let child = try Child(["--db", db, "--examples", "2000", "--delay-ms", "5"], folder: folder, executable: try builtExecutable("ResultsWriter"))
         let deadline = Date().addingTimeInterval(60)
         var running: RunRecord?
         while Date() < deadline && child.process.isRunning {

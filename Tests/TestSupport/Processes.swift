@@ -57,13 +57,16 @@ public final class Child: @unchecked Sendable {
     private var outData = Data(), errData = Data()
     private let group = DispatchGroup()
 
-    /// Runs `robust ARGUMENTS`, or another built executable (`program`).
-    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:], program: String? = nil) throws {
-        process.executableURL = try program.map(builtExecutable) ?? robustBinary()
+    /// Runs `executable` (default: the built `robust`) in `folder`, with this process's environment
+    /// without ROBUST_DB and the variables in `unsetting`, plus `environment`.
+    public init(_ arguments: [String], folder: URL, environment: [String: String] = [:], unsetting: [String] = [],
+                executable: URL? = nil) throws {
+        process.executableURL = try executable ?? robustBinary()
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "ROBUST_DB")
+        for key in unsetting { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = outPipe
@@ -93,13 +96,14 @@ public final class Child: @unchecked Sendable {
     }
 }
 
-/// Runs `robust ARGUMENTS` to completion.
-public func runRobust(_ arguments: [String], folder: URL, environment: [String: String] = [:]) throws -> ProcessResult {
-    try Child(arguments, folder: folder, environment: environment).wait()
+/// Runs `robust ARGUMENTS` (or `executable`) to completion.
+public func runRobust(_ arguments: [String], folder: URL, environment: [String: String] = [:], unsetting: [String] = [],
+                      executable: URL? = nil, timeout: TimeInterval = 120) throws -> ProcessResult {
+    try Child(arguments, folder: folder, environment: environment, unsetting: unsetting, executable: executable).wait(timeout: timeout)
 }
 
 /// Runs the test program `ResultsWriter ARGUMENTS` to completion.
 public func runResultsWriter(_ arguments: [String], folder: URL) throws -> ProcessResult {
-    try Child(arguments, folder: folder, program: "ResultsWriter").wait()
+    try runRobust(arguments, folder: folder, executable: builtExecutable("ResultsWriter"))
 }
 

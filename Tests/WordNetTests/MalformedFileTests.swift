@@ -53,18 +53,28 @@ final class MalformedFileTests: XCTestCase {
         }
     }
 
-    func testEnvironmentOverridesDefaultDirectory() throws {
+    /// The module reads the folder it is given and decides nothing else: ROBUST_WORDNET_DIR and the
+    /// per-user cache are robust's search order (Basics.ResourceLocations, tested in DatasetsTests).
+    func testReadsTheFolderItIsGiven() throws {
         let directory = try MiniWordNet().write()
         defer { try? FileManager.default.removeItem(at: directory) }
         let previous = ProcessInfo.processInfo.environment["ROBUST_WORDNET_DIR"]
-        setenv("ROBUST_WORDNET_DIR", directory.path, 1)
+        setenv("ROBUST_WORDNET_DIR", "/nonexistent/wordnet", 1)
         defer {
             if let previous { setenv("ROBUST_WORDNET_DIR", previous, 1) } else { unsetenv("ROBUST_WORDNET_DIR") }
         }
-        XCTAssertEqual(WordNetDatabase.defaultDirectory.path, directory.path)
-        let wordnet = try WordNetDatabase(partsOfSpeech: [.noun])
+        XCTAssertEqual(WordNetDatabase.defaultDirectory.path, "/usr/share/wordnet")
+        let wordnet = try WordNetDatabase(directory: directory, partsOfSpeech: [.noun])
         XCTAssertEqual(wordnet.directory.path, directory.path)
         XCTAssertEqual(wordnet.lemmaCount(.noun), 3)
+        // The shared database of a folder is loaded from that folder (all four POS: the mini one has nouns only).
+        XCTAssertThrowsError(try WordNetDatabase.shared(directory: directory)) { error in
+            XCTAssertEqual(error as? WordNetError, .missingFile(path: directory.appendingPathComponent("data.verb").path))
+        }
+        let missing = URL(fileURLWithPath: "/nonexistent/wordnet-\(UUID().uuidString)")
+        XCTAssertThrowsError(try WordNetDatabase.shared(directory: missing)) { error in
+            XCTAssertEqual(error as? WordNetError, .databaseNotFound(directory: missing.path))
+        }
     }
 
     func testOffsetThatIsNotTheBytePosition() {

@@ -1,4 +1,5 @@
-// Recipe: an attack defined in a YAML file of attacks/, and the library that finds recipes by name.
+// Recipe: an attack defined in a YAML file of attacks/, and the library that finds recipes by name
+// (built in, or in a user folder).
 //
 // RECIPE FORMAT (attacks/NAME.yaml)
 //
@@ -31,9 +32,13 @@
 // Errors are one line, `FILE:LINE: problem`, and list what is valid: unknown keys, unknown component
 // names, unknown parameters (with "did you mean"), values of the wrong type or out of range.
 //
-// WHERE RECIPES ARE FOUND: a name is looked up as NAME.yaml in the recipe folder — `$ROBUST_ATTACKS_DIR`
-// when set, else `attacks/` in the working directory; anything with a `/` or ending in .yaml/.yml is a
-// file path.
+// WHERE RECIPES ARE FOUND: the shipped recipes (attacks/*.yaml, the suite default.yaml included) are
+// compiled into the binary by the EmbedRecipes build plugin, so no folder is needed at run time. A name
+// is looked up first as NAME.yaml in the user folder — `$ROBUST_ATTACKS_DIR` when set, else `attacks/`
+// in the working directory when there is one — which adds recipes or overrides a built-in recipe of the
+// same name, then among the built-in recipes; anything with a `/` or ending in .yaml/.yml is a file
+// path. A recipe's hash (`Recipe.hash`) is over its name and text, so a built-in recipe hashes as the
+// same file loaded from attacks/ does.
 import Basics
 import Foundation
 import Yams
@@ -42,7 +47,7 @@ public struct Recipe: Sendable {
     /// The name results are stored under.
     public let name: String
     public let description: String
-    /// The file it came from.
+    /// The file it came from, as its errors name it ("built-in attacks/NAME.yaml" for a built-in recipe).
     public let path: String
     /// The file's text (hashed into the run's recipe hash).
     public let source: String
@@ -70,28 +75,131 @@ public struct Recipe: Sendable {
     }
 }
 
-/// Finds recipes by name in a folder, and parses them.
+/// Where a recipe (or suite) of a `RecipeLibrary` comes from.
+public enum RecipeOrigin: Sendable, Equatable, CustomStringConvertible {
+    /// Compiled into the binary from the repository's attacks/NAME.yaml.
+    case builtIn
+    /// NAME.yaml in the user folder, with the same text as the built-in recipe of that name.
+    case folderSameAsBuiltIn(path: String)
+    /// NAME.yaml in the user folder, used instead of the built-in recipe of that name.
+    case folderOverridingBuiltIn(path: String)
+    /// NAME.yaml in the user folder; there is no built-in recipe of that name.
+    case folder(path: String)
+
+    public var description: String {
+        switch self {
+        case .builtIn: return "built in"
+        case .folderSameAsBuiltIn(let path): return "built in (\(path) has the same text)"
+        case .folderOverridingBuiltIn(let path): return "\(path), overriding the built-in recipe"
+        case .folder(let path): return "\(path) (user folder)"
+        }
+    }
+}
+
+/// Finds recipes by name and parses them. A name is NAME.yaml in the user folder (see `directory`) if
+/// that file exists, else the built-in recipe of that name (attacks/NAME.yaml, compiled into the binary
+/// by the EmbedRecipes build plugin); anything with a `/` or ending in .yaml/.yml is a file path.
 public struct RecipeLibrary: Sendable {
     public static let environmentVariable = "ROBUST_ATTACKS_DIR"
     public static let suiteName = "default"
 
-    public let directory: URL
+    /// The built-in recipes and suites: file name without .yaml → the file's text.
+    public static let builtIn: [String: String] = Dictionary(
+        EmbeddedRecipeFiles.all.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
 
+    /// Where `directory` was named.
+    public enum FolderSource: Sendable, Equatable {
+        /// Passed to `init(directory:)`; it must exist.
+        case argument
+        /// `$ROBUST_ATTACKS_DIR`; it must exist.
+        case environment
+        /// `attacks/` in the working directory, looked in only when it exists.
+        case workingDirectory
+        /// No user folder: built-in recipes (and recipe files) only.
+        case none
+    }
+
+    /// The user folder whose NAME.yaml files add to the built-in recipes or override them by name.
+    public let directory: URL
+    public let folderSource: FolderSource
+
+    /// The user folder is `directory` when given, else `$ROBUST_ATTACKS_DIR` when set and not empty, else
+    /// `attacks/` in the working directory if there is one.
     public init(directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         if let directory {
             self.directory = directory
+            folderSource = .argument
         } else if let fromEnvironment = environment[RecipeLibrary.environmentVariable], !fromEnvironment.isEmpty {
             self.directory = URL(fileURLWithPath: fromEnvironment, isDirectory: true)
+            folderSource = .environment
         } else {
             self.directory = URL(fileURLWithPath: "attacks", isDirectory: true)
+            folderSource = .workingDirectory
         }
     }
 
-    /// The recipe names in the folder (file names without .yaml), sorted; the suite file is not one.
-    public func names() -> [String] {
+    private init(builtInOnly: Void) {
+        directory = URL(fileURLWithPath: "attacks", isDirectory: true)
+        folderSource = .none
+    }
+
+    /// The built-in recipes alone, whatever the working directory and environment.
+    public static let builtInOnly = RecipeLibrary(builtInOnly: ())
+
+    var folderExists: Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The user folder's recipe and suite names (file names without .yaml), sorted; none when there is
+    /// no folder.
+    public func folderNames() -> [String] {
+        guard folderSource != .none else { return [] }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
-            .filter { $0 != RecipeLibrary.suiteName && !$0.hasPrefix(".") }.sorted()
+        return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The recipe names, built in and in the user folder (file names without .yaml), sorted; the suite
+    /// file is not one.
+    public func names() -> [String] {
+        Set(RecipeLibrary.builtIn.keys).union(folderNames()).filter { $0 != RecipeLibrary.suiteName }.sorted()
+    }
+
+    /// NAME.yaml in the user folder as messages show it: relative for `attacks/` in the working directory.
+    func folderPath(_ name: String) -> String {
+        folderSource == .workingDirectory ? "attacks/\(name).yaml" : directory.appendingPathComponent(name + ".yaml").path
+    }
+
+    /// Where the recipe or suite `name` comes from; nil for an unknown name.
+    public func origin(of name: String) -> RecipeOrigin? {
+        if folderNames().contains(name) {
+            let url = directory.appendingPathComponent(name + ".yaml")
+            guard let builtIn = RecipeLibrary.builtIn[name] else { return .folder(path: folderPath(name)) }
+            // Byte for byte, as Recipe.hash sees it (String's == would also equate other normal forms).
+            let same = (try? String(contentsOf: url, encoding: .utf8)).map { $0.utf8.elementsEqual(builtIn.utf8) } ?? false
+            return same ? .folderSameAsBuiltIn(path: folderPath(name)) : .folderOverridingBuiltIn(path: folderPath(name))
+        }
+        return RecipeLibrary.builtIn[name] == nil ? nil : .builtIn
+    }
+
+    /// Every recipe and suite with where it comes from, one per line (for `robust attack --list`).
+    public func listing() -> String {
+        var lines: [String] = []
+        switch folderSource {
+        case .none: lines.append("recipes (built in):")
+        case .workingDirectory where !folderExists:
+            lines.append("recipes (built in; a folder attacks/ here, or \(RecipeLibrary.environmentVariable), adds to them):")
+        default:
+            lines.append("recipes (built in, and the user folder \(directory.path)\(folderExists ? "" : ", which does not exist")):")
+        }
+        let width = (names() + [RecipeLibrary.suiteName + " (suite)"]).map(\.count).max() ?? 0
+        func line(_ label: String, _ name: String) {
+            guard let origin = origin(of: name) else { return }
+            lines.append("  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + origin.description)
+        }
+        for name in names() { line(name, name) }
+        line(RecipeLibrary.suiteName + " (suite)", RecipeLibrary.suiteName)
+        return lines.joined(separator: "\n")
     }
 
     /// The recipes of the default suite (`default.yaml`).
@@ -115,36 +223,51 @@ public struct RecipeLibrary: Sendable {
         return recipes
     }
 
-    func url(for reference: String) throws -> URL {
-        if reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml") {
+    static func isPath(_ reference: String) -> Bool {
+        reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
+    }
+
+    /// The text of the recipe `reference`, the name its errors use, and its file name without extension.
+    func source(of reference: String) throws -> (text: String, displayPath: String, stem: String) {
+        if RecipeLibrary.isPath(reference) {
             let url = URL(fileURLWithPath: reference)
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw AttackError.recipe("recipe file \(reference) not found")
             }
-            return url
+            return (try read(url), reference, url.deletingPathExtension().lastPathComponent)
+        }
+        switch folderSource {
+        case .argument, .environment:
+            guard folderExists else {
+                let namedBy = folderSource == .environment ? "\(RecipeLibrary.environmentVariable) names" : "asked for"
+                throw AttackError.recipe("no recipe folder at \(directory.path) (\(namedBy) it; the built-in recipes need no folder, and a recipe file can be given by path)")
+            }
+        case .workingDirectory, .none:
+            break
         }
         let url = directory.appendingPathComponent(reference + ".yaml")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw AttackError.recipe("no recipe folder at \(directory.path) (run from the repository root, set \(RecipeLibrary.environmentVariable), or give a recipe file path)")
-            }
-            let available = names()
-            let hint = DidYouMean.hint(for: reference, in: available)
-            throw AttackError.recipe("unknown recipe '\(reference)'\(hint); recipes in \(directory.path): \(available.joined(separator: ", "))")
+        if folderSource != .none, FileManager.default.fileExists(atPath: url.path) {
+            return (try read(url), folderPath(reference), reference)
         }
-        return url
+        if let text = RecipeLibrary.builtIn[reference] {
+            return (text, "built-in \(EmbeddedRecipeFiles.folder)/\(reference).yaml", reference)
+        }
+        let available = names()
+        let hint = DidYouMean.hint(for: reference, in: available + [RecipeLibrary.suiteName])
+        let builtInNames = RecipeLibrary.builtIn.keys.filter { $0 != RecipeLibrary.suiteName }.sorted()
+        let inFolder = folderNames().filter { $0 != RecipeLibrary.suiteName }
+        let folderPart = inFolder.isEmpty ? "" : "; in \(directory.path): \(inFolder.joined(separator: ", "))"
+        throw AttackError.recipe("unknown recipe '\(reference)'\(hint); built-in recipes: \(builtInNames.joined(separator: ", "))\(folderPart)")
+    }
+
+    func read(_ url: URL) throws -> String {
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
+            throw AttackError.recipe("\(url.path): cannot read the recipe (\(error.localizedDescription))")
+        }
     }
 
     func loadOne(_ reference: String, depth: Int) throws -> [Recipe] {
-        let url = try url(for: reference)
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw AttackError.recipe("\(url.path): cannot read the recipe (\(error.localizedDescription))")
-        }
-        let displayPath = reference.contains("/") || reference.hasSuffix(".yaml") || reference.hasSuffix(".yml")
-            ? reference : (directory.path == "attacks" ? "attacks/\(reference).yaml" : url.path)
-        let stem = url.deletingPathExtension().lastPathComponent
+        let (text, displayPath, stem) = try source(of: reference)
         switch try RecipeParser.parse(yaml: text, file: displayPath, defaultName: stem) {
         case .recipe(let recipe):
             return [recipe]

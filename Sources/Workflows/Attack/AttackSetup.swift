@@ -62,18 +62,16 @@ public struct AttackSetup {
         var encoder: (BertModel, WordPieceTokenizer)?
         do {
             if !similarityOnlyIfNeeded || recipes.contains(where: { $0.procedure.needsSentenceEncoder }) {
+                if let missing = ResourceLocations.baseModelMissing(at: encoderPath) { throw UserError(missing) }
                 encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: encoderPath))
             }
         } catch {
             if let needing = recipes.first(where: { $0.procedure.needsSentenceEncoder }) {
-                throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(error) (run scripts/setup.sh, or pass --encoder DIR)")
+                throw UserError("recipe '\(needing.name)' needs the sentence encoder, which failed to load: \(error) (or pass --encoder DIR)")
             }
             reporter.warn("warning: no sentence encoder (\(error)); similarity is not recorded")
         }
-        var wordnet: WordNetDatabase?
-        if recipes.contains(where: { $0.procedure.needsWordNet }) {
-            wordnet = try UserError.wrapping { try WordNetDatabase.shared() }
-        }
+        let wordnet = recipes.contains(where: { $0.procedure.needsWordNet }) ? try Lexicon.sharedWordNet() : nil
         return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxPositions),
                            encoder: encoder, wordnet: wordnet)
     }
@@ -111,5 +109,15 @@ public struct AttackSetup {
             }
         }
         return (finished, Date().timeIntervalSince(started))
+    }
+}
+
+extension Lexicon {
+    /// The process's WordNet 3.0, from the first folder `ResourceLocations.wordNet` finds
+    /// ($ROBUST_WORDNET_DIR, the per-user cache, /usr/share/wordnet); a one-line error naming them when none has it.
+    static func sharedWordNet() throws -> WordNetDatabase {
+        try UserError.wrapping {
+            try WordNetDatabase.shared(directory: URL(fileURLWithPath: ResourceLocations.wordNet().require()))
+        }
     }
 }

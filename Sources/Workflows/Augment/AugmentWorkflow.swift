@@ -173,7 +173,7 @@ public struct AugmentWorkflow {
         let train = dataset.train
         var augmented = [[String]](repeating: [], count: train.count)
         if !recipes.textRecipes.isEmpty {
-            let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try UserError.wrapping { try WordNetDatabase.shared() } : nil
+            let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try Lexicon.sharedWordNet() : nil
             for (recipeIndex, recipe) in recipes.textRecipes.enumerated() {
                 let count = perExample ?? recipe.perExample
                 // One lexicon (a cache) per thread: `Parallel.forEach` numbers its threads 0..<threads.

@@ -13,8 +13,10 @@ struct AttackCommand: ParsableCommand {
         commandName: "attack",
         abstract: "Attack one text, or a dataset split, with one recipe.",
         discussion: """
-            Recipes are YAML files in attacks/ (or $ROBUST_ATTACKS_DIR), named without .yaml, or a path to a
-            recipe file. `robust attack --list` shows every recipe part and its parameters.
+            Recipes are named without .yaml: the built-in ones, and any in a user folder ($ROBUST_ATTACKS_DIR,
+            else attacks/ in the working directory), which add to them or override one by name; or give a
+            path to a recipe file. `robust attack --list` shows every recipe with where it comes from, and
+            every recipe part and its parameters.
             With --text, the changed words are shown: in colour on a terminal, as [[old→new]] otherwise.
             With --data, every example is recorded in the results store as it finishes (--resume RUN
             continues an interrupted run), and the summary is printed as TextAttack's table.
@@ -25,7 +27,7 @@ struct AttackCommand: ParsableCommand {
     @Option(help: "ModelHandle folder.")
     var model: String?
 
-    @Option(help: "Recipe name (in attacks/) or recipe file.")
+    @Option(help: "Recipe name (built in, or in attacks/ or $ROBUST_ATTACKS_DIR) or recipe file.")
     var recipe: String?
 
     @Option(help: "Attack this one text.")
@@ -66,8 +68,7 @@ struct AttackCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            let library = RecipeLibrary()
-            print("recipes in \(library.directory.path): \(library.names().joined(separator: ", "))\n")
+            print(RecipeLibrary().listing() + "\n")
             print(Catalog.listing())
             return
         }

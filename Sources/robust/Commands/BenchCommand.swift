@@ -46,6 +46,7 @@ struct BenchCommand: ParsableCommand {
     var parts: Set<String> { Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
 
     func run() throws {
+        if let missing = ResourceLocations.baseModelMissing(at: model) { throw UserError(missing) }
         let folder = try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
         let workflow = BenchWorkflow(model: folder, seconds: seconds, parts: Set(parts.compactMap(BenchWorkflow.Part.init(rawValue:))),
                                      forwardShapes: try shapes())

@@ -12,10 +12,13 @@ struct DataCommand: ParsableCommand {
         subcommands: [Fetch.self, List.self, Import.self, Show.self])
 
     struct Location: ParsableArguments {
-        @Option(name: .customLong("data-dir"), help: "Folder of datasets (default: $ROBUST_DATA_DIR, else data).")
+        @Option(name: .customLong("data-dir"), help: "Folder of datasets (default: $ROBUST_DATA_DIR, else data/ in a robust checkout, else ~/.cache/robust/data).")
         var dataDir: String?
 
+        /// Where datasets are written (and listed).
         var url: URL { dataDir.map { URL(fileURLWithPath: $0) } ?? DatasetStore.defaultDirectory() }
+        /// Where a dataset name is looked for: --data-dir alone, else every search folder.
+        var searched: URL? { dataDir.map { URL(fileURLWithPath: $0) } }
     }
 
     struct Fetch: ParsableCommand {
@@ -81,6 +84,11 @@ struct DataCommand: ParsableCommand {
             }
             for entry in entries where BuiltinDataset(rawValue: entry.name) == nil {
                 DataCommand.printEntry(entry)
+            }
+            if location.dataDir == nil {
+                for other in DatasetStore.searchDirectories().dropFirst() where !DatasetStore.entries(in: other).isEmpty {
+                    print("also found by name, in \(other.path): \(DatasetStore.entries(in: other).map(\.name).joined(separator: ", "))")
+                }
             }
         }
     }
@@ -206,7 +214,7 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             let splits = try UserError.wrapping {
-                try DatasetSplits.resolve(name, dataDirectory: location.url, seed: seed, robustVersion: RobustVersion.current)
+                try DatasetSplits.resolve(name, dataDirectory: location.searched, seed: seed, robustVersion: RobustVersion.current)
             }
             let examples = splits.examples(split) ?? []
             let shown = limit == 0 ? examples[...] : examples.prefix(limit)

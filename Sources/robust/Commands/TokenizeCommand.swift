@@ -26,6 +26,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let missing = ResourceLocations.baseModelMissing(at: model) { throw UserError(missing) }
         let tokenizer = try UserError.wrapping { try WordPieceTokenizer.load(directory: URL(fileURLWithPath: model)) }
         for text in try TextInput.read(texts) {
             let encoding = tokenizer.encode(text, maxLength: maxLength)

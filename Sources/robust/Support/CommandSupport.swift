@@ -1,16 +1,16 @@
 // CommandSupport: what every command shares — text input from arguments or stdin, JSON output, and the
-// default model location. Errors are Basics' one-line `UserError`.
+// default model location (found by Basics.ResourceLocations). Errors are Basics' one-line `UserError`.
 import ArgumentParser
 import Basics
 import Foundation
 import Transformer
 
 enum Defaults {
-    /// The base model installed by scripts/setup.sh, relative to the working directory,
-    /// overridable with ROBUST_BASE_MODEL.
-    static var baseModel: String {
-        ProcessInfo.processInfo.environment["ROBUST_BASE_MODEL"] ?? "models/all-MiniLM-L6-v2"
-    }
+    /// The base model's folder as `Basics.ResourceLocations` finds it: $ROBUST_BASE_MODEL, else the
+    /// per-user cache (scripts/install.sh), else models/all-MiniLM-L6-v2 in the working directory
+    /// (scripts/setup.sh). When none holds it, the first place looked at, so loading it fails with the
+    /// list of places (`ResourceLocations.baseModelMissing`).
+    static var baseModel: String { ResourceLocations.baseModel().path }
 }
 
 enum TextInput {
@@ -45,7 +45,9 @@ enum JSONOutput {
     }
 }
 
-/// Loads a checkpoint folder given on the command line.
+/// Loads a checkpoint folder given on the command line (or the default base model, saying where it was
+/// looked for when it is nowhere).
 func loadModel(_ path: String, labels: [String]? = nil, seed: UInt64 = 0) throws -> ModelHandle {
-    try UserError.wrapping { try ModelHandle(directory: URL(fileURLWithPath: path), labels: labels, seed: seed) }
+    if let missing = ResourceLocations.baseModelMissing(at: path) { throw UserError(missing) }
+    return try UserError.wrapping { try ModelHandle(directory: URL(fileURLWithPath: path), labels: labels, seed: seed) }
 }

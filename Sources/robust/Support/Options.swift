@@ -80,7 +80,7 @@ struct AttackOptions: ParsableArguments {
     @Option(help: "Seed of the attacks' random choices (example i uses a seed mixed from it and i).")
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("Sentence encoder for similarity (default: $ROBUST_BASE_MODEL or models/all-MiniLM-L6-v2).",
+    @Option(help: ArgumentHelp("Sentence encoder for similarity (default: the base model: $ROBUST_BASE_MODEL, ~/.cache/robust/models/all-MiniLM-L6-v2 or models/all-MiniLM-L6-v2).",
                                valueName: "DIR"))
     var encoder: String?
 
