@@ -5,9 +5,12 @@ import Foundation
 public enum JSONCoding {
     public enum Layout: Sendable { case compact, pretty }
 
-    public static func encoder(_ layout: Layout = .compact, snakeCase: Bool = false) -> JSONEncoder {
+    /// `escapingSlashes` false writes "/" as it is (file paths in dataset manifests); run configurations
+    /// keep JSONEncoder's "\/", as stored runs compare them byte for byte on --resume.
+    public static func encoder(_ layout: Layout = .compact, snakeCase: Bool = false, escapingSlashes: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = layout == .pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        if !escapingSlashes { encoder.outputFormatting.insert(.withoutEscapingSlashes) }
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder

@@ -119,9 +119,7 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     }
 
     func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
+        var data = try JSONCoding.encoder(.pretty, escapingSlashes: false).encode(self)
         data.append(UInt8(ascii: "\n"))
         return data
     }

@@ -30,8 +30,10 @@ final class WorkflowTests: XCTestCase {
 
     /// The test split (or `examples`) of the fixture data with `suite`, recorded in `database`.
     func plan(_ data: DatasetSplits, examples: [Example]? = nil, suite: [Recipe] = [], database: String) throws -> EvaluationPlan {
-        EvaluationPlan(dataset: data, examples: try examples ?? XCTUnwrap(data.examples("test")), selection: ExampleSelection(split: "test"),
-                       maxLength: 24, suite: suite, attack: attackSettings(), database: database)
+        var plan = EvaluationPlan(dataset: data, examples: try examples ?? XCTUnwrap(data.examples("test")),
+                                  selection: ExampleSelection(split: "test"), maxLength: 24, suite: suite, attack: attackSettings())
+        plan.database = database
+        return plan
     }
 
     func attackSettings(seed: UInt64 = 3) -> AttackSettings {
@@ -47,8 +49,9 @@ final class WorkflowTests: XCTestCase {
         settings.maxLength = 24
         settings.seed = 5
         settings.patience = nil
-        let workflow = TrainingWorkflow(model: Self.baseModel, dataset: try dataset(), settings: settings, out: out,
-                                        database: database, encoderPath: TestPaths.miniLM.path)
+        var workflow = TrainingWorkflow(model: Self.baseModel, dataset: try dataset(), settings: settings, out: out,
+                                        database: database)
+        workflow.encoderPath = TestPaths.miniLM.path
         return try workflow.run(reporter: reporter)
     }
 
@@ -92,7 +95,8 @@ final class WorkflowTests: XCTestCase {
         XCTAssertEqual(config.seed, 3)
 
         // Resume: a finished run cannot be resumed; a run with other options is refused before anything changes.
-        var again = EvalWorkflow(model: model, plan: try plan(data, suite: suite, database: db), resume: outcome.runID)
+        var again = EvalWorkflow(model: model, plan: try plan(data, suite: suite, database: db))
+        again.resume = outcome.runID
         XCTAssertThrowsError(try again.run(reporter: SilentReporter())) {
             XCTAssertEqual(($0 as? UserError)?.description, "run \(outcome.runID) already finished; start a new run instead")
         }
@@ -133,9 +137,8 @@ final class WorkflowTests: XCTestCase {
         let out = folder.appendingPathComponent("augmented")
         let recipes = try AugmentationRecipes.load(["eda"])
         let data = try dataset()
-        let workflow = AugmentWorkflow(dataset: data, recipes: recipes, perExample: 2, seed: 9, workers: 2,
-                                       encoderPath: TestPaths.miniLM.path, database: db, name: "augmented",
-                                       description: "test", out: out)
+        var workflow = AugmentWorkflow(dataset: data, recipes: recipes, seed: 9, name: "augmented", description: "test")
+        (workflow.perExample, workflow.workers, workflow.database, workflow.out) = (2, 2, db, out)
         let outcome = try workflow.run(reporter: SilentReporter())
         XCTAssertEqual(outcome.originalTrain, data.train.count)
         XCTAssertGreaterThan(outcome.counts.added, data.train.count / 2, "up to two texts per example")

@@ -17,11 +17,11 @@ public enum AttackWorkflow {
         public var maxLength: Int
         public var attack: AttackSettings
 
-        public init(model: ModelHandle, recipes: [Recipe], text: String, gold: String?, maxLength: Int, attack: AttackSettings) {
+        /// `gold` is a property (default: the model's prediction).
+        public init(model: ModelHandle, recipes: [Recipe], text: String, maxLength: Int, attack: AttackSettings) {
             self.model = model
             self.recipes = recipes
             self.text = text
-            self.gold = gold
             self.maxLength = maxLength
             self.attack = attack
         }
@@ -58,46 +58,28 @@ public enum AttackWorkflow {
         }
     }
 
-    /// Recipes over a dataset split, every example recorded as it finishes.
+    /// The plan's recipes over its examples, every example recorded as it finishes, in an `attack` run.
     public struct OnData {
         public var model: ModelHandle
-        public var recipes: [Recipe]
-        public var dataset: DatasetSplits
-        public var examples: [Example]
-        public var selection: ExampleSelection
-        public var maxLength: Int
-        public var attack: AttackSettings
-        public var database: String
+        public var plan: EvaluationPlan
         public var resume: Int64?
 
-        public init(model: ModelHandle, recipes: [Recipe], dataset: DatasetSplits, examples: [Example],
-                    selection: ExampleSelection, maxLength: Int, attack: AttackSettings, database: String, resume: Int64?) {
+        public init(model: ModelHandle, plan: EvaluationPlan) {
             self.model = model
-            self.recipes = recipes
-            self.dataset = dataset
-            self.examples = examples
-            self.selection = selection
-            self.maxLength = maxLength
-            self.attack = attack
-            self.database = database
-            self.resume = resume
-        }
-
-        public var config: AttackRunConfig {
-            AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
-                            recipes: recipes.map(\.name), seed: attack.seed)
+            self.plan = plan
         }
 
         public func run(reporter: Reporter) throws -> (runID: Int64, outcome: AttackSuite.Outcome) {
             try model.requireTrainedHead()
+            let (recipes, attack, dataset) = (plan.suite, plan.attack, plan.dataset)
             let setup = try AttackSetup.prepare(model: model, recipes: recipes, encoderPath: attack.encoderPath,
-                                                maxLength: maxLength, reporter: reporter)
-            let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
-            let store = try RunRecording.openForWriting(database)
+                                                maxLength: plan.maxLength, reporter: reporter)
+            let inputs = plan.examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+            let store = try RunRecording.openForWriting(plan.database)
             let modelHash = model.weightsSHA256
             let recipeHash = Recipe.hash(recipes)
             var runRecord = try RunRecording.run(kind: .attack, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,
-                                                 seed: attack.seed, config: config)
+                                                 seed: attack.seed, config: plan.config(model: model))
             runRecord.recipeHash = recipeHash
             if let resume {
                 try ResumeCheck.check(store, run: resume, kind: .attack, modelHash: modelHash,

@@ -63,9 +63,12 @@ struct AugmentationConfig: Codable {
 public struct AugmentWorkflow {
     public var dataset: DatasetSplits
     public var recipes: AugmentationRecipes
+    public var seed: UInt64
+    /// The new dataset's name and description.
+    public var name: String
+    public var description: String
     /// Overrides each text recipe's per_example.
     public var perExample: Int?
-    public var seed: UInt64
     /// Keep only a seeded, label-stratified sample of this many training examples first.
     public var trainSubset: Int?
     /// The checkpoint attacked by attack recipes.
@@ -75,38 +78,21 @@ public struct AugmentWorkflow {
     public var attackSample: Int?
     /// Threads (nil: all cores). Results do not depend on it.
     public var workers: Int?
-    public var encoderPath: String
-    public var database: String
-    /// The new dataset's name and description.
-    public var name: String
-    public var description: String
+    public var encoderPath = ResourceLocations.baseModel().path
+    public var database = ResultStoreLocation.resolve(option: nil)
     /// Where to write the new dataset (nil: not written, e.g. for retraining) and whether to replace it.
     public var out: URL?
     public var overwrite = false
     public var parentRunID: Int64?
     public var label: String?
 
-    public init(dataset: DatasetSplits, recipes: AugmentationRecipes, perExample: Int? = nil, seed: UInt64,
-                trainSubset: Int? = nil, model: ModelHandle? = nil, maxLength: Int = 128, attackSample: Int? = nil,
-                workers: Int? = nil, encoderPath: String, database: String, name: String, description: String,
-                out: URL? = nil, overwrite: Bool = false, parentRunID: Int64? = nil, label: String? = nil) {
+    /// Options beyond these are properties with defaults.
+    public init(dataset: DatasetSplits, recipes: AugmentationRecipes, seed: UInt64, name: String, description: String) {
         self.dataset = dataset
         self.recipes = recipes
-        self.perExample = perExample
         self.seed = seed
-        self.trainSubset = trainSubset
-        self.model = model
-        self.maxLength = maxLength
-        self.attackSample = attackSample
-        self.workers = workers
-        self.encoderPath = encoderPath
-        self.database = database
         self.name = name
         self.description = description
-        self.out = out
-        self.overwrite = overwrite
-        self.parentRunID = parentRunID
-        self.label = label
     }
 
     public struct Outcome {

@@ -20,18 +20,18 @@ public struct EvaluationPlan {
     public var maxLength: Int
     /// Empty: the clean evaluation only.
     public var suite: [Recipe]
+    /// How attacks run, and where the run is recorded (default: `ResultStoreLocation`'s rule).
     public var attack: AttackSettings
-    public var database: String
+    public var database = ResultStoreLocation.resolve(option: nil)
 
     public init(dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe],
-                attack: AttackSettings, database: String) {
+                attack: AttackSettings) {
         self.dataset = dataset
         self.examples = examples
         self.selection = selection
         self.maxLength = maxLength
         self.suite = suite
         self.attack = attack
-        self.database = database
     }
 
     /// The configuration an eval run of `model` stores.
@@ -48,12 +48,9 @@ public struct EvalWorkflow {
     public var parentRunID: Int64?
     public var label: String?
 
-    public init(model: ModelHandle, plan: EvaluationPlan, resume: Int64? = nil, parentRunID: Int64? = nil, label: String? = nil) {
+    public init(model: ModelHandle, plan: EvaluationPlan) {
         self.model = model
         self.plan = plan
-        self.resume = resume
-        self.parentRunID = parentRunID
-        self.label = label
     }
 
     public struct Outcome {

@@ -25,32 +25,24 @@ public struct RetrainWorkflow {
     public var method: RetrainMethod
     /// Training settings; `adversarial` or `discreteAdversarial` set for the embedding methods and A2T.
     public var settings: TrainerSettings
+    public var out: URL
     /// `--method augment`'s recipes, texts per example and attacked sample.
     public var augmentation: AugmentationRecipes?
     public var perExample: Int?
     public var attackSample: Int?
     /// A finished eval run of `model` to reuse as the before run.
     public var before: Int64?
-    public var out: URL
     public var overwrite = false
     public var resume = false
     public var keepLast = false
 
-    public init(model: ModelHandle, plan: EvaluationPlan, method: RetrainMethod, settings: TrainerSettings,
-                augmentation: AugmentationRecipes?, perExample: Int?, attackSample: Int?, before: Int64?, out: URL,
-                overwrite: Bool, resume: Bool, keepLast: Bool) {
+    /// Options beyond these are properties with defaults.
+    public init(model: ModelHandle, plan: EvaluationPlan, method: RetrainMethod, settings: TrainerSettings, out: URL) {
         self.model = model
         self.plan = plan
         self.method = method
         self.settings = settings
-        self.augmentation = augmentation
-        self.perExample = perExample
-        self.attackSample = attackSample
-        self.before = before
         self.out = out
-        self.overwrite = overwrite
-        self.resume = resume
-        self.keepLast = keepLast
     }
 
     public struct Outcome {
@@ -64,7 +56,9 @@ public struct RetrainWorkflow {
     }
 
     func evaluation(_ handle: ModelHandle, parent: Int64?, label: String) -> EvalWorkflow {
-        EvalWorkflow(model: handle, plan: plan, parentRunID: parent, label: label)
+        var workflow = EvalWorkflow(model: handle, plan: plan)
+        (workflow.parentRunID, workflow.label) = (parent, label)
+        return workflow
     }
 
     public func run(reporter: Reporter) throws -> Outcome {
@@ -103,21 +97,21 @@ public struct RetrainWorkflow {
         if let augmentation {
             reporter.say("\n== augmenting the training split with \(augmentation.names.joined(separator: ", "))")
             let names = augmentation.names.joined(separator: "+")
-            let workflow = AugmentWorkflow(dataset: dataset, recipes: augmentation, perExample: perExample, seed: attack.seed,
-                                           model: model, maxLength: plan.maxLength, attackSample: attackSample,
-                                           workers: attack.workerCount, encoderPath: attack.encoderPath, database: database,
-                                           name: "\(dataset.name)+\(names)",
-                                           description: "\(dataset.name) augmented with \(augmentation.names.joined(separator: ", ")) against \(model.path)",
-                                           parentRunID: beforeRun, label: "retrain augmentation")
+            var workflow = AugmentWorkflow(dataset: dataset, recipes: augmentation, seed: attack.seed, name: "\(dataset.name)+\(names)",
+                                           description: "\(dataset.name) augmented with \(augmentation.names.joined(separator: ", ")) against \(model.path)")
+            (workflow.perExample, workflow.attackSample, workflow.model, workflow.maxLength) = (perExample, attackSample, model, plan.maxLength)
+            (workflow.workers, workflow.encoderPath, workflow.database) = (attack.workers, attack.encoderPath, database)
+            (workflow.parentRunID, workflow.label) = (beforeRun, "retrain augmentation")
             let outcome = try workflow.run(reporter: reporter)
             reporter.say(outcome.summary)
             trainingData = outcome.dataset
         }
         reporter.say("\n== retraining \(model.path) with \(method.rawValue) → \(out.relativePath)")
-        let training = TrainingWorkflow(model: model.path, dataset: trainingData, settings: settings, out: outURL, overwrite: overwrite,
-                                        resume: resume, database: database, kind: .retrain, parentRunID: beforeRun,
-                                        label: "retrain \(method.rawValue)", a2tWorkers: attack.workers,
-                                        encoderPath: attack.encoderPath, keepLast: keepLast)
+        var training = TrainingWorkflow(model: model.path, dataset: trainingData, settings: settings, out: outURL,
+                                        database: database)
+        (training.overwrite, training.resume, training.keepLast) = (overwrite, resume, keepLast)
+        (training.kind, training.parentRunID, training.label) = (.retrain, beforeRun, "retrain \(method.rawValue)")
+        (training.a2tWorkers, training.encoderPath) = (attack.workers, attack.encoderPath)
         let trained = try training.run(reporter: reporter)
         if !trained.a2tSeconds.isEmpty {
             reporter.say("A2T attack time per epoch: " + trained.a2tSeconds.map(formatDuration).joined(separator: ", "))

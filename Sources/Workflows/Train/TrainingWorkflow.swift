@@ -20,10 +20,11 @@ public struct TrainingWorkflow {
     public var dataset: DatasetSplits
     public var settings: TrainerSettings
     public var out: URL
-    public var overwrite: Bool
-    public var resume: Bool
     /// The results database's path.
     public var database: String
+    /// Replace a checkpoint already in `out`; continue the interrupted run saved there.
+    public var overwrite = false
+    public var resume = false
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
     public var interruptAtStep: Int?
     public var kind: RunKind = .train
@@ -32,29 +33,18 @@ public struct TrainingWorkflow {
     /// Examples attacked at once by A2T (nil: all cores); the attacks' seed is the training seed.
     public var a2tWorkers: Int?
     /// The sentence encoder A2T recipes may need.
-    public var encoderPath: String
+    public var encoderPath = ResourceLocations.baseModel().path
     /// Keep the last evaluated model instead of the best on dev (adversarial training often trades a
     /// little clean dev accuracy for robustness that only the last epochs have).
     public var keepLast = false
 
-    public init(model: String, dataset: DatasetSplits, settings: TrainerSettings, out: URL, overwrite: Bool = false,
-                resume: Bool = false, database: String, interruptAtStep: Int? = nil, kind: RunKind = .train,
-                parentRunID: Int64? = nil, label: String? = nil, a2tWorkers: Int? = nil, encoderPath: String,
-                keepLast: Bool = false) {
+    /// Options beyond these are properties with defaults.
+    public init(model: String, dataset: DatasetSplits, settings: TrainerSettings, out: URL, database: String) {
         self.model = model
         self.dataset = dataset
         self.settings = settings
         self.out = out
-        self.overwrite = overwrite
-        self.resume = resume
         self.database = database
-        self.interruptAtStep = interruptAtStep
-        self.kind = kind
-        self.parentRunID = parentRunID
-        self.label = label
-        self.a2tWorkers = a2tWorkers
-        self.encoderPath = encoderPath
-        self.keepLast = keepLast
     }
 
     public struct Outcome {

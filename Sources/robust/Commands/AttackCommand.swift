@@ -77,18 +77,21 @@ struct AttackCommand: ParsableCommand {
         let handle = try loadModel(model)
         try handle.requireTrainedHead()
         if let text {
-            let outcome = try AttackWorkflow.OneText(model: handle, recipes: recipes, text: text, gold: label,
-                                                     maxLength: selection.maxLength, attack: attackOptions.settings)
-                .run(reporter: TerminalReporter(quiet: json))
+            var workflow = AttackWorkflow.OneText(model: handle, recipes: recipes, text: text, maxLength: selection.maxLength,
+                                                  attack: attackOptions.settings)
+            workflow.gold = label
+            let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
         } else if let data {
             let dataset = try file.source(data, splitFile: !selection.selection.readsFilesWhole)
                 .load(reporter: TerminalReporter(quiet: json))
             let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
-            let (runID, outcome) = try AttackWorkflow.OnData(
-                model: handle, recipes: recipes, dataset: dataset, examples: examples, selection: selection.selection,
-                maxLength: selection.maxLength,
-                attack: attackOptions.settings, database: database.path, resume: resume).run(reporter: TerminalReporter(quiet: json))
+            var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
+                                      maxLength: selection.maxLength, suite: recipes, attack: attackOptions.settings)
+            plan.database = database.path
+            var workflow = AttackWorkflow.OnData(model: handle, plan: plan)
+            workflow.resume = resume
+            let (runID, outcome) = try workflow.run(reporter: TerminalReporter(quiet: json))
             if json {
                 try JSONOutput.print(["run": runID, "model": model, "data": dataset.name, "split": selection.split,
                                       "attacks": outcome.summaries.map { $0.json(wall: outcome.wallSecondsPerExample[$0.recipe]) }])

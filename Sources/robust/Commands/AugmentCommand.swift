@@ -78,11 +78,12 @@ struct AugmentCommand: ParsableCommand {
         let description = recipes.names.isEmpty ? "\(dataset.name)\(subsetNote) without augmentation (seed \(seed))"
             : "\(dataset.name)\(subsetNote) augmented with \(recipes.names.joined(separator: ", ")) (seed \(seed)"
                 + (perExample.map { ", \($0) per example" } ?? "") + ")"
-        let workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, perExample: perExample, seed: seed,
-                                       trainSubset: trainSubset, model: handle, maxLength: maxLength, attackSample: attackSample,
-                                       workers: workers, encoderPath: encoder ?? Defaults.baseModel,
-                                       database: database.path, name: name ?? outURL.lastPathComponent,
-                                       description: description, out: outURL, overwrite: overwrite)
+        var workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, seed: seed, name: name ?? outURL.lastPathComponent,
+                                       description: description)
+        (workflow.perExample, workflow.trainSubset, workflow.attackSample) = (perExample, trainSubset, attackSample)
+        (workflow.model, workflow.maxLength, workflow.workers) = (handle, maxLength, workers)
+        (workflow.encoderPath, workflow.database) = (encoder ?? Defaults.baseModel, database.path)
+        (workflow.out, workflow.overwrite) = (outURL, overwrite)
         let outcome = try workflow.run(reporter: TerminalReporter())
         print(outcome.summary)
         print("wrote \(out) (dev \(outcome.dataset.dev.count) and test \(outcome.dataset.test.count) unchanged) in \(formatDuration(outcome.seconds))")

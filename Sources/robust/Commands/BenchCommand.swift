@@ -10,8 +10,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure GEMM peak, forward and training-step throughput on this machine.")
 
-    @Option(help: "Model folder; its config sets the shapes (weights are used as they are).")
-    var model: String = Defaults.baseModel
+    @OptionGroup var base: BaseModelOption
+    var model: String { base.model }
 
     @Option(help: "Seconds to spend timing each measurement.")
     var seconds: Double = 3

@@ -8,8 +8,8 @@ struct EmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Print mean-pooled, L2-normalised sentence embeddings, one JSON array per text.")
 
-    @Option(help: "Model folder (config.json, model.safetensors, vocab.txt).")
-    var model: String = Defaults.baseModel
+    @OptionGroup var base: BaseModelOption
+    var model: String { base.model }
 
     @OptionGroup var input: TextBatchOptions
 

@@ -53,9 +53,11 @@ struct EvalCommand: ParsableCommand {
         let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
-        let plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
-                                  maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings, database: database.path)
-        let workflow = EvalWorkflow(model: handle, plan: plan, resume: resume)
+        var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
+                                  maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings)
+        plan.database = database.path
+        var workflow = EvalWorkflow(model: handle, plan: plan)
+        workflow.resume = resume
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
         if json {
             let report = try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(outcome.result.report))

@@ -77,11 +77,12 @@ struct RetrainCommand: ParsableCommand {
         let augmentation = method == .augment ? try AugmentationRecipes.load(RecipeLoading.split(augment) ?? []) : nil
         let dataset = try dataOptions.load()
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
-        let plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
-                                  maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings, database: database.path)
-        let workflow = RetrainWorkflow(model: handle, plan: plan, method: method, settings: settings, augmentation: augmentation, perExample: perExample,
-                                       attackSample: attackSample, before: before, out: URL(fileURLWithPath: out),
-                                       overwrite: trainer.overwrite, resume: resume, keepLast: trainer.keepLast)
+        var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
+                                  maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings)
+        plan.database = database.path
+        var workflow = RetrainWorkflow(model: handle, plan: plan, method: method, settings: settings, out: URL(fileURLWithPath: out))
+        (workflow.augmentation, workflow.perExample, workflow.attackSample) = (augmentation, perExample, attackSample)
+        (workflow.before, workflow.overwrite, workflow.resume, workflow.keepLast) = (before, trainer.overwrite, resume, trainer.keepLast)
         let outcome = try workflow.run(reporter: TerminalReporter())
         print("\nbefore run \(outcome.beforeRun) → after run \(outcome.afterRun) (training run \(outcome.trainingRun)), \(examples.count) \(selection.split) examples:")
         print(outcome.table)

@@ -9,8 +9,8 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Print the WordPiece ids and tokens of each text ([CLS] … [SEP]).")
 
-    @Option(help: "Model folder holding vocab.txt (and tokenizer_config.json).")
-    var model: String = Defaults.baseModel
+    @OptionGroup var base: BaseModelOption
+    var model: String { base.model }
 
     @Option(help: "Truncate to this many tokens, keeping [SEP] last.")
     var maxLength: Int = 512

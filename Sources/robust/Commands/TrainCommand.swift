@@ -11,8 +11,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Fine-tune a model on a dataset; keep the best dev checkpoint and print a test report.")
 
-    @Option(help: "Base model or checkpoint folder (Hugging Face format).")
-    var model: String = Defaults.baseModel
+    @OptionGroup var base: BaseModelOption
+    var model: String { base.model }
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -43,10 +43,10 @@ struct TrainCommand: ParsableCommand {
                                         adversarial: adversarial.flatMap(AdversarialTraining.Method.init(rawValue:)))
         settings.discreteAdversarial = a2tOptions.plan
         try UserError.wrapping { try settings.validate() }
-        let workflow = TrainingWorkflow(model: model, dataset: try dataOptions.load(), settings: settings,
-                                        out: URL(fileURLWithPath: out), overwrite: trainer.overwrite, resume: resume,
-                                        database: database.path, interruptAtStep: interruptAtStep,
-                                        a2tWorkers: a2tWorkers, encoderPath: Defaults.baseModel, keepLast: trainer.keepLast)
+        var workflow = TrainingWorkflow(model: model, dataset: try dataOptions.load(), settings: settings,
+                                        out: URL(fileURLWithPath: out), database: database.path)
+        (workflow.overwrite, workflow.resume, workflow.keepLast) = (trainer.overwrite, resume, trainer.keepLast)
+        (workflow.interruptAtStep, workflow.a2tWorkers) = (interruptAtStep, a2tWorkers)
         _ = try workflow.run(reporter: TerminalReporter())
     }
 }

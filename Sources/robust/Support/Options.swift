@@ -73,6 +73,13 @@ struct SplitSelection: ParsableArguments {
     }
 }
 
+/// `--model DIR` where the base model is the default (train, embed, tokenize, bench).
+struct BaseModelOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Model or checkpoint folder in Hugging Face format (default: the base model: $ROBUST_BASE_MODEL, ~/.cache/robust/models/all-MiniLM-L6-v2 or models/all-MiniLM-L6-v2).",
+                               valueName: "DIR"))
+    var model: String = Defaults.baseModel
+}
+
 struct AttackOptions: ParsableArguments {
     @Option(help: "Examples attacked at once, one core each (default: all cores). Results do not depend on it.")
     var workers: Int?
