@@ -162,4 +162,47 @@ final class WorkflowTests: XCTestCase {
         again.out = folder.appendingPathComponent("again")
         XCTAssertEqual(try again.run(reporter: SilentReporter()).dataset.train, outcome.dataset.train)
     }
+
+    func testRetrainLinksBeforeTrainingAndAfterRunsAndRefusesAMismatchedBefore() throws {
+        let db = folder.appendingPathComponent("w.db").path
+        let tiny = folder.appendingPathComponent("tiny")
+        _ = try trainTiny(tiny, database: db)
+        let model = try ModelHandle(directory: tiny)
+        let data = try dataset()
+        let suite = try RecipeLoading.load(["deepwordbug"])
+        let some = Array(try XCTUnwrap(data.examples("test")).prefix(12))
+        let before = try EvalWorkflow(model: model, plan: plan(data, examples: some, suite: suite, database: db))
+            .run(reporter: SilentReporter())
+
+        var settings = TrainerSettings()
+        (settings.epochs, settings.batchSize, settings.learningRate, settings.maxLength, settings.seed) = (1, 16, 1e-3, 24, 3)
+        settings.adversarial = AdversarialTraining(method: .fgm)
+        var retrain = RetrainWorkflow(model: model, plan: try plan(data, examples: some, suite: suite, database: db), method: .fgm,
+                                      settings: settings, out: folder.appendingPathComponent("retrained"))
+        retrain.before = before.runID
+        let reporter = CollectingReporter()
+        let outcome = try retrain.run(reporter: reporter)
+        XCTAssertEqual(outcome.beforeRun, before.runID)
+        XCTAssertTrue(reporter.output.contains("before: reusing eval run \(before.runID)"), reporter.output)
+        XCTAssertEqual(outcome.exposure.map(\.recipe), ["deepwordbug"])
+        XCTAssertEqual(outcome.exposure.first?.level, .unused, "FGM perturbs embeddings; DeepWordBug edits characters")
+        XCTAssertTrue(outcome.rows.contains { $0.recipe == "deepwordbug" && $0.metric == MetricName.accuracyUnderAttack })
+        XCTAssertTrue(outcome.table.contains("not used in training"), outcome.table)
+
+        let store = try ResultStore(path: db, access: .readOnly)
+        XCTAssertEqual(try store.run(outcome.trainingRun).kind, .retrain)
+        XCTAssertEqual(try store.run(outcome.trainingRun).parentRunID, before.runID)
+        XCTAssertEqual(try store.run(outcome.afterRun).parentRunID, before.runID)
+        XCTAssertNotNil(try store.metrics(run: outcome.afterRun).first { $0.name == "delta_accuracy_under_attack" })
+
+        // A before run with another seed selected other attacks: refused before any training.
+        var mismatched = retrain
+        mismatched.plan.attack = attackSettings(seed: 99)
+        mismatched.out = folder.appendingPathComponent("never")
+        XCTAssertThrowsError(try mismatched.run(reporter: SilentReporter())) {
+            XCTAssertTrue(String(describing: $0).contains("used another split, sample, offset, --max-length or --seed"),
+                          String(describing: $0))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("never").path))
+    }
 }
