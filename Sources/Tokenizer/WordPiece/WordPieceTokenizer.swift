@@ -273,6 +273,7 @@ public struct WordPieceTokenizer: Sendable {
         encoding.typeIDs.append(type)
         encoding.offsets.append(0..<0)
         encoding.wordIDs.append(nil)
+        encoding.sequenceIDs.append(nil)
     }
 
     private func append(_ pieces: Pieces, type: Int32, to encoding: inout Encoding) {
@@ -280,5 +281,6 @@ public struct WordPieceTokenizer: Sendable {
         encoding.typeIDs.append(contentsOf: repeatElement(type, count: pieces.ids.count))
         encoding.offsets.append(contentsOf: pieces.offsets)
         encoding.wordIDs.append(contentsOf: pieces.words.map { Optional($0) })
+        encoding.sequenceIDs.append(contentsOf: repeatElement(Optional(Int(type)), count: pieces.ids.count))
     }
 }

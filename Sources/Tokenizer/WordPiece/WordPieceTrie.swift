@@ -13,12 +13,16 @@ struct WordPieceTrie: Sendable {
 
     /// Builds the trie. When a token occurs twice, the later line wins (as in Hugging Face).
     init(vocabulary: [String], continuingPrefix: String) {
+        self.init(entries: vocabulary.enumerated().map { ($1, Int32(truncatingIfNeeded: $0)) }, continuingPrefix: continuingPrefix)
+    }
+
+    /// Builds the trie from (token, id) pairs; a later pair for the same token wins.
+    init(entries: [(String, Int32)], continuingPrefix: String) {
         let prefix = Array(continuingPrefix.unicodeScalars)
-        edges.reserveCapacity(vocabulary.count * 4)
-        for (index, token) in vocabulary.enumerated() {
+        edges.reserveCapacity(entries.count * 4)
+        for (token, id) in entries {
             let scalars = Array(token.unicodeScalars)
             guard !scalars.isEmpty else { continue }
-            let id = Int32(truncatingIfNeeded: index)
             insert(scalars[...], root: Self.wordRoot, id: id)
             if !prefix.isEmpty, scalars.count > prefix.count, scalars.starts(with: prefix) {
                 insert(scalars[prefix.count...], root: Self.continuationRoot, id: id)
