@@ -1,4 +1,4 @@
-// WordPieceTokenizer: the public BERT tokenizer (HF BertTokenizerFast semantics): loading, WordPiece, encoding, truncation.
+// WordPieceTokenizer: the vocab.txt tokenizer behind TextTokenizer (HF BertTokenizerFast semantics): loading, WordPiece, encoding, truncation.
 import Foundation
 
 /// A BERT WordPiece tokenizer that reproduces Hugging Face `BertTokenizerFast` (tokenizers 0.23)
