@@ -187,20 +187,12 @@ struct NormalizedText: Sendable {
             for m in matches { pieces.append((m.range, false)) }
         case .removed:
             for m in matches { pieces.append((m.range, m.isMatch)) }
-        case .contiguous:
+        case .contiguous, .mergedWithPrevious:
+            // Contiguous joins runs of the same kind; merged-with-previous joins a match to what precedes it.
             var previous = false
             for m in matches {
-                if m.isMatch == previous, let last = pieces.indices.last {
-                    pieces[last].range = pieces[last].range.lowerBound..<m.range.upperBound
-                } else {
-                    pieces.append((m.range, false))
-                }
-                previous = m.isMatch
-            }
-        case .mergedWithPrevious:
-            var previous = false
-            for m in matches {
-                if m.isMatch && !previous, let last = pieces.indices.last {
+                let join = behavior == .contiguous ? m.isMatch == previous : m.isMatch && !previous
+                if join, let last = pieces.indices.last {
                     pieces[last].range = pieces[last].range.lowerBound..<m.range.upperBound
                 } else {
                     pieces.append((m.range, false))

@@ -7,7 +7,7 @@ struct UnigramModel: TokenModel {
     let unknownID: Int32?
     let byteFallback: Bool
     private let unknownScore: Double
-    private let trie: ScalarTrie
+    private let trie: WordPieceTrie
 
     init(pieces: [(String, Double)], unknownID: Int?, byteFallback: Bool = false, node: JSONNode? = nil) throws {
         if let unknownID {
@@ -21,13 +21,12 @@ struct UnigramModel: TokenModel {
         }
         var ids: [TokenKey: Int32] = [:]
         ids.reserveCapacity(pieces.count)
-        var trie = ScalarTrie()
         var minimum = Double.infinity
         for (index, piece) in pieces.enumerated() {
             ids[TokenKey(piece.0)] = Int32(index)
             minimum = min(minimum, piece.1)
         }
-        for (key, id) in ids { trie.insert(Array(key.text.unicodeScalars), id: id) }
+        let trie = WordPieceTrie(entries: ids.map { ($0.key.text, $0.value) }, continuingPrefix: "")
         self.pieces = pieces.map { (token: $0.0, score: $0.1) }
         self.ids = ids
         self.unknownID = unknownID.map { Int32($0) }
@@ -122,43 +121,6 @@ struct UnigramModel: TokenModel {
                 }
             }
             tokens.append(ModelToken(id: piece.id, range: piece.range))
-        }
-    }
-}
-
-/// A trie over scalars that lists every vocabulary entry that is a prefix of a text (shortest first).
-struct ScalarTrie: Sendable {
-    private var edges: [UInt64: Int32] = [:]
-    private var tokenAtNode: [Int32] = [-1]
-
-    mutating func insert(_ scalars: [Unicode.Scalar], id: Int32) {
-        guard !scalars.isEmpty else { return }
-        var node: Int32 = 0
-        for scalar in scalars {
-            let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalar.value)
-            if let next = edges[key] {
-                node = next
-            } else {
-                let next = Int32(truncatingIfNeeded: tokenAtNode.count)
-                tokenAtNode.append(-1)
-                edges[key] = next
-                node = next
-            }
-        }
-        tokenAtNode[Int(node)] = id
-    }
-
-    func prefixes(of scalars: [Unicode.Scalar], from start: Int, into matches: inout [(length: Int, id: Int32)]) {
-        matches.removeAll(keepingCapacity: true)
-        var node: Int32 = 0
-        var position = start
-        while position < scalars.count {
-            let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalars[position].value)
-            guard let next = edges[key] else { break }
-            node = next
-            position += 1
-            let id = tokenAtNode[Int(node)]
-            if id >= 0 { matches.append((position - start, id)) }
         }
     }
 }
