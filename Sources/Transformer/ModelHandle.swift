@@ -1,6 +1,7 @@
 // ModelHandle: a loaded checkpoint folder that knows itself — its folder, model family and config, its
 // tokenizer, and the SHA-256 of its weights (hashed once, from the mapping already open) — loaded from
-// a Hugging Face folder (config.json, model.safetensors, vocab.txt): a `*ForSequenceClassification`
+// a Hugging Face folder (config.json, model.safetensors, and tokenizer.json, vocab.txt or vocab.json + merges.txt):
+// a `*ForSequenceClassification`
 // or a bare encoder, which gets a new seeded head. Saved back in a form transformers loads without
 // warnings. Weight names are mapped by the family (`ModelFamily.sanitize`), nowhere else.
 import Basics
@@ -14,7 +15,7 @@ public final class ModelHandle: @unchecked Sendable {
     public let folder: URL
     public let family: any ModelFamily
     public let model: BertModel
-    public let tokenizer: WordPieceTokenizer
+    public let tokenizer: TextTokenizer
     /// Whether the classification head came from the file (false: new, seeded).
     public let hasTrainedHead: Bool
     /// Tensors in the file that the model does not use (e.g. `embeddings.position_ids`).
@@ -22,8 +23,6 @@ public final class ModelHandle: @unchecked Sendable {
     /// Tensors that were absent and were initialised (pooler and/or classifier).
     public let initialisedTensors: [String]
     let weights: ModelFolder
-    let vocabularyText: Data
-    let tokenizerConfigText: Data?
 
     public var config: BertConfig { model.config }
     public var labels: [String] { model.config.labels }
@@ -38,14 +37,13 @@ public final class ModelHandle: @unchecked Sendable {
     /// unless their count differs, which is an error); `seed` initialises anything new.
     public init(directory: URL, labels requestedLabels: [String]? = nil, seed: UInt64 = 0) throws {
         let weights = try ModelFolder.load(directory: directory, labels: requestedLabels, seed: seed)
-        let tokenizer: WordPieceTokenizer
-        do { tokenizer = try WordPieceTokenizer.load(directory: directory) } catch {
+        let tokenizer: TextTokenizer
+        do { tokenizer = try TextTokenizer.load(directory: directory) } catch {
             throw EngineError.checkpoint("\(error)")
         }
         guard tokenizer.vocabularySize <= weights.model.config.vocabSize else {
-            throw EngineError.checkpoint("vocab.txt has \(tokenizer.vocabularySize) entries but the model has only \(weights.model.config.vocabSize) embeddings")
+            throw EngineError.checkpoint("\(tokenizer.source.rawValue) has \(tokenizer.vocabularySize) entries but the model has only \(weights.model.config.vocabSize) embeddings")
         }
-        let fm = FileManager.default
         folder = directory
         family = weights.family
         model = weights.model
@@ -54,8 +52,6 @@ public final class ModelHandle: @unchecked Sendable {
         hasTrainedHead = weights.hasTrainedHead
         ignoredTensors = weights.ignoredTensors
         initialisedTensors = weights.initialisedTensors
-        vocabularyText = fm.contents(atPath: directory.appendingPathComponent("vocab.txt").path) ?? Data()
-        tokenizerConfigText = fm.contents(atPath: directory.appendingPathComponent("tokenizer_config.json").path)
     }
 
     /// Throws unless the classification head came from the file: attacking or evaluating a new, random
@@ -126,11 +122,18 @@ public final class ModelHandle: @unchecked Sendable {
             try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
                                         to: folder.appendingPathComponent("model.safetensors"))
         } catch { throw EngineError.checkpoint("\(error)") }
-        try vocabularyText.write(to: folder.appendingPathComponent("vocab.txt"))
+        // The tokenizer files it was loaded from (tokenizer.json, vocab.txt or vocab.json + merges.txt).
+        for (name, data) in tokenizer.files { try data.write(to: folder.appendingPathComponent(name)) }
         var tokenizerConfig: [String: Any] = [:]
-        if let text = tokenizerConfigText,
+        if let text = tokenizer.configData,
            let parsed = try? JSONSerialization.jsonObject(with: text) as? [String: Any] { tokenizerConfig = parsed }
-        tokenizerConfig["tokenizer_class"] = "BertTokenizer"
+        if tokenizerConfig["tokenizer_class"] == nil {
+            switch tokenizer.source {
+            case .vocabTxt: tokenizerConfig["tokenizer_class"] = "BertTokenizer"
+            case .vocabJSONAndMerges: tokenizerConfig["tokenizer_class"] = "RobertaTokenizer"
+            case .tokenizerJSON: tokenizerConfig["tokenizer_class"] = "PreTrainedTokenizerFast"
+            }
+        }
         tokenizerConfig["model_max_length"] = config.maxPositions
         tokenizerConfig.removeValue(forKey: "name_or_path")
         let tokenizerData = try JSONSerialization.data(withJSONObject: tokenizerConfig, options: [.prettyPrinted, .sortedKeys])

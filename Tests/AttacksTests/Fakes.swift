@@ -65,10 +65,10 @@ enum TinyBert {
     static let wholeWords = ["the", "a", "good", "bad", "movie", "film", "plot", "great", "dull", "is", "was", "and",
                              "acting", "story", "fun", "boring", "not", "very"]
 
-    static func make(seed: UInt64 = 11) throws -> (BertModel, WordPieceTokenizer) {
+    static func make(seed: UInt64 = 11) throws -> (BertModel, TextTokenizer) {
         let letters = "abcdefghijklmnopqrstuvwxyz".map(String.init)
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ","] + letters + letters.map { "##" + $0 } + wholeWords
-        let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
+        let tokenizer = TextTokenizer(wordPiece: try WordPieceTokenizer(vocabulary: vocabulary))
         let config = try BertConfig(vocabSize: vocabulary.count, hiddenSize: 16, layerCount: 2, headCount: 2,
                                     intermediateSize: 32, maxPositions: 48, labels: ["neg", "pos"])
         let model = try BertModel(config: config, classes: 2, seed: seed)

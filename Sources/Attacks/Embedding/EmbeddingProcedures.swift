@@ -308,7 +308,7 @@ struct HotFlipProcedure: AttackProcedure {
     }
 
     /// The original text with each flipped word replaced by its new token (by the token's offsets).
-    private func rebuild(_ text: String, encoding: Encoding, ids: [Int32], tokenizer: WordPieceTokenizer) -> String {
+    private func rebuild(_ text: String, encoding: Encoding, ids: [Int32], tokenizer: TextTokenizer) -> String {
         let scalars = Array(text.unicodeScalars)
         var result = String.UnicodeScalarView()
         var cursor = 0
@@ -330,7 +330,7 @@ final class HotFlipVocabulary: @unchecked Sendable {
     let wordTokens: [Int32]
     private let isWordToken: Set<Int32>
 
-    private init(_ tokenizer: WordPieceTokenizer) {
+    private init(_ tokenizer: TextTokenizer) {
         var tokens: [Int32] = []
         for id in 0..<Int32(tokenizer.vocabularySize) {
             guard let token = tokenizer.token(of: id), token.count >= 2, !token.hasPrefix("##"), !token.hasPrefix("["),
@@ -346,7 +346,7 @@ final class HotFlipVocabulary: @unchecked Sendable {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cache: [Int: HotFlipVocabulary] = [:]
 
-    static func shared(for tokenizer: WordPieceTokenizer) -> HotFlipVocabulary {
+    static func shared(for tokenizer: TextTokenizer) -> HotFlipVocabulary {
         lock.lock()
         defer { lock.unlock() }
         let key = tokenizer.vocabularySize

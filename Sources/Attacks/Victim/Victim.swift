@@ -110,7 +110,7 @@ public final class QueryOracle {
 /// an inference workspace, so make one per worker thread; the model's weights are shared.
 public final class ModelVictim: GradientVictim {
     public let model: BertModel
-    public let tokenizer: WordPieceTokenizer
+    public let tokenizer: TextTokenizer
     public let labels: [String]
     /// Texts are truncated to this many tokens ([CLS] and [SEP] included).
     public let maxLength: Int
@@ -120,7 +120,7 @@ public final class ModelVictim: GradientVictim {
     private let workspace: Workspace
     private var gradientWorkspace: Workspace?
 
-    public init(model: BertModel, tokenizer: WordPieceTokenizer, labels: [String]? = nil, maxLength: Int = 128) {
+    public init(model: BertModel, tokenizer: TextTokenizer, labels: [String]? = nil, maxLength: Int = 128) {
         self.model = model
         self.tokenizer = tokenizer
         self.labels = labels ?? model.config.labels
@@ -132,7 +132,7 @@ public final class ModelVictim: GradientVictim {
         self.init(model: checkpoint.model, tokenizer: checkpoint.tokenizer, labels: checkpoint.labels, maxLength: maxLength)
     }
 
-    public var unknownToken: String { tokenizer.options.unkToken }
+    public var unknownToken: String { tokenizer.unknownToken ?? "[UNK]" }
 
     public func tokenIDs(_ text: String) -> [Int32] { tokenizer.encode(text, maxLength: maxLength).ids }
 

@@ -55,7 +55,7 @@ public struct LabelledData: Sendable {
 
     /// Tokenises a split, mapping label names to indices of `labels`. Empty texts are skipped and counted;
     /// a label outside `labels` is an error naming the split.
-    public static func tokenize(_ examples: [Example], split: String, labels: [String], tokenizer: WordPieceTokenizer,
+    public static func tokenize(_ examples: [Example], split: String, labels: [String], tokenizer: TextTokenizer,
                                 maxLength: Int) throws -> LabelledData {
         var index: [String: Int] = [:]
         for (position, label) in labels.enumerated() { index[label] = position }

@@ -1,4 +1,4 @@
-// TokenizeCommand: `robust tokenize` prints WordPiece ids and tokens, as Hugging Face's BertTokenizer does.
+// TokenizeCommand: `robust tokenize` prints the ids and tokens of a model folder's tokenizer, as Hugging Face gives them.
 import Basics
 import ArgumentParser
 import Foundation
@@ -7,12 +7,12 @@ import Tokenizer
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Print the WordPiece ids and tokens of each text ([CLS] … [SEP]).")
+        abstract: "Print the token ids and tokens of each text, special tokens included (e.g. [CLS] … [SEP]).")
 
     @OptionGroup var base: BaseModelOption
     var model: String { base.model }
 
-    @Option(help: "Truncate to this many tokens, keeping [SEP] last.")
+    @Option(help: "Truncate to this many tokens, keeping the special tokens.")
     var maxLength: Int = 512
 
     @Flag(help: "Print one JSON object per text.")
@@ -27,7 +27,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         if let missing = ResourceLocations.baseModelMissing(at: model) { throw UserError(missing) }
-        let tokenizer = try UserError.wrapping { try WordPieceTokenizer.load(directory: URL(fileURLWithPath: model)) }
+        let tokenizer = try UserError.wrapping { try TextTokenizer.load(directory: URL(fileURLWithPath: model)) }
         for text in try TextInput.read(texts) {
             let encoding = tokenizer.encode(text, maxLength: maxLength)
             if json {

@@ -1,4 +1,4 @@
-// WordPieceTrie: the vocabulary as a scalar trie for greedy longest-match-first WordPiece lookups.
+// WordPieceTrie: a vocabulary as a scalar trie: greedy longest-match lookups (WordPiece) and all prefixes (Unigram).
 
 /// A trie over Unicode scalars with two roots: node 0 holds every vocabulary entry (used for the
 /// first piece of a word), node 1 holds the entries that start with the continuation prefix (`##`),
@@ -13,12 +13,16 @@ struct WordPieceTrie: Sendable {
 
     /// Builds the trie. When a token occurs twice, the later line wins (as in Hugging Face).
     init(vocabulary: [String], continuingPrefix: String) {
+        self.init(entries: vocabulary.enumerated().map { ($1, Int32(truncatingIfNeeded: $0)) }, continuingPrefix: continuingPrefix)
+    }
+
+    /// Builds the trie from (token, id) pairs; a later pair for the same token wins.
+    init(entries: [(String, Int32)], continuingPrefix: String) {
         let prefix = Array(continuingPrefix.unicodeScalars)
-        edges.reserveCapacity(vocabulary.count * 4)
-        for (index, token) in vocabulary.enumerated() {
+        edges.reserveCapacity(entries.count * 4)
+        for (token, id) in entries {
             let scalars = Array(token.unicodeScalars)
             guard !scalars.isEmpty else { continue }
-            let id = Int32(truncatingIfNeeded: index)
             insert(scalars[...], root: Self.wordRoot, id: id)
             if !prefix.isEmpty, scalars.count > prefix.count, scalars.starts(with: prefix) {
                 insert(scalars[prefix.count...], root: Self.continuationRoot, id: id)
@@ -40,6 +44,21 @@ struct WordPieceTrie: Sendable {
             }
         }
         tokenAtNode[Int(node)] = id
+    }
+
+    /// Every vocabulary entry that is a prefix of `scalars[start...]` (from the word root), shortest first.
+    func prefixes(of scalars: [Unicode.Scalar], from start: Int, into matches: inout [(length: Int, id: Int32)]) {
+        matches.removeAll(keepingCapacity: true)
+        var node = Self.wordRoot
+        var position = start
+        while position < scalars.count {
+            let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalars[position].value)
+            guard let next = edges[key] else { break }
+            node = next
+            position += 1
+            let id = tokenAtNode[Int(node)]
+            if id >= 0 { matches.append((position - start, id)) }
+        }
     }
 
     /// The longest vocabulary entry that is a prefix of `scalars[start..<end]`, searched from `root`.

@@ -1,4 +1,4 @@
-// WordPieceTokenizer: the public BERT tokenizer (HF BertTokenizerFast semantics): loading, WordPiece, encoding, truncation.
+// WordPieceTokenizer: the vocab.txt tokenizer behind TextTokenizer (HF BertTokenizerFast semantics): loading, WordPiece, encoding, truncation.
 import Foundation
 
 /// A BERT WordPiece tokenizer that reproduces Hugging Face `BertTokenizerFast` (tokenizers 0.23)
@@ -273,6 +273,7 @@ public struct WordPieceTokenizer: Sendable {
         encoding.typeIDs.append(type)
         encoding.offsets.append(0..<0)
         encoding.wordIDs.append(nil)
+        encoding.sequenceIDs.append(nil)
     }
 
     private func append(_ pieces: Pieces, type: Int32, to encoding: inout Encoding) {
@@ -280,5 +281,6 @@ public struct WordPieceTokenizer: Sendable {
         encoding.typeIDs.append(contentsOf: repeatElement(type, count: pieces.ids.count))
         encoding.offsets.append(contentsOf: pieces.offsets)
         encoding.wordIDs.append(contentsOf: pieces.words.map { Optional($0) })
+        encoding.sequenceIDs.append(contentsOf: repeatElement(Optional(Int(type)), count: pieces.ids.count))
     }
 }

@@ -20,21 +20,50 @@ public struct Encoding: Sendable, Equatable {
     public var offsets: [Range<Int>]
     /// The index of the word each token came from within its input text, or `nil` for added specials.
     public var wordIDs: [Int?]
+    /// For each token: `nil` for a special token the post-processor added, else 0 (first text) or 1 (second
+    /// text). Type ids usually say the same, but not for every model (RoBERTa's are all 0).
+    public var sequenceIDs: [Int?]
 
+    /// `sequenceIDs` defaults to the type id of each token that has a word.
     public init(ids: [Int32] = [], tokens: [String] = [], typeIDs: [Int32] = [],
-                offsets: [Range<Int>] = [], wordIDs: [Int?] = []) {
+                offsets: [Range<Int>] = [], wordIDs: [Int?] = [], sequenceIDs: [Int?]? = nil) {
         self.ids = ids
         self.tokens = tokens
         self.typeIDs = typeIDs
         self.offsets = offsets
         self.wordIDs = wordIDs
+        self.sequenceIDs = sequenceIDs ?? zip(wordIDs, typeIDs).map { word, type in word == nil ? nil : Int(type) }
     }
 
     public var count: Int { ids.count }
 
-    /// For each token: `nil` for an added special token, else 0 (first text) or 1 (second text).
-    public var sequenceIDs: [Int?] {
-        zip(wordIDs, typeIDs).map { word, type in word == nil ? nil : Int(type) }
+    /// Keeps the first `count` tokens.
+    mutating func truncate(to count: Int) {
+        guard ids.count > count else { return }
+        let keep = max(0, count)
+        ids.removeSubrange(keep...)
+        tokens.removeSubrange(min(keep, tokens.count)...)
+        typeIDs.removeSubrange(min(keep, typeIDs.count)...)
+        offsets.removeSubrange(min(keep, offsets.count)...)
+        wordIDs.removeSubrange(min(keep, wordIDs.count)...)
+        sequenceIDs.removeSubrange(min(keep, sequenceIDs.count)...)
+    }
+
+    /// Appends another encoding's tokens.
+    mutating func append(_ other: Encoding) {
+        ids += other.ids
+        tokens += other.tokens
+        typeIDs += other.typeIDs
+        offsets += other.offsets
+        wordIDs += other.wordIDs
+        sequenceIDs += other.sequenceIDs
+    }
+
+    /// An encoding of special tokens only (no words, `0..<0` offsets).
+    static func specials(ids: [Int32], tokens: [String], typeID: Int32) -> Encoding {
+        Encoding(ids: ids, tokens: tokens, typeIDs: Array(repeating: typeID, count: ids.count),
+                 offsets: Array(repeating: 0..<0, count: ids.count), wordIDs: Array(repeating: nil, count: ids.count),
+                 sequenceIDs: Array(repeating: nil, count: ids.count))
     }
 
     /// The positions of the tokens that came from word `word` of input `sequence` (0 or 1),
@@ -42,7 +71,7 @@ public struct Encoding: Sendable, Equatable {
     public func tokenRange(ofWord word: Int, sequence: Int = 0) -> Range<Int> {
         var first = -1
         var last = -1
-        for index in ids.indices where wordIDs[index] == word && Int(typeIDs[index]) == sequence {
+        for index in ids.indices where wordIDs[index] == word && sequenceIDs[index] == sequence {
             if first < 0 { first = index }
             last = index
         }

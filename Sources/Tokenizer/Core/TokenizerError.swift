@@ -1,7 +1,7 @@
-// TokenizerError: the typed errors thrown while building or loading a WordPiece tokenizer.
+// TokenizerError: the typed errors thrown while building or loading a tokenizer (each a one-line description).
 import Foundation
 
-/// Everything that can go wrong while loading or constructing a ``WordPieceTokenizer``.
+/// Everything that can go wrong while loading or constructing a ``TextTokenizer``.
 /// Each case has a one-line, human-readable ``description``.
 public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The model folder has no `vocab.txt` (path given).
@@ -18,6 +18,10 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     case malformedConfig(path: String, reason: String)
     /// An option value is out of range (e.g. an empty special-token string).
     case invalidOption(String)
+    /// A tokenizer file (tokenizer.json, vocab.json, merges.txt) is malformed or has an unsupported part at `path`.
+    case malformedFile(file: String, path: String, reason: String)
+    /// A folder has none of the tokenizer files robust reads.
+    case noTokenizerFiles(directory: String, lookedFor: [String])
 
     public var description: String {
         switch self {
@@ -35,6 +39,10 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
             return "malformed tokenizer config \(path): \(reason)"
         case .invalidOption(let what):
             return "invalid tokenizer option: \(what)"
+        case .malformedFile(let file, let path, let reason):
+            return path.isEmpty ? "\(file): \(reason)" : "\(file): \(path): \(reason)"
+        case .noTokenizerFiles(let directory, let lookedFor):
+            return "no tokenizer in \(directory): looked for \(lookedFor.joined(separator: ", then "))"
         }
     }
 }

@@ -87,6 +87,80 @@ enum UnicodeClasses {
         return p.generalCategory == .nonspacingMark && inUnicode8(p)
     }
 
+    /// Appends the full lowercase mapping of `scalar` (Rust `char::to_lowercase`: no context, so Σ → σ always).
+    @inline(__always)
+    static func appendLowercase(_ scalar: Unicode.Scalar, to out: inout [Unicode.Scalar]) {
+        let v = scalar.value
+        if v < 0x80 {
+            if v >= 0x41, v <= 0x5A, let lower = Unicode.Scalar(v + 32) { out.append(lower) } else { out.append(scalar) }
+            return
+        }
+        let properties = scalar.properties
+        if properties.changesWhenLowercased {
+            out.append(contentsOf: properties.lowercaseMapping.unicodeScalars)
+        } else {
+            out.append(scalar)
+        }
+    }
+
+    /// Rust `char::is_numeric`: general category Nd, Nl or No.
+    @inline(__always)
+    static func isNumeric(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return v >= 0x30 && v <= 0x39 }
+        switch scalar.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
+    /// Rust `char::is_alphabetic` (the Alphabetic property).
+    @inline(__always)
+    static func isAlphabetic(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) }
+        return scalar.properties.isAlphabetic
+    }
+
+    /// Rust regex `\w`: Alphabetic, marks, decimal digits, connector punctuation and Join_Control.
+    @inline(__always)
+    static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F }
+        if v == 0x200C || v == 0x200D { return true }
+        let p = scalar.properties
+        if p.isAlphabetic { return true }
+        switch p.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+        default: return false
+        }
+    }
+
+    /// `\p{L}`: a letter.
+    @inline(__always)
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return false
+        }
+    }
+
+    /// `\p{N}`: a number (Nd, Nl, No).
+    @inline(__always)
+    static func isNumber(_ scalar: Unicode.Scalar) -> Bool { isNumeric(scalar) }
+
+    /// The unicode-normalization crate's `is_combining_mark` (general category M, Unicode 9.0 tables).
+    @inline(__always)
+    static func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x300 { return false }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return UnicodeNormalization.inUnicode9(scalar)
+        default: return false
+        }
+    }
+
     /// Appends the full canonical decomposition (NFD, without canonical reordering) of `scalar`.
     /// Hangul syllables are decomposed algorithmically; other scalars use a table built once from
     /// Foundation's NFD over every block that has canonical decompositions.

@@ -1,0 +1,109 @@
+// TextTokenizer: the one tokenizer type the rest of robust uses — loaded from a model folder (tokenizer.json,
+// else vocab.txt, else vocab.json + merges.txt), encoding texts into ``Encoding``s with Hugging Face's ids,
+// offsets and word ids, and giving back the files it came from so a checkpoint can be saved with them.
+import Foundation
+
+/// A tokenizer with Hugging Face parity. Immutable and thread-safe.
+///
+/// - From `tokenizer.json`: the general pipeline (normalizers, pre-tokenizers, WordPiece/BPE/Unigram,
+///   post-processors, added tokens), matching `tokenizers` 0.23 token for token.
+/// - From `vocab.txt` (with `tokenizer_config.json`): ``WordPieceTokenizer``, `BertTokenizerFast` semantics.
+/// - From `vocab.json` + `merges.txt`: byte-level BPE with RoBERTa's post-processing (`RobertaTokenizerFast`).
+public final class TextTokenizer: Sendable {
+    /// Which files it was loaded from.
+    public enum Source: String, Sendable {
+        case tokenizerJSON = "tokenizer.json"
+        case vocabTxt = "vocab.txt"
+        case vocabJSONAndMerges = "vocab.json + merges.txt"
+    }
+
+    enum Backend: Sendable {
+        case wordPiece(WordPieceTokenizer)
+        case pipeline(Pipeline)
+    }
+
+    public let source: Source
+    /// The default truncation length of ``encode(_:maxLength:)`` (`model_max_length`).
+    public let modelMaxLength: Int
+    /// The unknown token (e.g. `[UNK]`, `<unk>`), if the tokenizer has one.
+    public let unknownToken: String?
+    /// Files to write into a checkpoint folder to save this tokenizer (name → contents), without tokenizer_config.json.
+    public let files: [String: Data]
+    /// The contents of `tokenizer_config.json` it was loaded with, if any.
+    public let configData: Data?
+    let backend: Backend
+
+    init(source: Source, backend: Backend, modelMaxLength: Int, unknownToken: String?, files: [String: Data], configData: Data?) {
+        self.source = source
+        self.backend = backend
+        self.modelMaxLength = modelMaxLength
+        self.unknownToken = unknownToken
+        self.files = files
+        self.configData = configData
+    }
+
+    /// Wraps a WordPiece tokenizer (vocab.txt semantics).
+    public convenience init(wordPiece: WordPieceTokenizer, vocabularyFile: Data? = nil, configData: Data? = nil) {
+        let vocabulary = vocabularyFile ?? Data((0..<Int32(wordPiece.vocabularySize)).compactMap { wordPiece.token(of: $0) }
+            .map { $0 + "\n" }.joined().utf8)
+        self.init(source: .vocabTxt, backend: .wordPiece(wordPiece), modelMaxLength: wordPiece.options.modelMaxLength,
+                  unknownToken: wordPiece.options.unkToken, files: ["vocab.txt": vocabulary], configData: configData)
+    }
+
+    // MARK: Vocabulary
+
+    /// One more than the largest id (model vocabulary and added tokens).
+    public var vocabularySize: Int {
+        switch backend {
+        case .wordPiece(let tokenizer): return tokenizer.vocabularySize
+        case .pipeline(let pipeline):
+            return max(pipeline.model.idLimit, (pipeline.added.tokens.map { Int($0.id) }.max() ?? -1) + 1)
+        }
+    }
+
+    /// The id of a token (added tokens first, then the model's vocabulary).
+    public func id(of token: String) -> Int32? {
+        switch backend {
+        case .wordPiece(let tokenizer): return tokenizer.id(of: token)
+        case .pipeline(let pipeline): return pipeline.id(of: token)
+        }
+    }
+
+    /// The token of an id, or nil when no token has it.
+    public func token(of id: Int32) -> String? {
+        switch backend {
+        case .wordPiece(let tokenizer): return tokenizer.token(of: id)
+        case .pipeline(let pipeline): return pipeline.token(of: id)
+        }
+    }
+
+    /// The unknown token's id, if any.
+    public var unknownID: Int32? { unknownToken.flatMap { id(of: $0) } }
+
+    // MARK: Encoding
+
+    /// The text with the post-processor's special tokens, truncated to at most `maxLength` tokens (default
+    /// ``modelMaxLength``), special tokens kept.
+    public func encode(_ text: String, maxLength: Int? = nil) -> Encoding {
+        switch backend {
+        case .wordPiece(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
+        case .pipeline(let pipeline): return pipeline.encode(text, nil, maxLength: maxLength ?? modelMaxLength)
+        }
+    }
+
+    /// A text pair, truncated `longest_first` to at most `maxLength` tokens.
+    public func encode(_ first: String, _ second: String, maxLength: Int? = nil) -> Encoding {
+        switch backend {
+        case .wordPiece(let tokenizer): return tokenizer.encode(first, second, maxLength: maxLength)
+        case .pipeline(let pipeline): return pipeline.encode(first, second, maxLength: maxLength ?? modelMaxLength)
+        }
+    }
+
+    /// The tokens of `text` without special tokens and without truncation.
+    public func tokenize(_ text: String) -> [String] {
+        switch backend {
+        case .wordPiece(let tokenizer): return tokenizer.tokenize(text)
+        case .pipeline(let pipeline): return pipeline.encodeSequence(text, typeID: 0, sequence: 0).tokens
+        }
+    }
+}
