@@ -1,14 +1,15 @@
 // BenchWorkflow: `robust bench` — in one process, the BLAS GEMM peak over a model's own shapes, and the
-// engine's forward, classification and training-step throughput, each with its share of that peak, and
-// the process's peak memory.
+// engine's forward, classification and training-step throughput, each with its share of that peak, the
+// tokenizer's throughput on real English sentences (WordNet's glosses), and the process's peak memory.
 import Basics
 import Foundation
 import Tensors
+import Tokenizer
 import Training
 import Transformer
 
 public struct BenchWorkflow {
-    public enum Part: String, CaseIterable, Sendable { case gemm, forward, train }
+    public enum Part: String, CaseIterable, Sendable { case gemm, forward, train, tokenize }
 
     /// The model whose config sets the shapes (its weights are used as they are).
     public var model: ModelFolder
@@ -17,6 +18,8 @@ public struct BenchWorkflow {
     public var parts: Set<Part>
     /// (sequences, length) of each forward shape.
     public var forwardShapes: [(Int, Int)]
+    /// The model's tokenizer, for `tokenize`.
+    public var tokenizer: TextTokenizer?
 
     public init(model: ModelFolder, seconds: Double, parts: Set<Part>, forwardShapes: [(Int, Int)]) {
         self.model = model
@@ -44,6 +47,7 @@ public struct BenchWorkflow {
         let peak = parts.contains(.gemm) ? gemmPeak(engine.config, report: report, reporter: reporter) : .nan
         if parts.contains(.forward) { try forward(engine, peak: peak, report: report) }
         if parts.contains(.train) { try trainStep(engine, peak: peak, report: report) }
+        if parts.contains(.tokenize) { try tokenize(report: report) }
 
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
@@ -115,6 +119,31 @@ public struct BenchWorkflow {
                       name.padding(toLength: 8, withPad: " ", startingAt: 0), time * 1e3, tokens / time, gflops,
                       shareText(gflops, peak), time / cleanTime))
         }
+    }
+
+    /// Single-threaded encoding (as each attack worker does it) of 2,000 WordNet glosses, truncated at 128.
+    func tokenize(report: (String, [String: Any], String) -> Void) throws {
+        guard let tokenizer else { throw UserError("bench: tokenize needs the model's tokenizer") }
+        let folder = try ResourceLocations.wordNet().require()
+        guard let data = FileManager.default.contents(atPath: folder + "/data.noun") else {
+            throw UserError("bench: cannot read \(folder)/data.noun for the tokenizer's sentences")
+        }
+        let texts = String(decoding: data, as: UTF8.self).split(separator: "\n").lazy
+            .filter { !$0.hasPrefix("  ") }
+            .compactMap { line in line.range(of: " | ").map { String(line[$0.upperBound...]).trimmingCharacters(in: .whitespaces) } }
+            .prefix(2_000)
+        let sentences = Array(texts)
+        guard !sentences.isEmpty else { throw UserError("bench: no glosses in \(folder)/data.noun") }
+        var tokens = 0
+        let time = try measure {
+            tokens = 0
+            for text in sentences { tokens += tokenizer.encode(text, maxLength: 128).count }
+        }
+        let perText = time / Double(sentences.count)
+        report("tokenize", ["texts": sentences.count, "tokens": tokens, "texts_per_s": 1 / perText,
+                            "tokens_per_s": Double(tokens) / time, "us_per_text": perText * 1e6, "source": tokenizer.source.rawValue],
+               String(format: "tokenize (%@)   %7.1f µs/text  %9.0f tokens/s  (%d WordNet glosses, %d tokens, one thread)",
+                      tokenizer.source.rawValue, perText * 1e6, Double(tokens) / time, sentences.count, tokens))
     }
 
     /// The share of the GEMM peak, when the peak was measured (`--only` without gemm leaves it NaN,

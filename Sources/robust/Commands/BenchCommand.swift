@@ -2,6 +2,7 @@
 import ArgumentParser
 import Basics
 import Foundation
+import Tokenizer
 import Transformer
 import Workflows
 
@@ -16,8 +17,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds to spend timing each measurement.")
     var seconds: Double = 3
 
-    @Option(help: "Run only some parts: a comma-separated list of gemm, forward, train (for profiling).")
-    var only: String = "gemm,forward,train"
+    @Option(help: "Run only some parts: a comma-separated list of gemm, forward, train, tokenize (for profiling).")
+    var only: String = "gemm,forward,train,tokenize"
 
     @Option(help: "Forward shapes to time, as BATCHxSEQ, comma-separated.")
     var forwardShapes: String = "32x64,1x32"
@@ -28,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         for part in parts where BenchWorkflow.Part(rawValue: part) == nil {
-            throw ValidationError("unknown part '\(part)' in --only; use gemm, forward, train")
+            throw ValidationError("unknown part '\(part)' in --only; use \(BenchWorkflow.Part.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         _ = try shapes()
     }
@@ -48,8 +49,11 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let missing = ResourceLocations.baseModelMissing(at: model) { throw UserError(missing) }
         let folder = try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
-        let workflow = BenchWorkflow(model: folder, seconds: seconds, parts: Set(parts.compactMap(BenchWorkflow.Part.init(rawValue:))),
+        var workflow = BenchWorkflow(model: folder, seconds: seconds, parts: Set(parts.compactMap(BenchWorkflow.Part.init(rawValue:))),
                                      forwardShapes: try shapes())
+        if workflow.parts.contains(.tokenize) {
+            workflow.tokenizer = try UserError.wrapping { try TextTokenizer.load(directory: URL(fileURLWithPath: model)) }
+        }
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
         if json { try JSONOutput.print(["machine": outcome.machine, "results": outcome.rows]) }
     }
