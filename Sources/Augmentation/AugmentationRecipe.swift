@@ -62,6 +62,7 @@ public struct AugmentationRecipe: Sendable, Equatable {
     /// Parses a recipe file's text; `file` names it in errors.
     public static func parse(yaml: String, file: String, defaultName: String) throws -> AugmentationRecipe {
         let loaded: Any?
+        do { try YAMLLimits.check(yaml, file: file) } catch { throw AugmentationError.recipe("\(error)") }
         do { loaded = try Yams.load(yaml: yaml) } catch {
             throw AugmentationError.recipe("\(file): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
         }
@@ -168,7 +169,8 @@ public struct AugmentationLibrary: Sendable {
     /// Whether `reference` names a recipe (built in or in the user folder) or an augmentation recipe file.
     public func contains(_ reference: String) -> Bool {
         if Self.isPath(reference) {
-            guard let text = try? String(contentsOfFile: reference, encoding: .utf8),
+            guard let text = try? YAMLLimits.read(URL(fileURLWithPath: reference)),
+                  (try? YAMLLimits.check(text, file: reference)) != nil,
                   let mapping = (try? Yams.load(yaml: text)) as? [String: Any] else { return false }
             return mapping["operations"] != nil
         }
@@ -178,9 +180,11 @@ public struct AugmentationLibrary: Sendable {
     public func load(_ reference: String) throws -> AugmentationRecipe {
         if Self.isPath(reference) {
             let url = URL(fileURLWithPath: reference)
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            guard FileManager.default.fileExists(atPath: url.path) else {
                 throw AugmentationError.recipe("no augmentation recipe file \(reference) (it is missing or unreadable)")
             }
+            let text: String
+            do { text = try YAMLLimits.read(url) } catch { throw AugmentationError.recipe("\(error)") }
             return try AugmentationRecipe.parse(yaml: text, file: reference, defaultName: url.deletingPathExtension().lastPathComponent)
         }
         var isDirectory: ObjCBool = false
@@ -190,9 +194,8 @@ public struct AugmentationLibrary: Sendable {
         }
         let url = directory.appendingPathComponent(reference + ".yaml")
         if FileManager.default.fileExists(atPath: url.path) {
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                throw AugmentationError.recipe("\(url.path): cannot read the augmentation recipe")
-            }
+            let text: String
+            do { text = try YAMLLimits.read(url) } catch { throw AugmentationError.recipe("\(error)") }
             return try AugmentationRecipe.parse(yaml: text, file: url.path, defaultName: reference)
         }
         if let text = AugmentationLibrary.builtIn[reference] {

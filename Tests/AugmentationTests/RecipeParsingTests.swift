@@ -385,3 +385,12 @@ final class BuiltInAugmentationRecipeTests: XCTestCase {
         }
     }
 }
+
+final class AugmentationRecipeLimitTests: XCTestCase {
+    func testDeeplyNestedRecipeIsRefusedBeforeParsing() {
+        let deep = "operations:\n  " + String(repeating: "- ", count: 7_000) + "x: 1\n"
+        XCTAssertThrowsError(try AugmentationRecipe.parse(yaml: deep, file: "deep.yaml", defaultName: "deep")) {
+            XCTAssertEqual(String(describing: $0), "deep.yaml:2: nested more than 64 levels deep; recipes are limited to 64")
+        }
+    }
+}

@@ -260,11 +260,7 @@ public struct RecipeLibrary: Sendable {
         throw AttackError.recipe("unknown recipe '\(reference)'\(hint); built-in recipes: \(builtInNames.joined(separator: ", "))\(folderPart)")
     }
 
-    func read(_ url: URL) throws -> String {
-        do { return try String(contentsOf: url, encoding: .utf8) } catch {
-            throw AttackError.recipe("\(url.path): cannot read the recipe (\(error.localizedDescription))")
-        }
-    }
+    func read(_ url: URL) throws -> String { try YAMLLimits.read(url) }
 
     func loadOne(_ reference: String, depth: Int) throws -> [Recipe] {
         let (text, displayPath, stem) = try source(of: reference)
@@ -296,6 +292,7 @@ public enum RecipeParser {
 
     public static func parse(yaml: String, file: String, defaultName: String) throws -> Parsed {
         let root: Node
+        try YAMLLimits.check(yaml, file: file)
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw AttackError.recipe("\(file): the recipe is empty")

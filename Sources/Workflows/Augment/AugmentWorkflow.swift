@@ -33,6 +33,9 @@ public struct AugmentationRecipes {
             do {
                 result.attackRecipes += try RecipeLibrary().load([reference])
             } catch {
+                if FileManager.default.fileExists(atPath: reference) {
+                    throw UserError("\(reference) is not an augmentation recipe (no 'operations'), and as an attack recipe: \(error)")
+                }
                 throw UserError("unknown recipe '\(reference)': not an augmentation recipe (\(augmentations.names().joined(separator: ", "))) nor an attack recipe (\(RecipeLibrary().names().joined(separator: ", ")))")
             }
         }

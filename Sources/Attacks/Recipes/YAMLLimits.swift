@@ -1,0 +1,88 @@
+// YAMLLimits: the checks every recipe file (attack and augmentation) passes before the YAML parser sees
+// it — a size limit, and a nesting limit. Yams composes nodes recursively, so a file nested a few
+// thousand levels deep (`[[[[…]]]]`, `- - - - …`) would overflow the stack; such a file is refused
+// with one line instead. No real recipe comes near either limit.
+import Foundation
+
+public enum YAMLLimits {
+    /// Recipe files larger than this are refused (the shipped ones are under 2 KB).
+    public static let maxBytes = 256 * 1024
+    /// Nesting deeper than this is refused (the shipped recipes nest at most 4 levels).
+    public static let maxDepth = 64
+
+    /// The text of a recipe file, refusing one over `maxBytes` before reading it, or one that is not UTF-8.
+    public static func read(_ url: URL) throws -> String {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maxBytes else {
+            throw AttackError.recipe("\(url.path): \(size) bytes; recipe files are limited to \(maxBytes / 1024) KB")
+        }
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
+            throw AttackError.recipe("\(url.path): cannot read the recipe (\(error.localizedDescription))")
+        }
+    }
+
+    /// Throws a one-line message naming `file` when `text` is too large or nested too deeply. The depth
+    /// counted is an upper bound on the YAML node depth: block indentation levels, plus sequence
+    /// entries opened on one line (`- - -`), plus open flow collections (`[`, `{`) outside quotes and comments.
+    public static func check(_ text: String, file: String) throws -> Void {
+        let size = text.utf8.count
+        guard size <= maxBytes else {
+            throw AttackError.recipe("\(file): \(size) bytes; recipe files are limited to \(maxBytes / 1024) KB")
+        }
+        guard let (depth, line) = deepest(text, stoppingAbove: maxDepth), depth > maxDepth else { return }
+        throw AttackError.recipe("\(file):\(line): nested more than \(maxDepth) levels deep; recipes are limited to \(maxDepth)")
+    }
+
+    /// The deepest nesting and the (1-based) line where it is first reached (with `stoppingAbove`, the
+    /// first line deeper than that), or nil for an empty text.
+    static func deepest(_ text: String, stoppingAbove limit: Int = .max) -> (depth: Int, line: Int)? {
+        var indents: [Int] = []          // open block indentation widths
+        var flow = 0                     // open flow collections
+        var best: (depth: Int, line: Int)?
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let scalars = Array(rawLine.unicodeScalars)
+            var i = 0
+            while i < scalars.count && scalars[i] == " " { i += 1 }
+            let indentation = i
+            let blank = i == scalars.count || scalars[i] == "#" || scalars[i] == "\r"
+            if !blank && flow == 0 {
+                while let last = indents.last, indentation < last { indents.removeLast() }
+                if indents.last.map({ indentation > $0 }) ?? true { indents.append(indentation) }
+            }
+            // Sequence entries opened at the start of the content: "- - - x".
+            var dashes = 0
+            while i + 1 < scalars.count && scalars[i] == "-" && (scalars[i + 1] == " " || scalars[i + 1] == "\t") {
+                dashes += 1
+                i += 2
+                while i < scalars.count && scalars[i] == " " { i += 1 }
+            }
+            var quote: Unicode.Scalar?
+            var lineFlowMax = flow
+            var previous: Unicode.Scalar = " "
+            while i < scalars.count {
+                let c = scalars[i]
+                if let open = quote {
+                    if open == "\"" && c == "\\" { i += 2; continue }
+                    if c == open { quote = nil }
+                } else if c == "\"" || c == "'" {
+                    quote = c
+                } else if c == "#" && (previous == " " || previous == "\t") {
+                    break
+                } else if c == "[" || c == "{" {
+                    flow += 1
+                    lineFlowMax = max(lineFlowMax, flow)
+                } else if c == "]" || c == "}" {
+                    flow = max(0, flow - 1)
+                }
+                previous = c
+                i += 1
+            }
+            let depth = indents.count + dashes + lineFlowMax
+            if depth > (best?.depth ?? -1) { best = (depth, lineNumber) }
+            if depth > limit { break }
+        }
+        return best
+    }
+}
