@@ -104,6 +104,7 @@ public enum ReportGenerator {
                       to: staging.appendingPathComponent("report.md"), report: folder)
         try writeFile(HTMLReport.render(content, figures: renderedFigures, context: context),
                       to: staging.appendingPathComponent("report.html"), report: folder)
+        try writeManifest(in: staging, report: folder, generator: options.generator)
 
         try moveIntoPlace(staging, folder)
         let files = ((try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
@@ -113,11 +114,33 @@ public enum ReportGenerator {
     }
 
     // MARK: - The destination folder
+    //
+    // A report folder is replaced only when everything in it is what robust wrote there: every report
+    // keeps a manifest (`.robust-report.json`) of its files and their SHA-256. A file the user added or
+    // edited (a tuned `.gp` script, notes) makes the folder someone else's, and it is never touched.
 
-    /// What a report folder may hold: anything else means the folder is not (only) a robust report.
-    static let reportExtensions: Set<String> = ["gp", "dat", "png", "svg", "md", "html"]
+    /// The manifest of the files a report wrote, and their contents' SHA-256.
+    static let manifestName = ".robust-report.json"
 
-    /// Throws unless `folder` does not exist, is empty, or holds a previous robust report.
+    struct Manifest: Codable {
+        var generator: String
+        var files: [String: String]
+    }
+
+    static func writeManifest(in staging: URL, report folder: URL, generator: String) throws {
+        let fileManager = FileManager.default
+        var files: [String: String] = [:]
+        for name in (try? fileManager.contentsOfDirectory(atPath: staging.path)) ?? [] {
+            files[name] = try SHA256.hex(fileAt: staging.appendingPathComponent(name))
+        }
+        let data = try JSONCoding.encoder(.pretty, escapingSlashes: false).encode(Manifest(generator: generator, files: files))
+        do { try data.write(to: staging.appendingPathComponent(manifestName)) } catch {
+            throw ReportError.output(path: folder.path, detail: "cannot write \(manifestName): \(describe(error))")
+        }
+    }
+
+    /// Throws unless `folder` does not exist, is empty, or holds exactly the files a previous robust report
+    /// wrote there, unchanged.
     public static func checkDestination(_ folder: URL) throws {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -130,15 +153,21 @@ public enum ReportGenerator {
             throw ReportError.output(path: folder.path, detail: describe(error))
         }
         if entries.isEmpty { return }
-        let foreign = entries.filter { entry in
+        let refuse = { (why: String) in
+            ReportError.output(path: folder.path, detail: "\(why); robust replaces only a folder holding exactly the report it wrote there. Choose another --out or move your files")
+        }
+        guard let data = fileManager.contents(atPath: folder.appendingPathComponent(manifestName).path),
+              let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else {
+            throw refuse("it exists and is not a robust report (it holds \(entries.sorted()[0]))")
+        }
+        for entry in entries.sorted() where entry != manifestName {
+            guard let expected = manifest.files[entry] else { throw refuse("it holds \(entry), which the report did not write") }
             var isFolder: ObjCBool = false
-            _ = fileManager.fileExists(atPath: folder.appendingPathComponent(entry).path, isDirectory: &isFolder)
-            return isFolder.boolValue || !reportExtensions.contains((entry as NSString).pathExtension.lowercased())
-        }.sorted()
-        let isReport = entries.contains("report.html") || entries.contains("report.md")
-        if !isReport || !foreign.isEmpty {
-            let example = foreign.first ?? entries.sorted()[0]
-            throw ReportError.output(path: folder.path, detail: "it exists and is not a robust report (it holds \(example)); choose another --out or remove it")
+            let url = folder.appendingPathComponent(entry)
+            guard fileManager.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue,
+                  (try? SHA256.hex(fileAt: url)) == expected else {
+                throw refuse("\(entry) was changed since the report wrote it")
+            }
         }
     }
 

@@ -51,7 +51,7 @@ final class ReportTests: XCTestCase {
                      "training_loss", "training_accuracy", "training_learning_rate"]
         XCTAssertEqual(outcome.figures.map(\.name), names)
         XCTAssertEqual(outcome.renderedFigures, names)
-        var expected = ["report.html", "report.md"]
+        var expected = [".robust-report.json", "report.html", "report.md"]
         for name in names { expected += ["gp", "dat", "png", "svg"].map { "\(name).\($0)" } }
         XCTAssertEqual(outcome.files, expected.sorted())
         for name in names {
@@ -250,7 +250,7 @@ final class ReportTests: XCTestCase {
         let outcome = try ReportGenerator.generate(store: store(), runs: [runs.train], to: folder.appendingPathComponent("s"),
                                                    options: ReportOptions(rendering: .scriptsOnly))
         XCTAssertNil(outcome.figureError)
-        XCTAssertEqual(outcome.files, ["report.html", "report.md", "training_accuracy.dat", "training_accuracy.gp",
+        XCTAssertEqual(outcome.files, [".robust-report.json", "report.html", "report.md", "training_accuracy.dat", "training_accuracy.gp",
                                        "training_learning_rate.dat", "training_learning_rate.gp", "training_loss.dat", "training_loss.gp"])
     }
 
@@ -272,7 +272,8 @@ final class ReportTests: XCTestCase {
         try "keep me".write(to: target.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ReportGenerator.generate(store: store(), runs: [runs.train], to: target,
                                                           options: ReportOptions(rendering: .scriptsOnly))) {
-            XCTAssertEqual("\($0)", "cannot write the report to \(target.path): it exists and is not a robust report (it holds notes.txt); choose another --out or remove it")
+            XCTAssertEqual("\($0)", "cannot write the report to \(target.path): it exists and is not a robust report (it holds notes.txt); "
+                           + "robust replaces only a folder holding exactly the report it wrote there. Choose another --out or move your files")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target.path), ["notes.txt"])
 
@@ -283,6 +284,39 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(second.files.contains("training_loss.gp"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".again.") }
         XCTAssertEqual(leftovers, [], "no staging folders left behind")
+    }
+
+    /// The README invites editing a report's .gp scripts: an edited or added file makes the folder the
+    /// user's, and a new report never deletes it.
+    func testAReportFolderWithEditedOrAddedFilesIsNotReplaced() throws {
+        let report = folder.appendingPathComponent("edited")
+        let first = try ReportGenerator.generate(store: store(), runs: [runs.train], to: report, options: ReportOptions(rendering: .scriptsOnly))
+        XCTAssertTrue(first.files.contains(".robust-report.json"))
+        let script = try XCTUnwrap(first.files.first { $0.hasSuffix(".gp") })
+        let url = report.appendingPathComponent(script)
+        try (try String(contentsOf: url, encoding: .utf8) + "\n# my tuning\n").write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ReportGenerator.generate(store: store(), runs: [runs.train], to: report,
+                                                          options: ReportOptions(rendering: .scriptsOnly))) {
+            XCTAssertTrue("\($0)".contains("\(script) was changed since the report wrote it"), "\($0)")
+        }
+        XCTAssertTrue(try String(contentsOf: url, encoding: .utf8).hasSuffix("# my tuning\n"), "the edit is kept")
+
+        let other = folder.appendingPathComponent("added")
+        _ = try ReportGenerator.generate(store: store(), runs: [runs.train], to: other, options: ReportOptions(rendering: .scriptsOnly))
+        try "mine".write(to: other.appendingPathComponent("figure.png"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ReportGenerator.generate(store: store(), runs: [runs.train], to: other,
+                                                          options: ReportOptions(rendering: .scriptsOnly))) {
+            XCTAssertTrue("\($0)".contains("it holds figure.png, which the report did not write"), "\($0)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other.appendingPathComponent("figure.png").path))
+
+        // A folder that only looks like a report (no manifest) is not robust's to replace either.
+        try FileManager.default.removeItem(at: other.appendingPathComponent("figure.png"))
+        try FileManager.default.removeItem(at: other.appendingPathComponent(".robust-report.json"))
+        XCTAssertThrowsError(try ReportGenerator.generate(store: store(), runs: [runs.train], to: other,
+                                                          options: ReportOptions(rendering: .scriptsOnly))) {
+            XCTAssertTrue("\($0)".contains("it exists and is not a robust report"), "\($0)")
+        }
     }
 
     func testPartialRunsAndComputedMetricsAreFlagged() throws {
