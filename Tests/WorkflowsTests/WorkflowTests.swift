@@ -205,4 +205,21 @@ final class WorkflowTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("never").path))
     }
+
+    /// An --out that cannot be written is refused before the model is even loaded, not when the first
+    /// checkpoint is saved after an epoch of training.
+    func testAnUnwritableOutIsRefusedBeforeTraining() throws {
+        let db = folder.appendingPathComponent("w.db").path
+        let file = folder.appendingPathComponent("a-file")
+        try "not a folder".write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try trainTiny(file, database: db)) {
+            XCTAssertEqual(($0 as? UserError)?.description, "--out \(file.path) exists and is not a folder")
+        }
+        let underFile = file.appendingPathComponent("ckpt")
+        XCTAssertThrowsError(try trainTiny(underFile, database: db)) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("--out \(underFile.path): cannot create \(file.path)"), String(describing: $0))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db), "no run was started")
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "not a folder")
+    }
 }

@@ -124,6 +124,7 @@ public struct AugmentWorkflow {
         if let out, let directory = dataset.directory, directory.standardizedFileURL.path == out.standardizedFileURL.path {
             throw UserError("--out is the input dataset's own folder; write the augmented dataset elsewhere")
         }
+        if let out { try OutputFolder.checkWritable(out, what: "--out") }
         if let trainSubset {
             guard trainSubset < dataset.train.count else {
                 throw UserError("--train-subset \(trainSubset) is not smaller than the training split (\(dataset.train.count) examples)")

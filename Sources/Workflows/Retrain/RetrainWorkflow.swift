@@ -71,6 +71,7 @@ public struct RetrainWorkflow {
         if model.folder.standardizedFileURL.path == outURL.standardizedFileURL.path {
             throw UserError("--out must differ from --model: the before checkpoint is kept for comparison")
         }
+        try OutputFolder.checkWritable(outURL, what: "--out")
         try model.requireTrainedHead()
         // A2T's recipes are checked here too, before any work (the training workflow loads them again).
         let a2tRecipes = method == .a2t ? try RecipeLoading.load(settings.discreteAdversarial?.recipes) : []

@@ -76,6 +76,7 @@ public struct TrainingWorkflow {
         if let unseen = (dataset.dev + dataset.test).first(where: { !trainLabels.contains($0.label) }) {
             throw UserError("label '\(unseen.label)' occurs in dev or test but never in train; training could not learn it")
         }
+        try OutputFolder.checkWritable(outURL, what: "--out")
         if let missing = ResourceLocations.baseModelMissing(at: model) { throw UserError(missing) }
         // A2T recipes are checked before any work, so a typo fails at once.
         let a2tRecipes = try settings.discreteAdversarial.map { try RecipeLoading.load($0.recipes) } ?? []
