@@ -41,7 +41,8 @@ final class WorkflowTests: XCTestCase {
     }
 
     /// Fine-tunes the tiny fixture model (as scripts/ci-gate.sh does, fewer epochs) into `out`.
-    func trainTiny(_ out: URL, database: String, reporter: Reporter = SilentReporter()) throws -> TrainingWorkflow.Outcome {
+    func trainTiny(_ out: URL, database: String, reporter: Reporter = SilentReporter(),
+                   data: DatasetSplits? = nil) throws -> TrainingWorkflow.Outcome {
         var settings = TrainerSettings()
         settings.epochs = 6
         settings.batchSize = 16
@@ -49,7 +50,7 @@ final class WorkflowTests: XCTestCase {
         settings.maxLength = 24
         settings.seed = 5
         settings.patience = nil
-        var workflow = TrainingWorkflow(model: Self.baseModel, dataset: try dataset(), settings: settings, out: out,
+        var workflow = TrainingWorkflow(model: Self.baseModel, dataset: try data ?? dataset(), settings: settings, out: out,
                                         database: database)
         workflow.encoderPath = TestPaths.miniLM.path
         return try workflow.run(reporter: reporter)
@@ -221,5 +222,20 @@ final class WorkflowTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: db), "no run was started")
         XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "not a folder")
+    }
+
+    /// Many labels with one example each can leave dev empty: training says so and keeps the last model
+    /// instead of calling whatever came out of an empty comparison "best".
+    func testAnEmptyDevSplitIsSaidAndTheLastModelIsKept() throws {
+        var data = try dataset()
+        data.dev = []
+        let reporter = CollectingReporter()
+        let outcome = try trainTiny(folder.appendingPathComponent("tiny"), database: folder.appendingPathComponent("w.db").path,
+                                    reporter: reporter, data: data)
+        XCTAssertTrue(reporter.warnings.contains { $0.hasPrefix("warning: the dev split has no usable examples") }, "\(reporter.warnings)")
+        XCTAssertNil(outcome.record.best)
+        XCTAssertEqual(outcome.record.kept?.rule, "last")
+        XCTAssertEqual(outcome.record.kept?.step, outcome.record.history.last?.step)
+        XCTAssertFalse(reporter.output.contains("best so far"), reporter.output)
     }
 }

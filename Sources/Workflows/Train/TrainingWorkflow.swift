@@ -131,9 +131,14 @@ public struct TrainingWorkflow {
         runRecord.parentRunID = parentRunID
         if !a2tRecipes.isEmpty { runRecord.recipeHash = Recipe.hash(a2tRecipes) }
         var outcome: Outcome?
+        var workflow = self
+        if dev.examples.isEmpty {
+            reporter.warn("warning: the dev split has no usable examples, so no model can be chosen on dev and early stopping is off; the last model is kept")
+            workflow.keepLast = true
+        }
         try UserError.wrapping {
             try store.withRun(runRecord, resuming: resumedRunID, interrupted: { Interruption.wasRequested }) { run in
-                outcome = try trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
+                outcome = try workflow.trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
                                              train: train.kept, test: test, a2tRecipes: a2tRecipes, maxLength: maxLength,
                                              resumeFolder: resumeFolder, reporter: reporter)
             }
@@ -162,10 +167,10 @@ public struct TrainingWorkflow {
             reporter.say(String(format: "epoch %.2f step %d: train loss %.4f  dev loss %.4f  dev accuracy %.4f  dev macro-F1 %.4f%@",
                          evaluation.epoch, evaluation.step,
                          evaluation.trainLoss, evaluation.devLoss, evaluation.devAccuracy, evaluation.devMacroF1,
-                         improved ? "  (best so far, saved)" : ""))
+                         keepLast ? "  (saved)" : improved ? "  (best so far, saved)" : ""))
             record.history.append(evaluation)
             try RunRecording.recordCurves(store, run: run, evaluation: evaluation)
-            if improved {
+            if improved && !tuner.dev.isEmpty {
                 record.best = .init(step: evaluation.step, metric: settings.metric.rawValue,
                                     value: tuner.state.bestMetric ?? 0)
             }
