@@ -1,5 +1,6 @@
 // ResultStore: the SQLite results database (GRDB DatabasePool in WAL mode) — where it lives, how it is
 // opened and checked, and how every write is committed (immediate transactions, busy timeout, retries).
+import Basics
 import Foundation
 import GRDB
 
@@ -148,9 +149,29 @@ public final class ResultStore: Sendable {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(options.busyTimeout)
-        let probe = try DatabaseQueue(path: path, configuration: configuration)
+        let probe = try openReadOnly(path: path, configuration: configuration)
         defer { try? probe.close() }
-        try probe.read { db in try checkSchema(db, path: path) }
+        try probe.read { db in
+            try checkSchema(db, path: path)
+            if access != .readOnly { try checkIntegrity(db, path: path) }
+        }
+    }
+
+    /// A read-only connection. A WAL store in a folder where SQLite cannot create its `-shm` file (a
+    /// read-only folder or mount) is opened as immutable when there is no `-wal` file whose changes
+    /// that would skip, so it can still be listed and reported on.
+    static func openReadOnly(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
+            return queue
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY {
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+            guard wal == 0 else { throw error }
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            let escaped = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))) ?? absolute
+            return try DatabaseQueue(path: "file:\(escaped)?mode=ro&immutable=1", configuration: configuration)
+        }
     }
 
     /// Refuses a database that is not ours or that a newer robust migrated.
@@ -175,6 +196,18 @@ public final class ResultStore: Sendable {
         let known = Set(ResultSchema.migrationIdentifiers)
         let unknown = try ResultSchema.migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty { throw ResultStoreError.newerSchema(path: path, unknownMigrations: unknown) }
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if version > ResultSchema.userVersion {
+            throw ResultStoreError.newerSchema(path: path, unknownMigrations: ["user_version \(version) (this robust knows \(ResultSchema.userVersion))"])
+        }
+    }
+
+    /// `PRAGMA quick_check` before anything is written: a store with a corrupt page is refused rather
+    /// than given a new run on top of the damage.
+    static func checkIntegrity(_ db: Database, path: String) throws {
+        let problems = try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
+        guard problems != ["ok"] else { return }
+        throw ResultStoreError.corrupt(path: path, detail: UserError.oneLine(problems.joined(separator: "; ")))
     }
 
     private static func openWriter(path: String, access: Access, options: Options) throws -> any DatabaseWriter {
@@ -185,7 +218,7 @@ public final class ResultStore: Sendable {
         let maxPageCount = options.maxPageCount
         if access == .readOnly {
             configuration.readonly = true
-            return try DatabaseQueue(path: path, configuration: configuration)
+            return try openReadOnly(path: path, configuration: configuration)
         }
         configuration.prepareDatabase { db in
             if !db.configuration.readonly {

@@ -47,6 +47,14 @@ final class RunLock {
         descriptor = -1
     }
 
+    /// Lets go of the lock but leaves the file: the run could not be marked (a full disk), and readers
+    /// must see it as abandoned, as after a crash.
+    func abandon() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
     /// Whether the lock file of `run` exists and nobody holds it: the process that recorded the run
     /// ended without releasing it. False when there is no file (a finished run, a store in a read-only
     /// folder, or a run recorded before lock files existed).

@@ -28,11 +28,18 @@ extension ResultStore {
             result = try body(started)
         } catch {
             let wasInterrupted = error is RunInterrupted || interrupted()
-            // Best effort: if even this write fails (disk full, locked), the original error matters more.
-            try? markRun(id, status: wasInterrupted ? .interrupted : .failed, failure: String(describing: error))
+            // If even this write fails (disk full, locked), the original error matters more; the run
+            // then stays `running` and its lock file is left behind, so readers call it abandoned
+            // (resumable) rather than running forever.
+            do { try markRun(id, status: wasInterrupted ? .interrupted : .failed, failure: String(describing: error)) } catch {
+                lock?.abandon()
+            }
             throw error
         }
-        try markRun(id, status: .finished)
+        do { try markRun(id, status: .finished) } catch {
+            lock?.abandon()
+            throw error
+        }
         return result
     }
 }

@@ -16,6 +16,10 @@ public enum ResultSchema {
     /// The migrations this binary knows, in order.
     public static var migrationIdentifiers: [String] { migrator.migrations }
 
+    /// `PRAGMA user_version` after the last migration this binary knows: a store with a larger one was
+    /// written by a newer robust, and is refused even when its migration table looks familiar.
+    public static var userVersion: Int { migrator.migrations.count }
+
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-runs-examples-metrics-curves") { db in
