@@ -1,7 +1,8 @@
 // DelimitedParser: a strict, linear-time CSV/TSV record reader over bytes that knows line numbers.
 //
 // Rules (RFC 4180 plus what Python's csv and pandas write):
-//   - records end with LF or CRLF; the last one may lack a line end;
+//   - records end with LF, CRLF or a lone CR (old Mac files; Python's csv reads them the same); the
+//     last one may lack a line end;
 //   - a field that starts with `"` is quoted: it runs to the next lone `"`, may hold delimiters,
 //     newlines and doubled quotes (`""` → `"`), and must be followed by a delimiter, a line end or
 //     the end of the file (anything else is an error: it is how broken files show themselves);
@@ -60,14 +61,10 @@ struct DelimitedParser {
                 line += 1
                 break
             }
-            if byte == DelimitedParser.carriageReturn, position + 1 < bytes.count,
-               bytes[position + 1] == DelimitedParser.newline {
-                position += 2
+            if byte == DelimitedParser.carriageReturn {
+                let crlf = position + 1 < bytes.count && bytes[position + 1] == DelimitedParser.newline
+                position += crlf ? 2 : 1
                 line += 1
-                break
-            }
-            if byte == DelimitedParser.carriageReturn, position + 1 == bytes.count {
-                position += 1
                 break
             }
             // Only reachable after a quoted field: text between the closing quote and the delimiter.
@@ -108,16 +105,10 @@ struct DelimitedParser {
         let start = position
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == delimiter || byte == DelimitedParser.newline { break }
+            if byte == delimiter || byte == DelimitedParser.newline || byte == DelimitedParser.carriageReturn { break }
             position += 1
         }
-        var end = position
-        // A CR belongs to the line end when it precedes LF or ends the file.
-        if end > start, bytes[end - 1] == DelimitedParser.carriageReturn,
-           position == bytes.count || bytes[position] == DelimitedParser.newline {
-            end -= 1
-        }
-        return (String(decoding: bytes[start..<end], as: UTF8.self), false)
+        return (String(decoding: bytes[start..<position], as: UTF8.self), false)
     }
 }
 

@@ -75,6 +75,15 @@ public enum UserFileReader {
             throw DatasetError(.unknownFormat, file: name,
                                "cannot tell the format from the extension \".\(url.pathExtension)\"; pass --format csv, tsv or jsonl")
         }
+        // A FIFO would block and a device (/dev/zero) never end: only regular files are read.
+        var status = stat()
+        guard stat(name, &status) == 0 else {
+            throw DatasetError(.io, file: name, "cannot read: \(String(cString: strerror(errno)))")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            let kind = (status.st_mode & S_IFMT) == S_IFDIR ? "a folder" : (status.st_mode & S_IFMT) == S_IFIFO ? "a FIFO (named pipe)" : "a device or socket"
+            throw DatasetError(.io, file: name, "is \(kind), not a regular file; save the data to a file first")
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw DatasetError(.io, file: name, "cannot read: \(error.localizedDescription)")
@@ -128,14 +137,18 @@ public enum UserFileReader {
                 throw DatasetError(.raggedRow, file: file, line: record.line,
                                    "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), but the header (line \(header.line)) has \(names.count) columns")
             }
-            add(text: record.fields[textIndex], label: record.fields[labelIndex], line: record.line, to: &contents)
+            try add(text: record.fields[textIndex], label: record.fields[labelIndex], line: record.line, file: file, to: &contents)
         }
         return contents
     }
 
     private static func column(_ requested: String?, candidates: [String], role: String, option: String,
                                in names: [String], file: String, line: Int) throws -> Int {
-        let shownNames = names.map { "\"\($0)\"" }.joined(separator: ", ")
+        // At most 10 names of at most 40 characters: a file whose line ends were not recognised has one
+        // giant header, and the message must stay a line.
+        let shownNames = names.prefix(10).map { name -> String in
+            "\"\(name.count > 40 ? String(name.prefix(40)) + "…" : name)\""
+        }.joined(separator: ", ") + (names.count > 10 ? ", … (\(names.count) columns)" : "")
         if let requested {
             if let exact = names.firstIndex(of: requested) { return exact }
             if let loose = names.firstIndex(where: { $0.lowercased() == requested.lowercased() }) { return loose }
@@ -192,15 +205,13 @@ public enum UserFileReader {
             guard let columns else { continue }
             let text = object[columns.text]
             let label = object[columns.label]
-            if case .other = text {
-                throw DatasetError(.invalidRecord, file: file, line: lineNumber,
-                                   "\"\(columns.text)\" must be a string, not an array or object")
+            if let problem = text?.problem {
+                throw DatasetError(.invalidRecord, file: file, line: lineNumber, "\"\(columns.text)\" must be a string, not \(problem)")
             }
-            if case .other = label {
-                throw DatasetError(.invalidRecord, file: file, line: lineNumber,
-                                   "\"\(columns.label)\" must be a string or number, not an array or object")
+            if let problem = label?.problem {
+                throw DatasetError(.invalidRecord, file: file, line: lineNumber, "\"\(columns.label)\" must be a string or number, not \(problem)")
             }
-            add(text: text?.stringValue ?? "", label: label?.stringValue ?? "", line: lineNumber, to: &contents)
+            try add(text: text?.stringValue ?? "", label: label?.stringValue ?? "", line: lineNumber, file: file, to: &contents)
         }
         if columns == nil { throw DatasetError(.emptyFile, file: file, line: 1, "the file is empty") }
         return contents
@@ -208,10 +219,16 @@ public enum UserFileReader {
 
     // MARK: - Shared
 
-    private static func add(text rawText: String, label rawLabel: String, line: Int, to contents: inout UserFileContents) {
+    private static func add(text rawText: String, label rawLabel: String, line: Int, file: String,
+                            to contents: inout UserFileContents) throws {
         contents.rowsRead += 1
         let text = TextNormalizer.normalize(rawText)
         let label = rawLabel.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A NUL or other control character makes a class that prints like another one.
+        if let control = label.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw DatasetError(.invalidRecord, file: file, line: line,
+                               String(format: "the label holds a control character (U+%04X); labels must be printable", control.value))
+        }
         if text.isEmpty {
             contents.emptyTextLines.append(line)
         } else if label.isEmpty {
@@ -242,7 +259,12 @@ public enum UserFileReader {
 
 /// A JSON value as a JSONL cell: strings, numbers and booleans become label/text strings.
 enum JSONScalar: Decodable {
-    case string(String), int(Int), double(Double), bool(Bool), null, other
+    case string(String), int(Int), double(Double), bool(Bool), null
+    /// An array or object, or a value Foundation cannot represent: a number out of range (`1e999`) or
+    /// a string with a lone surrogate escape (`"\ud800"`).
+    case array, object, unreadable
+
+    private struct Skip: Decodable { init(from decoder: Decoder) throws {} }
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -251,7 +273,19 @@ enum JSONScalar: Decodable {
         if let value = try? container.decode(Bool.self) { self = .bool(value); return }
         if let value = try? container.decode(Int.self) { self = .int(value); return }
         if let value = try? container.decode(Double.self) { self = .double(value); return }
-        self = .other
+        if (try? container.decode([Skip].self)) != nil { self = .array; return }
+        if (try? container.decode([String: Skip].self)) != nil { self = .object; return }
+        self = .unreadable
+    }
+
+    /// Why the value cannot be a cell, or nil when it can.
+    var problem: String? {
+        switch self {
+        case .array: return "an array"
+        case .object: return "an object"
+        case .unreadable: return "a value that cannot be read (a number out of range such as 1e999, or a string with a lone surrogate escape such as \\ud800)"
+        default: return nil
+        }
     }
 
     var stringValue: String? {
@@ -260,7 +294,7 @@ enum JSONScalar: Decodable {
         case .int(let value): return String(value)
         case .double(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
         case .bool(let value): return value ? "true" : "false"
-        case .null, .other: return nil
+        case .null, .array, .object, .unreadable: return nil
         }
     }
 }
