@@ -17,7 +17,15 @@ let targetCPU = ["-target-cpu", "haswell"]
 let targetCPU: [String] = []
 #endif
 
+// Release builds keep Swift's checks (bounds, overflow, preconditions) in every module: most of them read
+// input robust did not write (safetensors, tokenizer and config files, data files, recipes, databases),
+// where a bounds mistake must trap, not corrupt memory. Only `Tensors`, the kernels, drops them
+// (-Ounchecked): its loops run over pointers the engine sized itself.
 let optimise: [SwiftSetting] = [
+    .unsafeFlags(["-wmo"] + targetCPU, .when(configuration: .release)),
+    .swiftLanguageMode(.v5),
+]
+let kernels: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"] + targetCPU, .when(configuration: .release)),
     .swiftLanguageMode(.v5),
 ]
@@ -39,7 +47,7 @@ let package = Package(
         // Basics: the seeded generator, SHA-256 and the search order for the base model, WordNet and the
         // datasets folder (ResourceLocations) that every other module shares (Foundation only).
         .target(name: "Basics", swiftSettings: optimise),
-        .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: optimise),
+        .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: kernels),
         .target(name: "SafeTensors", swiftSettings: optimise),
         .target(name: "Tokenizer", swiftSettings: optimise),
         .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],
