@@ -81,7 +81,7 @@ struct Pipeline: Sendable {
         if let second {
             var b = encodeSequence(second, typeID: 1, sequence: 1)
             let budget = max(0, maxLength - addedTokens(pair: true))
-            let (keepA, keepB) = WordPieceTokenizer.longestFirst(a.count, b.count, budget: budget)
+            let (keepA, keepB) = FusedWordPiece.longestFirst(a.count, b.count, budget: budget)
             a.truncate(to: keepA)
             b.truncate(to: keepB)
             encodings = [a, b]

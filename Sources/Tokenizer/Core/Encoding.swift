@@ -37,6 +37,15 @@ public struct Encoding: Sendable, Equatable {
 
     public var count: Int { ids.count }
 
+    mutating func reserve(_ count: Int) {
+        ids.reserveCapacity(count)
+        tokens.reserveCapacity(count)
+        typeIDs.reserveCapacity(count)
+        offsets.reserveCapacity(count)
+        wordIDs.reserveCapacity(count)
+        sequenceIDs.reserveCapacity(count)
+    }
+
     /// Keeps the first `count` tokens.
     mutating func truncate(to count: Int) {
         guard ids.count > count else { return }
