@@ -90,7 +90,9 @@ struct Pipeline: Sendable {
             encodings = [a]
         }
         if let postProcessor { encodings = postProcessor.process(encodings, addSpecialTokens: true) }
+        if encodings.count == 1, let only = encodings.first { return only }
         var result = Encoding()
+        result.reserve(encodings.reduce(0) { $0 + $1.count })
         for encoding in encodings { result.append(encoding) }
         return result
     }
