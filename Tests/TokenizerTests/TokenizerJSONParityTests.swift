@@ -1,5 +1,5 @@
 // TokenizerJSONParityTests: exact ids, offsets and word ids against Hugging Face `tokenizers` on 30,000 seeded random
-// strings and 400 real texts for four tokenizers trained by bench/fixtures/make_tokenizer_fixtures.py.
+// strings and 400 real texts for the five tokenizers made by bench/fixtures/make_tokenizer_fixtures.py.
 import Foundation
 @testable import Tokenizer
 import TestSupport
@@ -55,7 +55,7 @@ struct ReferenceEncoding: Equatable, CustomStringConvertible {
 
 enum TokenizerFixtures {
     static let folder = TestPaths.fixture("tokenizers")
-    static let names = ["wordpiece", "bytelevel", "metaspace", "unigram"]
+    static let names = ["wordpiece", "bytelevel", "metaspace", "unigram", "precompiled"]
 
     /// The shared strings (30,000 random, then the real texts); missing fixtures fail the test.
     static func strings() throws -> [String] {
@@ -113,4 +113,6 @@ final class TokenizerJSONParityTests: XCTestCase {
     func testByteLevelBPEParity() throws { try checkParity("bytelevel") }
     func testMetaspaceBPEParity() throws { try checkParity("metaspace") }
     func testUnigramParity() throws { try checkParity("unigram") }
+    /// A sentencepiece model (nmt_nfkc) converted by transformers: the Precompiled charsmap normalizer.
+    func testPrecompiledUnigramParity() throws { try checkParity("precompiled") }
 }
