@@ -83,14 +83,7 @@ final class PrecompiledTests: XCTestCase {
         XCTAssertEqual(strings.count, 5_000)
         XCTAssertEqual(references.count, strings.count)
         let tokenizer = try TokenizerFixtures.tokenizer("precompiled")
-        var mismatches = 0
-        for (index, (string, reference)) in zip(strings, references).enumerated() {
-            let got = ReferenceEncoding(tokenizer.encode(string, maxLength: Int.max))
-            if got != reference {
-                mismatches += 1
-                if mismatches <= 5 { XCTFail("stress string \(index + 1) \(string.debugDescription):\n  HF    \(reference)\n  robust \(got)") }
-            }
-        }
+        let mismatches = TokenizerFixtures.mismatches(tokenizer, strings, references, label: "precompiled stress")
         XCTAssertEqual(mismatches, 0)
         print("precompiled stress: \(strings.count - mismatches) of \(strings.count) strings identical")
     }

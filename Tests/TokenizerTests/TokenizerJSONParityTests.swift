@@ -78,6 +78,23 @@ enum TokenizerFixtures {
     static func tokenizer(_ name: String) throws -> TextTokenizer {
         try TextTokenizer.load(directory: folder.appendingPathComponent(name))
     }
+
+    /// How many of `strings` the tokenizer encodes (special tokens, no truncation) differently from `references`;
+    /// the first five differences fail the test with both encodings.
+    static func mismatches(_ tokenizer: TextTokenizer, _ strings: [String], _ references: [ReferenceEncoding], label: String,
+                           file: StaticString = #filePath, line: UInt = #line) -> Int {
+        var count = 0
+        for (index, (text, reference)) in zip(strings, references).enumerated() {
+            let got = ReferenceEncoding(tokenizer.encode(text, maxLength: Int.max))
+            guard got != reference else { continue }
+            count += 1
+            if count <= 5 {
+                XCTFail("\(label) string \(index + 1) \(text.debugDescription) \(text.unicodeScalars.map { String($0.value, radix: 16) }):\n  HF    \(reference)\n  robust \(got)",
+                        file: file, line: line)
+            }
+        }
+        return count
+    }
 }
 
 final class TokenizerJSONParityTests: XCTestCase {
@@ -88,17 +105,7 @@ final class TokenizerJSONParityTests: XCTestCase {
         XCTAssertEqual(references.count, strings.count, "\(name).txt", file: file, line: line)
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         XCTAssertEqual(tokenizer.source, .tokenizerJSON)
-        var mismatches = 0
-        for (index, (text, reference)) in zip(strings, references).enumerated() {
-            let got = ReferenceEncoding(tokenizer.encode(text, maxLength: Int.max))
-            if got != reference {
-                mismatches += 1
-                if mismatches <= 5 {
-                    XCTFail("\(name) string \(index + 1) \(text.debugDescription) \(text.unicodeScalars.map { String($0.value, radix: 16) }):\n  HF    \(reference)\n  robust \(got)",
-                            file: file, line: line)
-                }
-            }
-        }
+        let mismatches = TokenizerFixtures.mismatches(tokenizer, strings, references, label: name, file: file, line: line)
         XCTAssertEqual(mismatches, 0, "\(name): \(mismatches) of \(strings.count) strings differ", file: file, line: line)
         print("\(name): \(strings.count - mismatches) of \(strings.count) strings identical (ids, offsets, word ids)")
         // Truncation to 12 tokens, special tokens kept.

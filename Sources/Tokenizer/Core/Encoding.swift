@@ -46,6 +46,17 @@ public struct Encoding: Sendable, Equatable {
         sequenceIDs.reserveCapacity(count)
     }
 
+    /// Appends one token.
+    @inline(__always)
+    mutating func append(id: Int32, token: String, typeID: Int32, offsets: Range<Int>, word: Int?, sequence: Int?) {
+        ids.append(id)
+        tokens.append(token)
+        typeIDs.append(typeID)
+        self.offsets.append(offsets)
+        wordIDs.append(word)
+        sequenceIDs.append(sequence)
+    }
+
     /// Keeps the first `count` tokens.
     mutating func truncate(to count: Int) {
         guard ids.count > count else { return }

@@ -171,12 +171,7 @@ struct FusedWordPiece: Sendable {
     }
 
     private func appendSpecial(_ id: Int32, type: Int32, to encoding: inout Encoding) {
-        encoding.ids.append(id)
-        encoding.tokens.append(vocabulary[Int(id)])
-        encoding.typeIDs.append(type)
-        encoding.offsets.append(0..<0)
-        encoding.wordIDs.append(nil)
-        encoding.sequenceIDs.append(nil)
+        encoding.append(id: id, token: vocabulary[Int(id)], typeID: type, offsets: 0..<0, word: nil, sequence: nil)
     }
 
     private func append(_ pieces: Pieces, type: Int32, to encoding: inout Encoding) {
