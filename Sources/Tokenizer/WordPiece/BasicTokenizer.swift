@@ -107,6 +107,7 @@ struct BasicTokenizer: Sendable {
                 if v <= 0x20 || v == 0x7F {
                     if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D {
                         flush(&marks, into: &out)
+                        marks.lastFirstSource = i
                         out.closeWord()
                     }
                     // other C0 controls and DEL are removed without splitting the word

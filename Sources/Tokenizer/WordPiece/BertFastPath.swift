@@ -1,7 +1,8 @@
 // BertFastPath: which tokenizer.json files run on the fused WordPiece engine — exactly those that describe BERT's
 // pipeline (BertNormalizer with clean_text, BertPreTokenizer, WordPiece with `##`, BertProcessing or the same
 // `[CLS] $A [SEP]` / `[CLS] $A [SEP] $B:1 [SEP]:1` template, plain special added tokens) — and building that engine
-// from the parsed components. Anything else stays on the general pipeline.
+// from the parsed components. Anything else stays on the general pipeline. The file's `truncation` and `padding`
+// sections do not matter: neither engine reads them (callers pass the maximum length, and batches are packed).
 
 enum BertFastPath {
     /// The fused engine that gives the same encodings as `pipeline`, or nil when the pipeline is not exactly BERT's.

@@ -8,8 +8,8 @@ import Foundation
 /// `longest_first` truncation.
 ///
 /// Thread-safe and cheap to copy (a value type with shared storage). Throughput, measured in a
-/// release build on one core of the 2-core Linux dev machine: about 64,000 sentences/s (1.7 M tokens/s)
-/// for `encode` on 10,000 English sentences of 8–30 words.
+/// release build on one core of the 2-core Linux dev machine with `robust bench --only tokenize`:
+/// 2.7–3.1 µs per WordNet gloss, about 6 M tokens/s (README, Tokenizer speed).
 public struct WordPieceTokenizer: Sendable {
     public let options: TokenizerOptions
     public let padID: Int32

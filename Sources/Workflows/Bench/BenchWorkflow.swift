@@ -151,10 +151,12 @@ public struct BenchWorkflow {
             for text in sentences { tokens += tokenizer.encode(text, maxLength: 128).count }
         }
         let perText = time / Double(sentences.count)
+        let engine = tokenizer.isFusedWordPiece ? "fused WordPiece" : "general pipeline"
         report("tokenize", ["texts": sentences.count, "tokens": tokens, "texts_per_s": 1 / perText,
-                            "tokens_per_s": Double(tokens) / time, "us_per_text": perText * 1e6, "source": tokenizer.source.rawValue],
-               String(format: "tokenize (%@)   %7.1f µs/text  %9.0f tokens/s  (%d WordNet glosses, %d tokens, one thread)",
-                      tokenizer.source.rawValue, perText * 1e6, Double(tokens) / time, sentences.count, tokens))
+                            "tokens_per_s": Double(tokens) / time, "us_per_text": perText * 1e6, "source": tokenizer.source.rawValue,
+                            "engine": engine],
+               String(format: "tokenize (%@, %@)   %7.1f µs/text  %9.0f tokens/s  (%d WordNet glosses, %d tokens, one thread)",
+                      tokenizer.source.rawValue, engine, perText * 1e6, Double(tokens) / time, sentences.count, tokens))
     }
 
     /// The share of the GEMM peak, when the peak was measured (`--only` without gemm leaves it NaN,
