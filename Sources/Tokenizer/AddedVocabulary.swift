@@ -20,15 +20,34 @@ struct AddedVocabulary: Sendable {
     /// Matches the contents of some tokens: leftmost, then longest (HF's Aho-Corasick `LeftmostLongest`).
     private struct Matcher: Sendable {
         /// First scalar → (content, token index), longest first.
-        var byFirst: [UInt32: [([Unicode.Scalar], Int)]] = [:]
+        var byFirst: [UInt32: [([Unicode.Scalar], Int)]] = [:] {
+            didSet {
+                asciiFirst = (0, 0)
+                nonASCIIFirst = false
+                for v in byFirst.keys {
+                    if v < 64 { asciiFirst.0 |= 1 << UInt64(v) } else if v < 128 { asciiFirst.1 |= 1 << UInt64(v - 64) } else { nonASCIIFirst = true }
+                }
+            }
+        }
+        /// Which ASCII scalars start a content (bits 0–63, 64–127), and whether any content starts above ASCII: most
+        /// scalars are ruled out without a dictionary lookup.
+        private var asciiFirst: (UInt64, UInt64) = (0, 0)
+        private var nonASCIIFirst = false
         var isEmpty: Bool { byFirst.isEmpty }
+
+        @inline(__always)
+        private func mayStart(_ v: UInt32) -> Bool {
+            if v < 64 { return asciiFirst.0 >> UInt64(v) & 1 == 1 }
+            if v < 128 { return asciiFirst.1 >> UInt64(v - 64) & 1 == 1 }
+            return nonASCIIFirst
+        }
 
         /// The next match at or after `from`: (range, token index).
         func next(in s: [Unicode.Scalar], from: Int) -> (Range<Int>, Int)? {
             guard !byFirst.isEmpty else { return nil }
             var i = from
             while i < s.count {
-                if let candidates = byFirst[s[i].value] {
+                if mayStart(s[i].value), let candidates = byFirst[s[i].value] {
                     for (content, index) in candidates where i + content.count <= s.count {
                         if s[i..<(i + content.count)].elementsEqual(content) { return (i..<(i + content.count), index) }
                     }

@@ -47,29 +47,18 @@ struct Pipeline: Sendable {
             if let token = piece.addedToken {
                 var view = String.UnicodeScalarView()
                 view.append(contentsOf: piece.text.scalars)
-                append(id: token.id, token: String(view), offsets: piece.text.originalRange(of: 0..<piece.text.count),
-                       word: word, typeID: typeID, sequence: sequence, to: &encoding)
+                encoding.append(id: token.id, token: String(view), typeID: typeID,
+                                offsets: piece.text.originalRange(of: 0..<piece.text.count), word: word, sequence: sequence)
                 continue
             }
             tokens.removeAll(keepingCapacity: true)
             model.tokenize(piece.text.scalars, into: &tokens)
             for token in tokens {
-                append(id: token.id, token: model.token(of: token.id) ?? "", offsets: piece.text.originalRange(of: token.range),
-                       word: word, typeID: typeID, sequence: sequence, to: &encoding)
+                encoding.append(id: token.id, token: model.token(of: token.id) ?? "", typeID: typeID,
+                                offsets: piece.text.originalRange(of: token.range), word: word, sequence: sequence)
             }
         }
         return encoding
-    }
-
-    @inline(__always)
-    private func append(id: Int32, token: String, offsets: Range<Int>, word: Int, typeID: Int32, sequence: Int,
-                        to encoding: inout Encoding) {
-        encoding.ids.append(id)
-        encoding.tokens.append(token)
-        encoding.typeIDs.append(typeID)
-        encoding.offsets.append(offsets)
-        encoding.wordIDs.append(word)
-        encoding.sequenceIDs.append(sequence)
     }
 
     func addedTokens(pair: Bool) -> Int { postProcessor?.addedTokens(pair: pair) ?? 0 }
@@ -81,7 +70,7 @@ struct Pipeline: Sendable {
         if let second {
             var b = encodeSequence(second, typeID: 1, sequence: 1)
             let budget = max(0, maxLength - addedTokens(pair: true))
-            let (keepA, keepB) = WordPieceTokenizer.longestFirst(a.count, b.count, budget: budget)
+            let (keepA, keepB) = FusedWordPiece.longestFirst(a.count, b.count, budget: budget)
             a.truncate(to: keepA)
             b.truncate(to: keepB)
             encodings = [a, b]
@@ -90,7 +79,9 @@ struct Pipeline: Sendable {
             encodings = [a]
         }
         if let postProcessor { encodings = postProcessor.process(encodings, addSpecialTokens: true) }
+        if encodings.count == 1, let only = encodings.first { return only }
         var result = Encoding()
+        result.reserve(encodings.reduce(0) { $0 + $1.count })
         for encoding in encodings { result.append(encoding) }
         return result
     }

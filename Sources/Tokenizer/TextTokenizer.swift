@@ -6,7 +6,8 @@ import Foundation
 /// A tokenizer with Hugging Face parity. Immutable and thread-safe.
 ///
 /// - From `tokenizer.json`: the general pipeline (normalizers, pre-tokenizers, WordPiece/BPE/Unigram,
-///   post-processors, added tokens), matching `tokenizers` 0.23 token for token.
+///   post-processors, added tokens), matching `tokenizers` 0.23 token for token. A file that describes exactly
+///   BERT's WordPiece pipeline runs on the fused WordPiece engine instead, with the same results (``BertFastPath``).
 /// - From `vocab.txt` (with `tokenizer_config.json`): ``WordPieceTokenizer``, `BertTokenizerFast` semantics.
 /// - From `vocab.json` + `merges.txt`: byte-level BPE with RoBERTa's post-processing (`RobertaTokenizerFast`).
 public final class TextTokenizer: Sendable {
@@ -18,7 +19,8 @@ public final class TextTokenizer: Sendable {
     }
 
     enum Backend: Sendable {
-        case wordPiece(WordPieceTokenizer)
+        /// BERT WordPiece in one pass (vocab.txt, or a tokenizer.json that is exactly BERT's pipeline).
+        case fused(FusedWordPiece)
         case pipeline(Pipeline)
     }
 
@@ -46,7 +48,7 @@ public final class TextTokenizer: Sendable {
     public convenience init(wordPiece: WordPieceTokenizer, vocabularyFile: Data? = nil, configData: Data? = nil) {
         let vocabulary = vocabularyFile ?? Data((0..<Int32(wordPiece.vocabularySize)).compactMap { wordPiece.token(of: $0) }
             .map { $0 + "\n" }.joined().utf8)
-        self.init(source: .vocabTxt, backend: .wordPiece(wordPiece), modelMaxLength: wordPiece.options.modelMaxLength,
+        self.init(source: .vocabTxt, backend: .fused(wordPiece.engine), modelMaxLength: wordPiece.options.modelMaxLength,
                   unknownToken: wordPiece.options.unkToken, files: ["vocab.txt": vocabulary], configData: configData)
     }
 
@@ -55,7 +57,7 @@ public final class TextTokenizer: Sendable {
     /// One more than the largest id (model vocabulary and added tokens).
     public var vocabularySize: Int {
         switch backend {
-        case .wordPiece(let tokenizer): return tokenizer.vocabularySize
+        case .fused(let engine): return engine.vocabularySize
         case .pipeline(let pipeline):
             return max(pipeline.model.idLimit, (pipeline.added.tokens.map { Int($0.id) }.max() ?? -1) + 1)
         }
@@ -64,7 +66,7 @@ public final class TextTokenizer: Sendable {
     /// The id of a token (added tokens first, then the model's vocabulary).
     public func id(of token: String) -> Int32? {
         switch backend {
-        case .wordPiece(let tokenizer): return tokenizer.id(of: token)
+        case .fused(let engine): return engine.id(of: token)
         case .pipeline(let pipeline): return pipeline.id(of: token)
         }
     }
@@ -72,9 +74,15 @@ public final class TextTokenizer: Sendable {
     /// The token of an id, or nil when no token has it.
     public func token(of id: Int32) -> String? {
         switch backend {
-        case .wordPiece(let tokenizer): return tokenizer.token(of: id)
+        case .fused(let engine): return engine.token(of: id)
         case .pipeline(let pipeline): return pipeline.token(of: id)
         }
+    }
+
+    /// Whether it encodes with the fused BERT WordPiece engine (vocab.txt, or a tokenizer.json that describes
+    /// exactly BERT's pipeline) rather than the general tokenizer.json pipeline.
+    public var isFusedWordPiece: Bool {
+        if case .fused = backend { return true } else { return false }
     }
 
     /// The unknown token's id, if any.
@@ -86,7 +94,7 @@ public final class TextTokenizer: Sendable {
     /// ``modelMaxLength``), special tokens kept.
     public func encode(_ text: String, maxLength: Int? = nil) -> Encoding {
         switch backend {
-        case .wordPiece(let tokenizer): return tokenizer.encode(text, maxLength: maxLength)
+        case .fused(let engine): return engine.encode(text, maxLength: maxLength ?? modelMaxLength)
         case .pipeline(let pipeline): return pipeline.encode(text, nil, maxLength: maxLength ?? modelMaxLength)
         }
     }
@@ -94,7 +102,7 @@ public final class TextTokenizer: Sendable {
     /// A text pair, truncated `longest_first` to at most `maxLength` tokens.
     public func encode(_ first: String, _ second: String, maxLength: Int? = nil) -> Encoding {
         switch backend {
-        case .wordPiece(let tokenizer): return tokenizer.encode(first, second, maxLength: maxLength)
+        case .fused(let engine): return engine.encode(first, second, maxLength: maxLength ?? modelMaxLength)
         case .pipeline(let pipeline): return pipeline.encode(first, second, maxLength: maxLength ?? modelMaxLength)
         }
     }
@@ -102,7 +110,7 @@ public final class TextTokenizer: Sendable {
     /// The tokens of `text` without special tokens and without truncation.
     public func tokenize(_ text: String) -> [String] {
         switch backend {
-        case .wordPiece(let tokenizer): return tokenizer.tokenize(text)
+        case .fused(let engine): return engine.tokenize(text)
         case .pipeline(let pipeline): return pipeline.encodeSequence(text, typeID: 0, sequence: 0).tokens
         }
     }

@@ -32,8 +32,14 @@ extension TextTokenizer {
         throw TokenizerError.noTokenizerFiles(directory: directory.path, lookedFor: searchOrder)
     }
 
-    /// A tokenizer from the contents of a `tokenizer.json` (and optionally `tokenizer_config.json`).
+    /// A tokenizer from the contents of a `tokenizer.json` (and optionally `tokenizer_config.json`). A file that
+    /// describes exactly BERT's WordPiece pipeline runs on the fused engine (``BertFastPath``), with the same results.
     public convenience init(tokenizerJSON data: Data, config: Data? = nil) throws {
+        try self.init(tokenizerJSON: data, config: config, allowFastPath: true)
+    }
+
+    /// `allowFastPath: false` keeps every file on the general pipeline (tests compare the two).
+    convenience init(tokenizerJSON data: Data, config: Data?, allowFastPath: Bool) throws {
         let root = try JSONNode.parse(data, file: "tokenizer.json")
         try root.object()
         let settings = try ConfigSettings(config)
@@ -57,7 +63,8 @@ extension TextTokenizer {
         let pipeline = Pipeline(added: added, normalizer: normalizer, preTokenizer: preTokenizer, model: model,
                                 postProcessor: postProcessor)
         try Self.checkSpecialIDs(pipeline, root: root)
-        self.init(source: .tokenizerJSON, backend: .pipeline(pipeline), modelMaxLength: settings.modelMaxLength,
+        let fused = allowFastPath ? BertFastPath.engine(for: pipeline, added: added) : nil
+        self.init(source: .tokenizerJSON, backend: fused.map { .fused($0) } ?? .pipeline(pipeline), modelMaxLength: settings.modelMaxLength,
                   unknownToken: model.unknownToken ?? settings.unknownToken, files: ["tokenizer.json": data], configData: config)
     }
 

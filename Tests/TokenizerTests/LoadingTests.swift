@@ -46,6 +46,20 @@ final class LoadingTests: XCTestCase {
         XCTAssertEqual(tokenizer.encode("Hellos world").tokens, ["[CLS]", "hello", "##s", "world", "[SEP]"])
     }
 
+    /// Tokens that Swift's `String` equality would merge ("à" and "a" + U+0300) keep their own ids, as in HF's
+    /// byte-keyed vocabulary.
+    func testCanonicallyEquivalentTokensKeepTheirOwnIDs() throws {
+        try write("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n\u{E0}\na\u{300}\n")
+        let tokenizer = try WordPieceTokenizer.load(directory: folder)
+        XCTAssertEqual(tokenizer.id(of: "\u{E0}"), 5)
+        XCTAssertEqual(tokenizer.id(of: "a\u{300}"), 6)
+        let keepAccents = TextTokenizer(wordPiece: try WordPieceTokenizer(
+            vocabulary: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "\u{E0}", "a\u{300}"],
+            options: TokenizerOptions(lowercase: false, stripAccents: false)))
+        XCTAssertEqual(keepAccents.encode("\u{E0} a\u{300}").ids, [2, 5, 6, 3])
+        XCTAssertEqual(keepAccents.id(of: "a\u{300}"), 6)
+    }
+
     func testParseVocabularyLines() {
         XCTAssertEqual(WordPieceTokenizer.parseVocabulary("a\nb\n"), ["a", "b"])
         XCTAssertEqual(WordPieceTokenizer.parseVocabulary("a\nb"), ["a", "b"])

@@ -1,5 +1,6 @@
 // TokenizerComponentTests: each tokenizer.json component on hand-written cases whose expectations follow the Rust
 // `tokenizers` sources, and hostile tokenizer.json files, each a one-line error and never a crash.
+import Basics
 import Foundation
 @testable import Tokenizer
 import XCTest
@@ -58,6 +59,39 @@ final class TokenizerComponentTests: XCTestCase {
         let regex = ReplaceNormalizer(pattern: .regex(try! CompiledRegex(" {2,}")), content: " ")
         XCTAssertEqual(normalized(regex, "a    b  c").0, "a b c")
         XCTAssertEqual(normalized(NormalizerSequence([LowercaseNormalizer(), PrependNormalizer("_")]), "AB").0, "_ab")
+    }
+
+    /// `c{n,}` and `c+` regexes run natively and find exactly what ICU finds; anything else stays a regex.
+    func testRunPatternsAgreeWithRegexes() throws {
+        for source in ["[ ]{2,}", "\\s+", "a{2,3}", "a{2}", "a*", ".+", "ab+", "a{,2}", "a{0,}", "\\d+", "+", "{2,}"] {
+            XCTAssertNil(TextPattern.run(regex: source), source)
+        }
+        var rng = SeededRandom(seed: 77)
+        let alphabet: [Unicode.Scalar] = [" ", "a", "b", ".", "\u{2581}", "\u{1F600}"]
+        for source in [" {2,}", "a+", "\\.{3,}", "\u{2581}+", " {1,}", "\u{1F600}{2,}"] {
+            let run = try XCTUnwrap(TextPattern.run(regex: source), source)
+            let regex = TextPattern.regex(try CompiledRegex(source))
+            for _ in 0..<300 {
+                let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
+                XCTAssertEqual(run.matches(in: text), regex.matches(in: text), "\(source) on \(text)")
+            }
+        }
+    }
+
+    func testIntegerTable() {
+        var table = IntegerTable()
+        var reference: [UInt64: Int64] = [:]
+        var rng = SeededRandom(seed: 5)
+        for index in 0..<5_000 {
+            let key = index % 7 == 0 ? UInt64(index) : rng.next()
+            table.set(key, Int64(index))
+            reference[key] = Int64(index)
+        }
+        table.set(UInt64.max, -9)
+        reference[UInt64.max] = -9
+        XCTAssertEqual(table.count, reference.count)
+        for (key, value) in reference { XCTAssertEqual(table.value(key), value) }
+        XCTAssertNil(table.value(123_456_789_012))
     }
 
     func testPreTokenizers() {
@@ -138,7 +172,9 @@ final class TokenizerComponentTests: XCTestCase {
             (#"{"model": {"vocab": {}}}"#, "tokenizer.json: model: model has no 'type'"),
             (#"{"model": {"type": "WordLevel", "vocab": {}}}"#, "tokenizer.json: model: unsupported model type 'WordLevel'"),
             ("{\(wordPieceModel), \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}, {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"AAAA\"}]}}",
-             "tokenizer.json: normalizer.normalizers[1]: unsupported normalizer type 'Precompiled'"),
+             "tokenizer.json: normalizer.normalizers[1].precompiled_charsmap: 3 bytes, shorter than the 4-byte trie size"),
+            ("{\(wordPieceModel), \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFC\"}, {\"type\": \"Nmt\"}]}}",
+             "tokenizer.json: normalizer.normalizers[1]: unsupported normalizer type 'Nmt'"),
             ("{\(wordPieceModel), \"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}}", "tokenizer.json: pre_tokenizer: unsupported pre_tokenizer type 'UnicodeScripts'"),
             ("{\(wordPieceModel), \"post_processor\": {\"type\": \"Fancy\"}}", "tokenizer.json: post_processor: unsupported post_processor type 'Fancy'"),
             (#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": -3}}}"#, "tokenizer.json: model.vocab.[UNK]: expected a whole number"),

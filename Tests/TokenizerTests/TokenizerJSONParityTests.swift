@@ -1,5 +1,5 @@
 // TokenizerJSONParityTests: exact ids, offsets and word ids against Hugging Face `tokenizers` on 30,000 seeded random
-// strings and 400 real texts for four tokenizers trained by bench/fixtures/make_tokenizer_fixtures.py.
+// strings and 400 real texts for the five tokenizers made by bench/fixtures/make_tokenizer_fixtures.py.
 import Foundation
 @testable import Tokenizer
 import TestSupport
@@ -55,7 +55,7 @@ struct ReferenceEncoding: Equatable, CustomStringConvertible {
 
 enum TokenizerFixtures {
     static let folder = TestPaths.fixture("tokenizers")
-    static let names = ["wordpiece", "bytelevel", "metaspace", "unigram"]
+    static let names = ["wordpiece", "bytelevel", "metaspace", "unigram", "precompiled"]
 
     /// The shared strings (30,000 random, then the real texts); missing fixtures fail the test.
     static func strings() throws -> [String] {
@@ -78,6 +78,23 @@ enum TokenizerFixtures {
     static func tokenizer(_ name: String) throws -> TextTokenizer {
         try TextTokenizer.load(directory: folder.appendingPathComponent(name))
     }
+
+    /// How many of `strings` the tokenizer encodes (special tokens, no truncation) differently from `references`;
+    /// the first five differences fail the test with both encodings.
+    static func mismatches(_ tokenizer: TextTokenizer, _ strings: [String], _ references: [ReferenceEncoding], label: String,
+                           file: StaticString = #filePath, line: UInt = #line) -> Int {
+        var count = 0
+        for (index, (text, reference)) in zip(strings, references).enumerated() {
+            let got = ReferenceEncoding(tokenizer.encode(text, maxLength: Int.max))
+            guard got != reference else { continue }
+            count += 1
+            if count <= 5 {
+                XCTFail("\(label) string \(index + 1) \(text.debugDescription) \(text.unicodeScalars.map { String($0.value, radix: 16) }):\n  HF    \(reference)\n  robust \(got)",
+                        file: file, line: line)
+            }
+        }
+        return count
+    }
 }
 
 final class TokenizerJSONParityTests: XCTestCase {
@@ -88,17 +105,7 @@ final class TokenizerJSONParityTests: XCTestCase {
         XCTAssertEqual(references.count, strings.count, "\(name).txt", file: file, line: line)
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         XCTAssertEqual(tokenizer.source, .tokenizerJSON)
-        var mismatches = 0
-        for (index, (text, reference)) in zip(strings, references).enumerated() {
-            let got = ReferenceEncoding(tokenizer.encode(text, maxLength: Int.max))
-            if got != reference {
-                mismatches += 1
-                if mismatches <= 5 {
-                    XCTFail("\(name) string \(index + 1) \(text.debugDescription) \(text.unicodeScalars.map { String($0.value, radix: 16) }):\n  HF    \(reference)\n  robust \(got)",
-                            file: file, line: line)
-                }
-            }
-        }
+        let mismatches = TokenizerFixtures.mismatches(tokenizer, strings, references, label: name, file: file, line: line)
         XCTAssertEqual(mismatches, 0, "\(name): \(mismatches) of \(strings.count) strings differ", file: file, line: line)
         print("\(name): \(strings.count - mismatches) of \(strings.count) strings identical (ids, offsets, word ids)")
         // Truncation to 12 tokens, special tokens kept.
@@ -113,4 +120,6 @@ final class TokenizerJSONParityTests: XCTestCase {
     func testByteLevelBPEParity() throws { try checkParity("bytelevel") }
     func testMetaspaceBPEParity() throws { try checkParity("metaspace") }
     func testUnigramParity() throws { try checkParity("unigram") }
+    /// A sentencepiece model (nmt_nfkc) converted by transformers: the Precompiled charsmap normalizer.
+    func testPrecompiledUnigramParity() throws { try checkParity("precompiled") }
 }

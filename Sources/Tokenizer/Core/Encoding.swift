@@ -37,6 +37,26 @@ public struct Encoding: Sendable, Equatable {
 
     public var count: Int { ids.count }
 
+    mutating func reserve(_ count: Int) {
+        ids.reserveCapacity(count)
+        tokens.reserveCapacity(count)
+        typeIDs.reserveCapacity(count)
+        offsets.reserveCapacity(count)
+        wordIDs.reserveCapacity(count)
+        sequenceIDs.reserveCapacity(count)
+    }
+
+    /// Appends one token.
+    @inline(__always)
+    mutating func append(id: Int32, token: String, typeID: Int32, offsets: Range<Int>, word: Int?, sequence: Int?) {
+        ids.append(id)
+        tokens.append(token)
+        typeIDs.append(typeID)
+        self.offsets.append(offsets)
+        wordIDs.append(word)
+        sequenceIDs.append(sequence)
+    }
+
     /// Keeps the first `count` tokens.
     mutating func truncate(to count: Int) {
         guard ids.count > count else { return }

@@ -144,6 +144,7 @@ struct NormalizedText: Sendable {
     /// Replaces every match of `pattern` by `content` (HF `replace`): the new scalars all take the alignment of
     /// the scalar before the match (or the start of the piece).
     mutating func replace(_ pattern: TextPattern, with content: [Unicode.Scalar]) {
+        guard pattern.mayMatch(in: scalars) else { return }
         let matches = pattern.matches(in: scalars)
         guard matches.contains(where: \.isMatch) else { return }
         var newScalars: [Unicode.Scalar] = []

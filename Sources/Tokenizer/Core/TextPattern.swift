@@ -6,6 +6,9 @@ enum TextPattern: Sendable {
     case scalar(Unicode.Scalar)
     case predicate(@Sendable (Unicode.Scalar) -> Bool)
     case literal([Unicode.Scalar])
+    /// Maximal runs of one scalar at least `minimum` long: the regexes `c{n,}` and `c+` (sentencepiece conversions
+    /// collapse spaces with `" {2,}"`), matched without building a string for ICU.
+    case run(Unicode.Scalar, minimum: Int)
     case regex(CompiledRegex)
 
     struct Match: Equatable {
@@ -23,9 +26,55 @@ enum TextPattern: Sendable {
         case .literal(let needle):
             if needle.isEmpty { return [Match(range: 0..<scalars.count, isMatch: false)] }
             return Self.pieces(scalars.count, literalMatches(needle, in: scalars))
+        case .run(let target, let minimum):
+            return Self.pieces(scalars.count, Self.runMatches(of: target, minimum: minimum, in: scalars))
         case .regex(let regex):
             return Self.pieces(scalars.count, regex.matches(in: scalars))
         }
+    }
+
+    /// Whether the pattern can match anywhere in `scalars` (false lets a replacement skip its work).
+    func mayMatch(in scalars: [Unicode.Scalar]) -> Bool {
+        switch self {
+        case .scalar(let target): return scalars.contains(target)
+        case .literal(let needle): return needle.first.map { scalars.contains($0) } ?? false
+        case .run(let target, _): return scalars.contains(target)
+        case .predicate, .regex: return true
+        }
+    }
+
+    /// `c{n,}` or `c+` as a run pattern, when `source` is exactly that with a literal `c`; else nil.
+    static func run(regex source: String) -> TextPattern? {
+        var scalars = Array(source.unicodeScalars)
+        guard scalars.count >= 2 else { return nil }
+        var target = scalars.removeFirst()
+        if target == "\\" {
+            // An escaped punctuation character is itself; escaped letters are classes (\s, \d, ...).
+            guard let escaped = scalars.first, escaped.value < 0x80, !UnicodeClasses.isAlphabetic(escaped),
+                  !(escaped.value >= 0x30 && escaped.value <= 0x39) else { return nil }
+            target = scalars.removeFirst()
+        } else if "^$.|?*+()[]{}".unicodeScalars.contains(target) {
+            return nil
+        }
+        if scalars == ["+"] { return .run(target, minimum: 1) }
+        guard scalars.count >= 4, scalars.first == "{", scalars.suffix(2).elementsEqual([",", "}"]) else { return nil }
+        let digits = scalars.dropFirst().dropLast(2)
+        guard !digits.isEmpty, digits.count <= 6, digits.allSatisfy({ $0.value >= 0x30 && $0.value <= 0x39 }),
+              let minimum = Int(String(String.UnicodeScalarView(digits))), minimum >= 1 else { return nil }
+        return .run(target, minimum: minimum)
+    }
+
+    private static func runMatches(of target: Unicode.Scalar, minimum: Int, in scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var i = 0
+        while i < scalars.count {
+            guard scalars[i] == target else { i += 1; continue }
+            var end = i + 1
+            while end < scalars.count, scalars[end] == target { end += 1 }
+            if end - i >= minimum { result.append(i..<end) }
+            i = end
+        }
+        return result
     }
 
     /// Every scalar satisfying `test` is a match of its own (HF `impl Pattern for Fn(char) -> bool`).

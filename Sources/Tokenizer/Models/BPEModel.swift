@@ -4,23 +4,23 @@
 
 struct BPEModel: TokenModel {
     let vocabulary: Vocabulary
-    /// (left id, right id) → (rank, merged id).
-    let merges: [UInt64: (rank: Int32, id: Int32)]
+    /// (left id, right id) → (rank, merged id), packed by ``packMerge``.
+    let merges: IntegerTable
     let unknown: String?
+    private let unknownID: Int32?
     let continuingSubwordPrefix: String?
     let endOfWordSuffix: String?
     let fuseUnknown: Bool
     let byteFallback: Bool
     let ignoreMerges: Bool
     /// Ids of single scalars (no prefix or suffix involved), to skip building strings on the common path.
-    private let scalarIDs: [UInt32: Int32]
+    private let scalarIDs: IntegerTable
     private let byteIDs: [Int32?]
 
     init(vocabulary: Vocabulary, merges: [(String, String)], unknown: String? = nil, continuingSubwordPrefix: String? = nil,
          endOfWordSuffix: String? = nil, fuseUnknown: Bool = false, byteFallback: Bool = false, ignoreMerges: Bool = false,
          node: JSONNode? = nil) throws {
-        var table: [UInt64: (rank: Int32, id: Int32)] = [:]
-        table.reserveCapacity(merges.count)
+        var table = IntegerTable(minimumCapacity: merges.count)
         let prefixLength = continuingSubwordPrefix?.unicodeScalars.count ?? 0
         for (rank, (a, b)) in merges.enumerated() {
             func fail(_ token: String) -> TokenizerError {
@@ -33,7 +33,7 @@ struct BPEModel: TokenModel {
             merged.append(contentsOf: b.unicodeScalars.dropFirst(prefixLength))
             let mergedToken = String(merged)
             guard let id = vocabulary.id(of: mergedToken) else { throw fail(mergedToken) }
-            table[Self.key(left, right)] = (Int32(truncatingIfNeeded: rank), id)
+            table.set(Self.key(left, right), Self.packMerge(rank: Int32(truncatingIfNeeded: rank), id: id))
         }
         if let unknown, vocabulary.id(of: unknown) == nil {
             let reason = "unknown token '\(unknown)' is not in model.vocab"
@@ -42,15 +42,16 @@ struct BPEModel: TokenModel {
         self.vocabulary = vocabulary
         self.merges = table
         self.unknown = unknown
+        unknownID = unknown.flatMap { vocabulary.id(of: $0) }
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.endOfWordSuffix = endOfWordSuffix
         self.fuseUnknown = fuseUnknown
         self.byteFallback = byteFallback
         self.ignoreMerges = ignoreMerges
-        var scalarIDs: [UInt32: Int32] = [:]
+        var scalarIDs = IntegerTable()
         for (key, id) in vocabulary.ids {
             let scalars = key.text.unicodeScalars
-            if scalars.count == 1, let scalar = scalars.first { scalarIDs[scalar.value] = id }
+            if scalars.count == 1, let scalar = scalars.first { scalarIDs.set(UInt64(scalar.value), Int64(id)) }
         }
         self.scalarIDs = scalarIDs
         byteIDs = (0..<256).map { vocabulary.id(of: Self.byteToken(UInt8($0))) }
@@ -87,6 +88,16 @@ struct BPEModel: TokenModel {
 
     @inline(__always)
     static func key(_ a: Int32, _ b: Int32) -> UInt64 { (UInt64(UInt32(bitPattern: a)) << 32) | UInt64(UInt32(bitPattern: b)) }
+
+    @inline(__always)
+    static func packMerge(rank: Int32, id: Int32) -> Int64 { (Int64(rank) << 32) | Int64(UInt32(bitPattern: id)) }
+
+    /// The (rank, merged id) of merging `a` then `b`, if the merge exists.
+    @inline(__always)
+    private func merge(_ a: Int32, _ b: Int32) -> (rank: Int32, id: Int32)? {
+        guard let packed = merges.value(Self.key(a, b)) else { return nil }
+        return (Int32(truncatingIfNeeded: packed >> 32), Int32(truncatingIfNeeded: packed))
+    }
 
     static func byteToken(_ byte: UInt8) -> String {
         let hex = String(byte, radix: 16, uppercase: true)
@@ -128,13 +139,12 @@ struct BPEModel: TokenModel {
             symbols.append(Symbol(id: id, prev: index - 1, next: -1, length: length))
         }
         var pendingUnknown: (id: Int32, length: Int)?
-        let unknownID = unknown.flatMap { vocabulary.id(of: $0) }
         let plain = continuingSubwordPrefix == nil && endOfWordSuffix == nil
         for (index, scalar) in scalars.enumerated() {
             let byteLength = UTF8.width(scalar)
             var id: Int32?
             if plain {
-                id = scalarIDs[scalar.value]
+                id = scalarIDs.value(UInt64(scalar.value)).map { Int32(truncatingIfNeeded: $0) }
             } else {
                 var piece = ""
                 if index > 0, let prefix = continuingSubwordPrefix { piece += prefix }
@@ -211,8 +221,8 @@ struct BPEModel: TokenModel {
         guard symbols.count > 1 else { return }
         var queue = MinHeap<Candidate>()
         for index in 0..<(symbols.count - 1) {
-            if let merge = merges[Self.key(symbols[index].id, symbols[index + 1].id)] {
-                queue.push(Candidate(rank: merge.rank, position: index, id: merge.id))
+            if let found = merge(symbols[index].id, symbols[index + 1].id) {
+                queue.push(Candidate(rank: found.rank, position: index, id: found.id))
             }
         }
         while let top = queue.pop() {
@@ -220,17 +230,17 @@ struct BPEModel: TokenModel {
             guard symbols[position].length != 0, symbols[position].next != -1 else { continue }
             let nextPosition = symbols[position].next
             let right = symbols[nextPosition]
-            guard let merge = merges[Self.key(symbols[position].id, right.id)], merge.id == top.id else { continue }
+            guard let found = merge(symbols[position].id, right.id), found.id == top.id else { continue }
             symbols[position].id = top.id
             symbols[position].length += right.length
             symbols[position].next = right.next
             symbols[nextPosition].length = 0
             if right.next > -1 && right.next < symbols.count { symbols[right.next].prev = position }
             let current = symbols[position]
-            if current.prev >= 0, let m = merges[Self.key(symbols[current.prev].id, current.id)] {
+            if current.prev >= 0, let m = merge(symbols[current.prev].id, current.id) {
                 queue.push(Candidate(rank: m.rank, position: current.prev, id: m.id))
             }
-            if current.next >= 0 && current.next < symbols.count, let m = merges[Self.key(current.id, symbols[current.next].id)] {
+            if current.next >= 0 && current.next < symbols.count, let m = merge(current.id, symbols[current.next].id) {
                 queue.push(Candidate(rank: m.rank, position: position, id: m.id))
             }
         }

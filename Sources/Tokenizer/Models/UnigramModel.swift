@@ -8,6 +8,8 @@ struct UnigramModel: TokenModel {
     let byteFallback: Bool
     private let unknownScore: Double
     private let trie: WordPieceTrie
+    /// For each piece, the id of its text (the last piece with that text, as HF's token → id map gives it).
+    private let canonicalIDs: [Int32]
 
     init(pieces: [(String, Double)], unknownID: Int?, byteFallback: Bool = false, node: JSONNode? = nil) throws {
         if let unknownID {
@@ -33,6 +35,7 @@ struct UnigramModel: TokenModel {
         self.byteFallback = byteFallback
         unknownScore = minimum - 10
         self.trie = trie
+        canonicalIDs = pieces.map { ids[TokenKey($0.0)] ?? -1 }
     }
 
     init(_ node: JSONNode) throws {
@@ -53,74 +56,77 @@ struct UnigramModel: TokenModel {
     func id(of token: String) -> Int32? { ids[TokenKey(token)] }
     func token(of id: Int32) -> String? { pieces.indices.contains(Int(id)) ? pieces[Int(id)].token : nil }
 
+    /// One position of the Viterbi lattice: the best path ending here, its score, start and last piece.
+    private struct Node {
+        var score: Double
+        var start: Int
+        var id: Int32
+    }
+
     func tokenize(_ scalars: [Unicode.Scalar], into tokens: inout [ModelToken]) {
         let n = scalars.count
         guard n > 0 else { return }
-        // best[i]: the best path ending at scalar i (HF `encode_optimized`).
-        var bestScore = [Double](repeating: 0, count: n + 1)
-        var bestStart = [Int](repeating: -1, count: n + 1)
-        var bestID = [Int32](repeating: -1, count: n + 1)
-        var matches: [(length: Int, id: Int32)] = []
-        for start in 0..<n {
-            if start > 0 && bestStart[start] < 0 { continue }   // unreachable (no unknown token)
-            let base = bestScore[start]
-            var hasSingle = false
-            trie.prefixes(of: scalars, from: start, into: &matches)
-            for match in matches {
-                let end = start + match.length
-                let candidate = pieces[Int(match.id)].score + base
-                if bestStart[end] < 0 || candidate > bestScore[end] {
-                    bestScore[end] = candidate
-                    bestStart[end] = start
-                    bestID[end] = match.id
+        // The lattice lives on the stack for ordinary words (no allocation, no generic metadata per call).
+        withUnsafeTemporaryAllocation(of: Node.self, capacity: n + 1) { best in
+            best.initialize(repeating: Node(score: 0, start: -1, id: -1))
+            // best[i]: the best path ending at scalar i (HF `encode_optimized`).
+            for start in 0..<n {
+                if start > 0 && best[start].start < 0 { continue }   // unreachable (no unknown token)
+                let base = best[start].score
+                var hasSingle = false
+                trie.forEachPrefix(of: scalars, from: start) { length, id in
+                    let end = start + length
+                    let candidate = pieces[Int(id)].score + base
+                    if best[end].start < 0 || candidate > best[end].score { best[end] = Node(score: candidate, start: start, id: id) }
+                    if length == 1 { hasSingle = true }
                 }
-                if match.length == 1 { hasSingle = true }
-            }
-            if !hasSingle, let unknownID {
-                let end = start + 1
-                let candidate = unknownScore + base
-                if bestStart[end] < 0 || candidate > bestScore[end] {
-                    bestScore[end] = candidate
-                    bestStart[end] = start
-                    bestID[end] = unknownID
+                if !hasSingle, let unknownID {
+                    let end = start + 1
+                    let candidate = unknownScore + base
+                    if best[end].start < 0 || candidate > best[end].score {
+                        best[end] = Node(score: candidate, start: start, id: unknownID)
+                    }
                 }
             }
-        }
-        // Back-track, fusing consecutive unknown pieces.
-        var path: [(range: Range<Int>, id: Int32)] = []
-        var end = n
-        while end > 0 {
-            let start = bestStart[end]
-            guard start >= 0 else { end -= 1; continue }
-            let id = bestID[end]
-            if id == unknownID, let last = path.last, last.id == unknownID, last.range.lowerBound == end {
-                path[path.count - 1].range = start..<last.range.upperBound
-            } else {
-                path.append((start..<end, id))
-            }
-            end = start
-        }
-        for piece in path.reversed() {
-            // HF looks every piece up by its text: a fused unknown piece may still be in the vocabulary.
-            if piece.id != unknownID {
-                tokens.append(ModelToken(id: ids[TokenKey(pieces[Int(piece.id)].token)] ?? piece.id, range: piece.range))
-                continue
-            }
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: scalars[piece.range])
-            let text = String(view)
-            if let id = ids[TokenKey(text)] {
-                tokens.append(ModelToken(id: id, range: piece.range))
-                continue
-            }
-            if byteFallback {
-                let byteIDs = text.utf8.compactMap { ids[TokenKey(BPEModel.byteToken($0))] }
-                if byteIDs.count == text.utf8.count {
-                    for id in byteIDs { tokens.append(ModelToken(id: id, range: piece.range)) }
-                    continue
+            // Back-track, fusing consecutive unknown pieces; the tokens come out last first and are reversed after.
+            let first = tokens.count
+            var end = n
+            var pendingUnknown: Range<Int>?
+            while end > 0 {
+                let start = best[end].start
+                guard start >= 0 else { end -= 1; continue }
+                let id = best[end].id
+                if id == unknownID {
+                    pendingUnknown = start..<(pendingUnknown?.upperBound ?? end)
+                } else {
+                    if let range = pendingUnknown { appendUnknown(scalars, range, to: &tokens); pendingUnknown = nil }
+                    // HF looks every piece up by its text: a repeated token takes that text's id.
+                    tokens.append(ModelToken(id: canonicalIDs[Int(id)], range: start..<end))
                 }
+                end = start
             }
-            tokens.append(ModelToken(id: piece.id, range: piece.range))
+            if let range = pendingUnknown { appendUnknown(scalars, range, to: &tokens) }
+            tokens[first...].reverse()
         }
+    }
+
+    /// A fused unknown piece: its text's id if the vocabulary has it, else its `<0xXX>` bytes with byte_fallback,
+    /// else the unknown token. Byte tokens are appended last first, like the rest of the back-tracked path.
+    private func appendUnknown(_ scalars: [Unicode.Scalar], _ range: Range<Int>, to tokens: inout [ModelToken]) {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[range])
+        let text = String(view)
+        if let id = ids[TokenKey(text)] {
+            tokens.append(ModelToken(id: id, range: range))
+            return
+        }
+        if byteFallback {
+            let byteIDs = text.utf8.compactMap { ids[TokenKey(BPEModel.byteToken($0))] }
+            if byteIDs.count == text.utf8.count {
+                for id in byteIDs.reversed() { tokens.append(ModelToken(id: id, range: range)) }
+                return
+            }
+        }
+        tokens.append(ModelToken(id: unknownID ?? -1, range: range))
     }
 }

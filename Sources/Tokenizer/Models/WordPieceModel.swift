@@ -7,7 +7,7 @@ struct WordPieceModel: TokenModel {
     let unknownID: Int32
     let continuingSubwordPrefix: String
     let maxInputCharsPerWord: Int
-    private let trie: WordPieceTrie
+    let trie: WordPieceTrie
 
     init(vocabulary: Vocabulary, unknown: String, continuingSubwordPrefix: String = "##",
          maxInputCharsPerWord: Int = 100) throws {

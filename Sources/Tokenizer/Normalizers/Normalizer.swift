@@ -20,6 +20,7 @@ enum Normalizers {
         case "Strip": return try StripNormalizer(node)
         case "Replace": return try ReplaceNormalizer(node)
         case "Prepend": return try PrependNormalizer(node)
+        case "Precompiled": return try PrecompiledNormalizer(node)
         case "Sequence": return try NormalizerSequence(node)
         default: throw node.unsupported("normalizer", type)
         }

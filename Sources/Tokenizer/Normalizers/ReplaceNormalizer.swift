@@ -28,6 +28,7 @@ enum PatternReader {
         }
         if node.has("Regex") {
             let source = try node["Regex"].string()
+            if let run = TextPattern.run(regex: source) { return run }
             do { return .regex(try CompiledRegex(source)) } catch {
                 throw node["Regex"].error("invalid regular expression '\(source)'")
             }

@@ -24,12 +24,12 @@ struct ByteLevelProcessing: PostProcessor {
     static func trimOffsets(_ encoding: inout Encoding, addPrefixSpace: Bool) {
         let space: Unicode.Scalar = "\u{120}"
         for index in encoding.tokens.indices {
-            let scalars = Array(encoding.tokens[index].unicodeScalars)
+            let scalars = encoding.tokens[index].unicodeScalars
             func isSpace(_ s: Unicode.Scalar) -> Bool { s == space || UnicodeClasses.isWhitespace(s) }
             var leading = 0
-            while leading < scalars.count, isSpace(scalars[leading]) { leading += 1 }
+            for scalar in scalars { if isSpace(scalar) { leading += 1 } else { break } }
             var trailing = 0
-            while trailing < scalars.count, isSpace(scalars[scalars.count - 1 - trailing]) { trailing += 1 }
+            for scalar in scalars.reversed() { if isSpace(scalar) { trailing += 1 } else { break } }
             guard leading > 0 || trailing > 0 else { continue }
             var (start, end) = (encoding.offsets[index].lowerBound, encoding.offsets[index].upperBound)
             if leading > 0 {

@@ -11,11 +11,22 @@ struct TemplateProcessing: PostProcessor {
     let pair: [Piece]
     /// Special token name → its ids and tokens.
     let specials: [String: (ids: [Int32], tokens: [String])]
+    /// The special tokens' encodings at each position of `single` and `pair` (nil for sequences), built once.
+    private let singleSpecials: [Encoding?]
+    private let pairSpecials: [Encoding?]
 
     init(single: [Piece], pair: [Piece], specials: [String: (ids: [Int32], tokens: [String])]) {
         self.single = single
         self.pair = pair
         self.specials = specials
+        func encodings(_ template: [Piece]) -> [Encoding?] {
+            template.map { piece in
+                guard case .special(let name, let typeID) = piece, let special = specials[name] else { return nil }
+                return .specials(ids: special.ids, tokens: special.tokens, typeID: typeID)
+            }
+        }
+        singleSpecials = encodings(single)
+        pairSpecials = encodings(pair)
     }
 
     init(_ node: JSONNode) throws {
@@ -43,9 +54,8 @@ struct TemplateProcessing: PostProcessor {
                 throw piece.error("expected {\"Sequence\": ...} or {\"SpecialToken\": ...}")
             }
         }
-        self.specials = specials
-        single = try template(node["single"])
-        pair = try node["pair"].isNull ? single : template(node["pair"])
+        let single = try template(node["single"])
+        self.init(single: single, pair: try node["pair"].isNull ? single : template(node["pair"]), specials: specials)
     }
 
     func addedTokens(pair isPair: Bool) -> Int {
@@ -55,21 +65,24 @@ struct TemplateProcessing: PostProcessor {
         }
     }
 
+    /// One encoding per template piece, as HF `apply_template` gives them (a following processor sees each).
     func process(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
-        let template = encodings.count == 2 ? pair : single
+        let isPair = encodings.count == 2
+        let built = isPair ? pairSpecials : singleSpecials
         var result: [Encoding] = []
-        for piece in template {
+        result.reserveCapacity(built.count)
+        for (position, piece) in (isPair ? pair : single).enumerated() {
             switch piece {
             case .sequence(let second, let typeID):
                 let index = second ? 1 : 0
                 guard encodings.indices.contains(index) else { continue }
                 var encoding = encodings[index]
                 encoding.typeIDs = Array(repeating: typeID, count: encoding.count)
-                encoding.sequenceIDs = encoding.wordIDs.map { _ in index }
+                encoding.sequenceIDs = Array(repeating: index, count: encoding.count)
                 result.append(encoding)
-            case .special(let name, let typeID):
-                guard addSpecialTokens, let special = specials[name] else { continue }
-                result.append(.specials(ids: special.ids, tokens: special.tokens, typeID: typeID))
+            case .special:
+                guard addSpecialTokens, let special = built[position] else { continue }
+                result.append(special)
             }
         }
         return result

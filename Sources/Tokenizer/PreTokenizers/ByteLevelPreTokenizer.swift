@@ -37,6 +37,13 @@ struct ByteLevelPreTokenizer: PreTokenizer {
             return text.split(matches: Self.gpt2Matches(text.scalars), behavior: .isolated)
         }
         for index in pieces.indices where pieces[index].addedToken == nil {
+            if pieces[index].text.scalars.allSatisfy({ $0.value < 0x80 }) {
+                // One byte per scalar: the alignments stay, only the scalars change.
+                for k in pieces[index].text.scalars.indices {
+                    pieces[index].text.scalars[k] = Self.byteToScalar[Int(pieces[index].text.scalars[k].value)]
+                }
+                continue
+            }
             var changes: [(Unicode.Scalar, Int)] = []
             changes.reserveCapacity(pieces[index].text.count * 2)
             for scalar in pieces[index].text.scalars {
@@ -78,10 +85,10 @@ struct ByteLevelPreTokenizer: PreTokenizer {
             }
             if end < 0 {
                 let body = s[i] == " " && i + 1 < s.count ? i + 1 : i
-                for test in [isLetter, isNumber, isOther] {
-                    if test(body) { end = run(from: body, test); break }
-                    if body != i, test(i) { end = run(from: i, test); break }
-                }
+                // ` ?\p{L}+`, then ` ?\p{N}+`, then ` ?[^\s\p{L}\p{N}]+` (no array of closures: this runs per match).
+                if isLetter(body) { end = run(from: body, isLetter) } else if body != i, isLetter(i) { end = run(from: i, isLetter) }
+                else if isNumber(body) { end = run(from: body, isNumber) } else if body != i, isNumber(i) { end = run(from: i, isNumber) }
+                else if isOther(body) { end = run(from: body, isOther) } else if body != i, isOther(i) { end = run(from: i, isOther) }
             }
             if end < 0 {
                 // Whitespace: \s+(?!\S), else \s+.

@@ -16,10 +16,11 @@ struct BasicTokenizer: Sendable {
     /// Literal special tokens as scalar values with their ids, longest first.
     let specials: [(scalars: [UInt32], id: Int32)]
 
-    init(options: TokenizerOptions, specials: [(String, Int32)]) {
-        lowercase = options.lowercase
-        stripAccents = options.effectiveStripAccents
-        tokenizeChineseChars = options.tokenizeChineseChars
+    /// `specials` are matched in the raw text; a content given twice keeps its first id.
+    init(lowercase: Bool, stripAccents: Bool, tokenizeChineseChars: Bool, specials: [(String, Int32)]) {
+        self.lowercase = lowercase
+        self.stripAccents = stripAccents
+        self.tokenizeChineseChars = tokenizeChineseChars
         var list: [(scalars: [UInt32], id: Int32)] = []
         for (text, id) in specials where !text.isEmpty {
             let scalars = text.unicodeScalars.map(\.value)
@@ -85,12 +86,16 @@ struct BasicTokenizer: Sendable {
         out.scalars.reserveCapacity(input.count)
         out.sources.reserveCapacity(input.count)
         var scratch: [Unicode.Scalar] = []
+        var marks = MarkRun()
         let count = input.count
         var i = 0
         while i < count {
             let scalar = input[i]
             let v = scalar.value
             if !specials.isEmpty, let (length, id) = matchSpecial(input, at: i) {
+                // A special token ends a segment: HF normalises each segment on its own.
+                flush(&marks, into: &out)
+                marks.lastFirstSource = -1
                 out.closeWord()
                 out.words.append(Word(start: out.scalars.count, end: out.scalars.count, specialID: id,
                                       originalStart: i, originalEnd: i + length))
@@ -98,11 +103,20 @@ struct BasicTokenizer: Sendable {
                 continue
             }
             if v < 0x80 {
-                // ASCII fast path: no decomposition, simple lowercasing.
+                // ASCII fast path: no decomposition, simple lowercasing; every ASCII scalar is a starter.
                 if v <= 0x20 || v == 0x7F {
-                    if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D { out.closeWord() }
+                    if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D {
+                        flush(&marks, into: &out)
+                        marks.lastFirstSource = i
+                        out.closeWord()
+                    }
                     // other C0 controls and DEL are removed without splitting the word
-                } else if UnicodeClasses.isASCIIPunctuation(v) {
+                    i += 1
+                    continue
+                }
+                flush(&marks, into: &out)
+                marks.lastFirstSource = i
+                if UnicodeClasses.isASCIIPunctuation(v) {
                     out.closeWord()
                     out.append(scalar, from: i)
                     out.closeWord()
@@ -115,36 +129,92 @@ struct BasicTokenizer: Sendable {
                 continue
             }
             if v == 0xFFFD || UnicodeClasses.isControl(scalar) {
+                // Removed before NFD, so it does not end a run of combining marks.
                 i += 1
                 continue
             }
             if UnicodeClasses.isWhitespace(scalar) {
+                flush(&marks, into: &out)
+                marks.lastFirstSource = i
                 out.closeWord()
                 i += 1
                 continue
             }
             let isolate = tokenizeChineseChars && UnicodeClasses.isChinese(v)
-            if isolate { out.closeWord() }
-            normalize(scalar, from: i, into: &out, scratch: &scratch)
+            if isolate {
+                flush(&marks, into: &out)   // a CJK ideograph is a starter: it ends the run before its word starts
+                out.closeWord()
+            }
+            normalize(scalar, from: i, into: &out, scratch: &scratch, marks: &marks)
             if isolate { out.closeWord() }
             i += 1
         }
+        flush(&marks, into: &out)
         out.closeWord()
         return out
     }
 
-    /// NFD + drop non-spacing marks (when stripping accents), then lowercase, then emit.
+    /// The combining marks (canonical combining class ≠ 0) decomposed since the last starter, waiting for NFD's
+    /// canonical ordering. HF's NFD keeps alignments by position: after the marks are sorted, the n-th replacing
+    /// scalar of the run takes the n-th original scalar's offset and an inserted part (not the first part of its
+    /// decomposition) the offset before it, so a mark that moves takes the offset of the scalar that was there.
+    struct MarkRun {
+        var entries: [(scalar: Unicode.Scalar, combiningClass: UInt8, isFirstPart: Bool, source: Int)] = []
+        /// The source of the last first part before the run (-1 at the start of a segment).
+        var lastFirstSource = -1
+        /// The source of the last first part before `entries[0]`.
+        var base = -1
+        var firstSources: [Int] = []
+    }
+
+    /// Canonically orders the pending marks, aligns them as HF does, drops non-spacing marks, lowercases and emits.
+    @inline(__always)
+    private func flush(_ marks: inout MarkRun, into out: inout Output) {
+        guard !marks.entries.isEmpty else { return }
+        marks.firstSources.removeAll(keepingCapacity: true)
+        for entry in marks.entries where entry.isFirstPart { marks.firstSources.append(entry.source) }
+        // Stable insertion sort by combining class (runs are a few marks long).
+        var e = marks.entries
+        for k in 1..<max(1, e.count) {
+            let item = e[k]
+            var j = k
+            while j > 0, e[j - 1].combiningClass > item.combiningClass { e[j] = e[j - 1]; j -= 1 }
+            e[j] = item
+        }
+        var next = 0
+        var last = marks.base
+        for entry in e {
+            let source: Int
+            if entry.isFirstPart, next < marks.firstSources.count {
+                source = marks.firstSources[next]
+                next += 1
+                last = source
+            } else {
+                source = last >= 0 ? last : entry.source
+            }
+            if !UnicodeClasses.isNonspacingMark(entry.scalar) { lowercaseAndEmit(entry.scalar, from: source, into: &out) }
+        }
+        marks.entries.removeAll(keepingCapacity: true)
+    }
+
+    /// NFD (decomposition now, canonical ordering through ``MarkRun``) + drop non-spacing marks, when stripping
+    /// accents; then lowercase, then emit.
     @inline(__always)
     private func normalize(_ scalar: Unicode.Scalar, from source: Int, into out: inout Output,
-                           scratch: inout [Unicode.Scalar]) {
-        if stripAccents {
-            scratch.removeAll(keepingCapacity: true)
-            UnicodeClasses.decompose(scalar, into: &scratch)
-            for part in scratch where !UnicodeClasses.isNonspacingMark(part) {
-                lowercaseAndEmit(part, from: source, into: &out)
+                           scratch: inout [Unicode.Scalar], marks: inout MarkRun) {
+        guard stripAccents else { lowercaseAndEmit(scalar, from: source, into: &out); return }
+        scratch.removeAll(keepingCapacity: true)
+        UnicodeClasses.decompose(scalar, into: &scratch)
+        for (index, part) in scratch.enumerated() {
+            let combiningClass = UnicodeNormalization.combiningClass(part)
+            if combiningClass == 0 {
+                flush(&marks, into: &out)
+                marks.lastFirstSource = source
+                if !UnicodeClasses.isNonspacingMark(part) { lowercaseAndEmit(part, from: source, into: &out) }
+            } else {
+                if marks.entries.isEmpty { marks.base = marks.lastFirstSource }
+                marks.entries.append((part, combiningClass, index == 0, source))
             }
-        } else {
-            lowercaseAndEmit(scalar, from: source, into: &out)
         }
     }
 

@@ -4,7 +4,7 @@
 /// first piece of a word), node 1 holds the entries that start with the continuation prefix (`##`),
 /// stored without it. Edges live in one hash table keyed by `(node << 21) | scalar`.
 struct WordPieceTrie: Sendable {
-    private var edges: [UInt64: Int32] = [:]
+    private var edges = IntegerTable()
     /// The vocabulary id ending at each node, or -1.
     private var tokenAtNode: [Int32] = [-1, -1]
 
@@ -19,7 +19,7 @@ struct WordPieceTrie: Sendable {
     /// Builds the trie from (token, id) pairs; a later pair for the same token wins.
     init(entries: [(String, Int32)], continuingPrefix: String) {
         let prefix = Array(continuingPrefix.unicodeScalars)
-        edges.reserveCapacity(entries.count * 4)
+        edges = IntegerTable(minimumCapacity: entries.count * 4)
         for (token, id) in entries {
             let scalars = Array(token.unicodeScalars)
             guard !scalars.isEmpty else { continue }
@@ -34,30 +34,31 @@ struct WordPieceTrie: Sendable {
         var node = root
         for scalar in scalars {
             let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalar.value)
-            if let next = edges[key] {
-                node = next
+            if let next = edges.value(key) {
+                node = Int32(truncatingIfNeeded: next)
             } else {
                 let next = Int32(truncatingIfNeeded: tokenAtNode.count)
                 tokenAtNode.append(-1)
-                edges[key] = next
+                edges.set(key, Int64(next))
                 node = next
             }
         }
         tokenAtNode[Int(node)] = id
     }
 
-    /// Every vocabulary entry that is a prefix of `scalars[start...]` (from the word root), shortest first.
-    func prefixes(of scalars: [Unicode.Scalar], from start: Int, into matches: inout [(length: Int, id: Int32)]) {
-        matches.removeAll(keepingCapacity: true)
+    /// Calls `body(length, id)` for every vocabulary entry that is a prefix of `scalars[start...]` (from the word
+    /// root), shortest first.
+    @inline(__always)
+    func forEachPrefix(of scalars: [Unicode.Scalar], from start: Int, _ body: (Int, Int32) -> Void) {
         var node = Self.wordRoot
         var position = start
         while position < scalars.count {
             let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalars[position].value)
-            guard let next = edges[key] else { break }
-            node = next
+            guard let next = edges.value(key) else { break }
+            node = Int32(truncatingIfNeeded: next)
             position += 1
             let id = tokenAtNode[Int(node)]
-            if id >= 0 { matches.append((position - start, id)) }
+            if id >= 0 { body(position - start, id) }
         }
     }
 
@@ -71,8 +72,8 @@ struct WordPieceTrie: Sendable {
         var position = start
         while position < end {
             let key = (UInt64(UInt32(bitPattern: node)) << 21) | UInt64(scalars[position].value)
-            guard let next = edges[key] else { break }
-            node = next
+            guard let next = edges.value(key) else { break }
+            node = Int32(truncatingIfNeeded: next)
             position += 1
             let id = tokenAtNode[Int(node)]
             if id >= 0 {

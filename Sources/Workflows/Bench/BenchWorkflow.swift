@@ -11,8 +11,8 @@ import Transformer
 public struct BenchWorkflow {
     public enum Part: String, CaseIterable, Sendable { case gemm, forward, train, tokenize }
 
-    /// The model whose config sets the shapes (its weights are used as they are).
-    public var model: ModelFolder
+    /// The model whose config sets the shapes (its weights are used as they are); `tokenize` alone needs none.
+    public var model: ModelFolder?
     /// Seconds spent timing each measurement.
     public var seconds: Double
     public var parts: Set<Part>
@@ -21,7 +21,7 @@ public struct BenchWorkflow {
     /// The model's tokenizer, for `tokenize`.
     public var tokenizer: TextTokenizer?
 
-    public init(model: ModelFolder, seconds: Double, parts: Set<Part>, forwardShapes: [(Int, Int)]) {
+    public init(model: ModelFolder?, seconds: Double, parts: Set<Part>, forwardShapes: [(Int, Int)]) {
         self.model = model
         self.seconds = seconds
         self.parts = parts
@@ -37,24 +37,35 @@ public struct BenchWorkflow {
 
     /// Measures, saying one line per measurement.
     public func run(reporter: Reporter) throws -> Outcome {
-        let engine = model.model
         var rows: [[String: Any]] = []
         let report: (String, [String: Any], String) -> Void = { name, fields, line in
             rows.append(fields.merging(["name": name]) { a, _ in a })
             reporter.say(line)
         }
         reporter.say("robust bench: OpenBLAS \(BLAS.coreName) kernels, single-threaded, split over \(Parallel.workers) workers")
-        let peak = parts.contains(.gemm) ? gemmPeak(engine.config, report: report, reporter: reporter) : .nan
-        if parts.contains(.forward) { try forward(engine, peak: peak, report: report) }
-        if parts.contains(.train) { try trainStep(engine, peak: peak, report: report) }
+        let engine = model?.model
+        if engine == nil && !parts.isSubset(of: [.tokenize]) {
+            throw UserError("bench: gemm, forward and train need the model's weights")
+        }
+        var peak = Double.nan
+        if let engine {
+            if parts.contains(.gemm) { peak = gemmPeak(engine.config, report: report, reporter: reporter) }
+            if parts.contains(.forward) { try forward(engine, peak: peak, report: report) }
+            if parts.contains(.train) { try trainStep(engine, peak: peak, report: report) }
+        }
         if parts.contains(.tokenize) { try tokenize(report: report) }
 
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        let weightsMB = Double(engine.parameters.count * 4) / 1e6
-        report("memory", ["max_rss_mb": Double(usage.ru_maxrss) / 1024, "parameters_mb": weightsMB],
-               String(format: "memory: peak RSS %.0f MB (parameters %.0f MB; training adds Adam moments, %.0f MB)",
-                      Double(usage.ru_maxrss) / 1024, weightsMB, 2 * weightsMB))
+        let rssMB = Double(usage.ru_maxrss) / 1024
+        if let engine {
+            let weightsMB = Double(engine.parameters.count * 4) / 1e6
+            report("memory", ["max_rss_mb": rssMB, "parameters_mb": weightsMB],
+                   String(format: "memory: peak RSS %.0f MB (parameters %.0f MB; training adds Adam moments, %.0f MB)",
+                          rssMB, weightsMB, 2 * weightsMB))
+        } else {
+            report("memory", ["max_rss_mb": rssMB], String(format: "memory: peak RSS %.0f MB (no weights loaded)", rssMB))
+        }
         var machine: [String: Any] = ["blas_core": BLAS.coreName, "blas_threads": BLAS.threads, "workers": Parallel.workers]
         if peak.isFinite { machine["gemm_peak_gflops"] = peak }
         return Outcome(rows: rows, machine: machine)
@@ -140,10 +151,12 @@ public struct BenchWorkflow {
             for text in sentences { tokens += tokenizer.encode(text, maxLength: 128).count }
         }
         let perText = time / Double(sentences.count)
+        let engine = tokenizer.isFusedWordPiece ? "fused WordPiece" : "general pipeline"
         report("tokenize", ["texts": sentences.count, "tokens": tokens, "texts_per_s": 1 / perText,
-                            "tokens_per_s": Double(tokens) / time, "us_per_text": perText * 1e6, "source": tokenizer.source.rawValue],
-               String(format: "tokenize (%@)   %7.1f µs/text  %9.0f tokens/s  (%d WordNet glosses, %d tokens, one thread)",
-                      tokenizer.source.rawValue, perText * 1e6, Double(tokens) / time, sentences.count, tokens))
+                            "tokens_per_s": Double(tokens) / time, "us_per_text": perText * 1e6, "source": tokenizer.source.rawValue,
+                            "engine": engine],
+               String(format: "tokenize (%@, %@)   %7.1f µs/text  %9.0f tokens/s  (%d WordNet glosses, %d tokens, one thread)",
+                      tokenizer.source.rawValue, engine, perText * 1e6, Double(tokens) / time, sentences.count, tokens))
     }
 
     /// The share of the GEMM peak, when the peak was measured (`--only` without gemm leaves it NaN,

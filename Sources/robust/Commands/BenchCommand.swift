@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds to spend timing each measurement.")
     var seconds: Double = 3
 
-    @Option(help: "Run only some parts: a comma-separated list of gemm, forward, train, tokenize (for profiling).")
+    @Option(help: "Run only some parts: a comma-separated list of gemm, forward, train, tokenize (for profiling; tokenize alone needs only the tokenizer files).")
     var only: String = "gemm,forward,train,tokenize"
 
     @Option(help: "Forward shapes to time, as BATCHxSEQ, comma-separated.")
@@ -48,9 +48,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if let missing = ResourceLocations.baseModelMissing(at: model) { throw UserError(missing) }
-        let folder = try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
-        var workflow = BenchWorkflow(model: folder, seconds: seconds, parts: Set(parts.compactMap(BenchWorkflow.Part.init(rawValue:))),
-                                     forwardShapes: try shapes())
+        let chosen = Set(parts.compactMap(BenchWorkflow.Part.init(rawValue:)))
+        // The tokenizer alone needs no weights, so `--only tokenize` runs on a folder with just tokenizer files.
+        let folder = chosen.isSubset(of: [.tokenize]) ? nil
+            : try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
+        var workflow = BenchWorkflow(model: folder, seconds: seconds, parts: chosen, forwardShapes: try shapes())
         if workflow.parts.contains(.tokenize) {
             workflow.tokenizer = try UserError.wrapping { try TextTokenizer.load(directory: URL(fileURLWithPath: model)) }
         }
