@@ -50,7 +50,7 @@ public enum RecipeLoading {
 public struct AttackSetup {
     public let model: ModelHandle
     public let maxLength: Int
-    let encoder: (model: BertModel, tokenizer: WordPieceTokenizer)?
+    let encoder: (model: EncoderModel, tokenizer: WordPieceTokenizer)?
     let wordnet: WordNetDatabase?
 
     /// Loads what `recipes` need. The encoder is loaded whenever it can be (the results store records
@@ -59,7 +59,7 @@ public struct AttackSetup {
     /// recorded similarity is not worth its forward passes).
     public static func prepare(model: ModelHandle, recipes: [Recipe], encoderPath: String, maxLength: Int,
                                reporter: Reporter, similarityOnlyIfNeeded: Bool = false) throws -> AttackSetup {
-        var encoder: (BertModel, WordPieceTokenizer)?
+        var encoder: (EncoderModel, WordPieceTokenizer)?
         do {
             if !similarityOnlyIfNeeded || recipes.contains(where: { $0.procedure.needsSentenceEncoder }) {
                 encoder = try MiniLMEncoder.loadModel(directory: URL(fileURLWithPath: encoderPath))
@@ -74,7 +74,7 @@ public struct AttackSetup {
         if recipes.contains(where: { $0.procedure.needsWordNet }) {
             wordnet = try UserError.wrapping { try WordNetDatabase.shared() }
         }
-        return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxPositions),
+        return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxSequenceLength),
                            encoder: encoder, wordnet: wordnet)
     }
 

@@ -56,12 +56,12 @@ public struct BenchWorkflow {
         return Outcome(rows: rows, machine: machine)
     }
 
-    func forward(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
+    func forward(_ engine: EncoderModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: false)
         for (sequences, length) in forwardShapes {
-            guard length <= config.maxPositions else {
-                throw UserError("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
+            guard length <= config.maxSequenceLength else {
+                throw UserError("sequence length \(length) exceeds the model's \(config.maxSequenceLength) positions")
             }
             let batch = randomBatch(config, sequences: sequences, length: length, seed: 11)
             let time = try measure { try engine.encode(batch, workspace: workspace) }
@@ -85,7 +85,7 @@ public struct BenchWorkflow {
 
     /// Forward + backward + clipping + AdamW at 16×64, with the config's dropout on; then the same step
     /// with FGM and with FreeLB-1 adversarial training, as multiples of the clean step.
-    func trainStep(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
+    func trainStep(_ engine: EncoderModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: true)
         let optimiser = AdamW(store: engine.parameters)
@@ -129,12 +129,12 @@ public struct BenchWorkflow {
     }
 
     /// FLOPs per token of one forward pass at sequence length `length` (matrix products only).
-    func forwardFLOPs(_ c: BertConfig, length: Int) -> Double {
+    func forwardFLOPs(_ c: EncoderConfig, length: Int) -> Double {
         let h = Double(c.hiddenSize), i = Double(c.intermediateSize), l = Double(length)
         return Double(c.layerCount) * (2 * h * 3 * h + 2 * h * h + 2 * 2 * h * i + 2 * 2 * l * h)
     }
 
-    func randomBatch(_ config: BertConfig, sequences: Int, length: Int, seed: UInt64) -> TokenBatch {
+    func randomBatch(_ config: EncoderConfig, sequences: Int, length: Int, seed: UInt64) -> TokenBatch {
         var random = SeededRandom(seed: seed)
         let vocabulary = UInt64(config.vocabSize)
         return TokenBatch((0..<sequences).map { _ in
@@ -157,7 +157,7 @@ public struct BenchWorkflow {
     }
 
     /// The best sgemm rate over the model's own shapes (and a square one), through the engine's BLAS.
-    func gemmPeak(_ c: BertConfig, report: (String, [String: Any], String) -> Void, reporter: Reporter) -> Double {
+    func gemmPeak(_ c: EncoderConfig, report: (String, [String: Any], String) -> Void, reporter: Reporter) -> Double {
         let shapes = [(2048, 3 * c.hiddenSize, c.hiddenSize), (2048, c.intermediateSize, c.hiddenSize),
                       (2048, c.hiddenSize, c.intermediateSize), (1024, 1024, 1024)]
         var best = 0.0
