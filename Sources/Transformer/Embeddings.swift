@@ -120,8 +120,12 @@ extension EncoderModel {
                               dx: dProjected, workspace, wanted: wanted)
             linearBackward(sum, dY: dProjected, rows: t, projection, dX: dSum, accumulate: false, wanted: wanted)
         }
-        // d sum / d word vector is the identity, so dSum is also the input-embedding gradient.
+        // d sum / d word vector is the identity, so dSum is also the input-embedding gradient. As in
+        // transformers (`nn.Embedding(padding_idx=pad_token_id)`), the padding id's word row, and
+        // RoBERTa's padding position row, get no gradient.
         guard wanted else { return }
+        let pad = Int32(config.padTokenID)
+        let padPosition: Int32 = config.architecture.positions == .learnedAfterPadding ? pad : -1
         let dWord = gradient(weights.wordEmbeddings)
         let dPosition = gradient(weights.positionEmbeddings, if: true)
         let dType = gradient(weights.typeEmbeddings, if: true)
@@ -132,9 +136,11 @@ extension EncoderModel {
                     Parallel.forEachRange(e, grain: 32) { columns in
                         for index in 0..<t {
                             let g = dSum + index * e
-                            let w = dWord + Int(ids[index]) * e
-                            for i in columns { w[i] += g[i] }
-                            if let dPosition {
+                            if ids[index] != pad {
+                                let w = dWord + Int(ids[index]) * e
+                                for i in columns { w[i] += g[i] }
+                            }
+                            if let dPosition, positions[index] != padPosition {
                                 let pos = dPosition + Int(positions[index]) * e
                                 for i in columns { pos[i] += g[i] }
                             }

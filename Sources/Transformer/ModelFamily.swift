@@ -89,7 +89,7 @@ public struct KeyRenaming: Sendable {
 
 public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
-    public static let all: [any ModelFamily] = [BertFamily()]
+    public static let all: [any ModelFamily] = [BertFamily(), DistilBertFamily()]
 
     /// Every supported `model_type`, for messages.
     public static var supportedTypes: String { all.map(\.modelType).joined(separator: ", ") }
