@@ -89,7 +89,9 @@ public struct KeyRenaming: Sendable {
 
 public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
-    public static let all: [any ModelFamily] = [BertFamily(), DistilBertFamily()]
+    public static let all: [any ModelFamily] = [
+        BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"),
+    ]
 
     /// Every supported `model_type`, for messages.
     public static var supportedTypes: String { all.map(\.modelType).joined(separator: ", ") }

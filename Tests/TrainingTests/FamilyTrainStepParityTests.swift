@@ -62,4 +62,6 @@ final class FamilyTrainStepParityTests: XCTestCase {
 
     func testDistilBert() throws { try fourSteps("distilbert") }
     func testDistilBertWithReLUAndSinusoidalPositions() throws { try fourSteps("distilbert-relu") }
+    func testRoberta() throws { try fourSteps("roberta") }
+    func testXLMRoberta() throws { try fourSteps("xlm-roberta") }
 }

@@ -121,4 +121,6 @@ final class FamilyParityTests: XCTestCase {
 
     func testDistilBert() throws { try run("distilbert") }
     func testDistilBertWithReLUAndSinusoidalPositions() throws { try run("distilbert-relu") }
+    func testRoberta() throws { try run("roberta") }
+    func testXLMRoberta() throws { try run("xlm-roberta") }
 }
