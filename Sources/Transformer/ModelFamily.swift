@@ -90,7 +90,7 @@ public struct KeyRenaming: Sendable {
 public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
     public static let all: [any ModelFamily] = [
-        BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"),
+        BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"), ElectraFamily(),
     ]
 
     /// Every supported `model_type`, for messages.

@@ -64,4 +64,5 @@ final class FamilyTrainStepParityTests: XCTestCase {
     func testDistilBertWithReLUAndSinusoidalPositions() throws { try fourSteps("distilbert-relu") }
     func testRoberta() throws { try fourSteps("roberta") }
     func testXLMRoberta() throws { try fourSteps("xlm-roberta") }
+    func testElectra() throws { try fourSteps("electra") }
 }

@@ -123,4 +123,5 @@ final class FamilyParityTests: XCTestCase {
     func testDistilBertWithReLUAndSinusoidalPositions() throws { try run("distilbert-relu") }
     func testRoberta() throws { try run("roberta") }
     func testXLMRoberta() throws { try run("xlm-roberta") }
+    func testElectraWithEmbeddingProjection() throws { try run("electra") }
 }
