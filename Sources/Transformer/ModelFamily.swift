@@ -90,7 +90,8 @@ public struct KeyRenaming: Sendable {
 public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
     public static let all: [any ModelFamily] = [
-        BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"), ElectraFamily(),
+        BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"),
+        ElectraFamily(), AlbertFamily(),
     ]
 
     /// Every supported `model_type`, for messages.

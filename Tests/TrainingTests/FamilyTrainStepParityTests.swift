@@ -65,4 +65,6 @@ final class FamilyTrainStepParityTests: XCTestCase {
     func testRoberta() throws { try fourSteps("roberta") }
     func testXLMRoberta() throws { try fourSteps("xlm-roberta") }
     func testElectra() throws { try fourSteps("electra") }
+    func testAlbert() throws { try fourSteps("albert") }
+    func testAlbertWithTwoGroupsOfTwoLayers() throws { try fourSteps("albert-groups") }
 }

@@ -124,4 +124,6 @@ final class FamilyParityTests: XCTestCase {
     func testRoberta() throws { try run("roberta") }
     func testXLMRoberta() throws { try run("xlm-roberta") }
     func testElectraWithEmbeddingProjection() throws { try run("electra") }
+    func testAlbertWithSharedLayers() throws { try run("albert") }
+    func testAlbertWithTwoGroupsOfTwoLayers() throws { try run("albert-groups") }
 }
