@@ -67,4 +67,6 @@ final class FamilyTrainStepParityTests: XCTestCase {
     func testElectra() throws { try fourSteps("electra") }
     func testAlbert() throws { try fourSteps("albert") }
     func testAlbertWithTwoGroupsOfTwoLayers() throws { try fourSteps("albert-groups") }
+    func testDebertaV3() throws { try fourSteps("deberta-v2") }
+    func testDebertaV2WithSeparatePositionProjectionsAndFactorisedEmbeddings() throws { try fourSteps("deberta-v2-variant") }
 }

@@ -126,4 +126,6 @@ final class FamilyParityTests: XCTestCase {
     func testElectraWithEmbeddingProjection() throws { try run("electra") }
     func testAlbertWithSharedLayers() throws { try run("albert") }
     func testAlbertWithTwoGroupsOfTwoLayers() throws { try run("albert-groups") }
+    func testDebertaV3() throws { try run("deberta-v2") }
+    func testDebertaV2WithSeparatePositionProjectionsAndFactorisedEmbeddings() throws { try run("deberta-v2-variant") }
 }
