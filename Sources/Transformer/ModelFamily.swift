@@ -91,7 +91,7 @@ public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
     public static let all: [any ModelFamily] = [
         BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"),
-        ElectraFamily(), AlbertFamily(), DebertaV2Family(),
+        ElectraFamily(), AlbertFamily(), DebertaV2Family(), ModernBertFamily(),
     ]
 
     /// Every supported `model_type`, for messages.

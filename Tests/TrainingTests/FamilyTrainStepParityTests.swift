@@ -69,4 +69,6 @@ final class FamilyTrainStepParityTests: XCTestCase {
     func testAlbertWithTwoGroupsOfTwoLayers() throws { try fourSteps("albert-groups") }
     func testDebertaV3() throws { try fourSteps("deberta-v2") }
     func testDebertaV2WithSeparatePositionProjectionsAndFactorisedEmbeddings() throws { try fourSteps("deberta-v2-variant") }
+    func testModernBert() throws { try fourSteps("modernbert") }
+    func testModernBertWithMeanPoolingAndBiases() throws { try fourSteps("modernbert-mean") }
 }

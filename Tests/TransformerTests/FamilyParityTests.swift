@@ -128,4 +128,6 @@ final class FamilyParityTests: XCTestCase {
     func testAlbertWithTwoGroupsOfTwoLayers() throws { try run("albert-groups") }
     func testDebertaV3() throws { try run("deberta-v2") }
     func testDebertaV2WithSeparatePositionProjectionsAndFactorisedEmbeddings() throws { try run("deberta-v2-variant") }
+    func testModernBert() throws { try run("modernbert") }
+    func testModernBertWithMeanPoolingAndBiases() throws { try run("modernbert-mean") }
 }
