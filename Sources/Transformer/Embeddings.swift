@@ -62,18 +62,18 @@ extension EncoderModel {
         }
         let norm = weights.embeddingNorm
         let output = workspace.embeddings.pointer
-        switch config.architecture.embeddingProjection {
+        switch weights.embeddingProjection {
         case .none:
             layerNorm(sum, rows: t, width: e, norm, into: output, workspace)
             dropout?.apply(output, count: t * h, layer: -1, .embeddings)
-        case .afterNorm:
+        case .afterNorm(let projection):
             let normed = workspace.embeddingInner.pointer
             layerNorm(sum, rows: t, width: e, norm, into: normed, workspace)
             dropout?.apply(normed, count: t * e, layer: -1, .embeddings)
-            linear(normed, rows: t, weights.embeddingProjection!, into: output)
-        case .beforeNorm:
+            linear(normed, rows: t, projection, into: output)
+        case .beforeNorm(let projection):
             let projected = workspace.embeddingInner.pointer
-            linear(sum, rows: t, weights.embeddingProjection!, into: projected)
+            linear(sum, rows: t, projection, into: projected)
             layerNorm(projected, rows: t, width: h, norm, into: output, workspace)
             dropout?.apply(output, count: t * h, layer: -1, .embeddings)
         }
@@ -101,19 +101,17 @@ extension EncoderModel {
         let norm = weights.embeddingNorm
         let sum = workspace.embeddingSum.pointer
         let dSum = workspace.inputEmbeddingGradient.pointer
-        switch config.architecture.embeddingProjection {
+        switch weights.embeddingProjection {
         case .none:
             dropout?.apply(embeddingGradient, count: t * h, layer: -1, .embeddings)
             layerNormBackward(sum, dy: embeddingGradient, rows: t, width: e, norm, dx: dSum, workspace, wanted: wanted)
-        case .afterNorm:
-            let projection = weights.embeddingProjection!
+        case .afterNorm(let projection):
             let dNormed = workspace.gradientEmbeddingInner.pointer
             linearBackward(workspace.embeddingInner.pointer, dY: embeddingGradient, rows: t, projection, dX: dNormed,
                            accumulate: false, wanted: wanted)
             dropout?.apply(dNormed, count: t * e, layer: -1, .embeddings)
             layerNormBackward(sum, dy: dNormed, rows: t, width: e, norm, dx: dSum, workspace, wanted: wanted)
-        case .beforeNorm:
-            let projection = weights.embeddingProjection!
+        case .beforeNorm(let projection):
             let dProjected = workspace.gradientEmbeddingInner.pointer
             dropout?.apply(embeddingGradient, count: t * h, layer: -1, .embeddings)
             layerNormBackward(workspace.embeddingInner.pointer, dy: embeddingGradient, rows: t, width: h, norm,

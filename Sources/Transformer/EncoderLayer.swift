@@ -7,9 +7,12 @@ import Tensors
 extension EncoderModel {
     @inline(__always) func slots(ofBlock block: Int) -> EncoderLayerSlots { weights.layers[config.physicalLayer(ofBlock: block)] }
 
+    /// A post-LN block's two LayerNorms.
+    typealias PostNorms = (attention: LayerNormSlot, output: LayerNormSlot)
+
     /// `input` [T, H] → `activations.output` [T, H]. In inference `input` may alias the output buffer:
     /// it is last read before the output is written.
-    func encoderLayerForward(_ block: Int, input: UnsafePointer<Float>, _ a: LayerActivations,
+    func encoderLayerForward(_ block: Int, _ norms: PostNorms, input: UnsafePointer<Float>, _ a: LayerActivations,
                              _ workspace: Workspace, dropout: DropoutPlan?) {
         let slots = slots(ofBlock: block)
         let t = workspace.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
@@ -20,14 +23,14 @@ extension EncoderModel {
         dropout?.apply(a.attentionSum.pointer, count: t * h, layer: block, .attentionOutput)
         RowKernels.add(input, into: a.attentionSum.pointer, count: t * h)
         RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps,
-                             gamma: value(slots.attentionNorm.gamma), beta: value(slots.attentionNorm.beta),
+                             gamma: value(norms.attention.gamma), beta: value(norms.attention.beta),
                              into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
         linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer)
         config.activation.forward(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
         linear(a.activated.pointer, rows: t, slots.output, into: a.outputSum.pointer)
         dropout?.apply(a.outputSum.pointer, count: t * h, layer: block, .feedForwardOutput)
         RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: t * h)
-        let outputNorm = slots.outputNorm!
+        let outputNorm = norms.output
         RowKernels.layerNorm(a.outputSum.pointer, rows: t, width: h, eps: eps,
                              gamma: value(outputNorm.gamma), beta: value(outputNorm.beta),
                              into: a.output.pointer, mean: a.outputMean.pointer, rstd: a.outputRstd.pointer)
@@ -38,7 +41,8 @@ extension EncoderModel {
     /// token, but the query, the attention output, the feed-forward block and both LayerNorms run on B
     /// rows instead of T — about 14% of a 6-layer classification forward pass. Row-for-row the same
     /// arithmetic as `encoderLayerForward`, so the logits agree to rounding. Standard attention only.
-    func encoderLayerForwardCLS(_ block: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ workspace: Workspace) {
+    func encoderLayerForwardCLS(_ block: Int, _ norms: PostNorms, input: UnsafePointer<Float>, _ a: LayerActivations,
+                                _ workspace: Workspace) {
         let slots = slots(ofBlock: block)
         let batch = workspace.batch
         let t = batch.tokenCount, b = batch.count, h = config.hiddenSize, inner = config.intermediateSize
@@ -50,7 +54,7 @@ extension EncoderModel {
             RowKernels.add(input + start * h, into: a.attentionSum.pointer + row * h, count: h)
         }
         RowKernels.layerNorm(a.attentionSum.pointer, rows: b, width: h, eps: eps,
-                             gamma: value(slots.attentionNorm.gamma), beta: value(slots.attentionNorm.beta),
+                             gamma: value(norms.attention.gamma), beta: value(norms.attention.beta),
                              into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
         linear(a.attentionNormed.pointer, rows: b, slots.intermediate, into: a.intermediate.pointer)
         config.activation.forward(a.intermediate.pointer, count: b * inner, into: a.activated.pointer)
@@ -58,7 +62,7 @@ extension EncoderModel {
         RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: b * h)
         // LayerNorm into the (free) attention-sum rows, then each row to its [CLS] position. `input`
         // may alias the output buffer; it is no longer read.
-        let outputNorm = slots.outputNorm!
+        let outputNorm = norms.output
         RowKernels.layerNorm(a.outputSum.pointer, rows: b, width: h, eps: eps,
                              gamma: value(outputNorm.gamma), beta: value(outputNorm.beta),
                              into: a.attentionSum.pointer, mean: a.outputMean.pointer, rstd: a.outputRstd.pointer)
@@ -69,7 +73,7 @@ extension EncoderModel {
     }
 
     /// d output [T, H] → d input [T, H] (overwritten); parameter gradients accumulate.
-    func encoderLayerBackward(_ block: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
+    func encoderLayerBackward(_ block: Int, _ norms: PostNorms, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
                               outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
                               dropout: DropoutPlan?, parameterGradients: Bool) {
         let wanted = parameterGradients
@@ -80,7 +84,7 @@ extension EncoderModel {
         let dInner = w.gradientInner.pointer
 
         // Output LayerNorm.
-        let outputNorm = slots.outputNorm!
+        let outputNorm = norms.output
         RowKernels.layerNormBackward(x: a.outputSum.pointer, dy: outputGradient, rows: t, width: h,
                                      mean: a.outputMean.pointer, rstd: a.outputRstd.pointer,
                                      gamma: value(outputNorm.gamma), dx: dSum, accumulate: false,
@@ -95,8 +99,8 @@ extension EncoderModel {
         // Attention LayerNorm.
         RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h,
                                      mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer,
-                                     gamma: value(slots.attentionNorm.gamma), dx: dSum, accumulate: false,
-                                     dGamma: gradient(slots.attentionNorm.gamma, if: wanted), dBeta: gradient(slots.attentionNorm.beta, if: wanted))
+                                     gamma: value(norms.attention.gamma), dx: dSum, accumulate: false,
+                                     dGamma: gradient(norms.attention.gamma, if: wanted), dBeta: gradient(norms.attention.beta, if: wanted))
         inputGradient.update(from: dSum, count: t * h)   // residual path
         dropout?.apply(dSum, count: t * h, layer: block, .attentionOutput)
         linearBackward(a.context.pointer, dY: dSum, rows: t, slots.attentionOutput, dX: w.gradientContext.pointer,

@@ -154,15 +154,15 @@ public final class EncoderModel: @unchecked Sendable {
         let last = config.blockCount - 1
         for block in 0...last {
             let activations = workspace.activations(block)
-            switch config.architecture.block {
-            case .postNorm:
+            switch slots(ofBlock: block).norms {
+            case .post(let attention, let output):
                 if onlyCLSAfterLastLayer && block == last {
-                    encoderLayerForwardCLS(block, input: input, activations, workspace)
+                    encoderLayerForwardCLS(block, (attention, output), input: input, activations, workspace)
                 } else {
-                    encoderLayerForward(block, input: input, activations, workspace, dropout: dropout)
+                    encoderLayerForward(block, (attention, output), input: input, activations, workspace, dropout: dropout)
                 }
-            case .preNorm:
-                preNormLayerForward(block, input: input, activations, workspace, dropout: dropout)
+            case .pre(let inputNorm, let feedForward):
+                preNormLayerForward(block, (inputNorm, feedForward), input: input, activations, workspace, dropout: dropout)
             }
             input = activations.output.pointer
         }
@@ -246,13 +246,13 @@ public final class EncoderModel: @unchecked Sendable {
         var gradientIn = workspace.gradientB.pointer
         for block in stride(from: config.blockCount - 1, through: 0, by: -1) {
             let input = block == 0 ? workspace.embeddings.pointer : workspace.activations(block - 1).output.pointer
-            switch config.architecture.block {
-            case .postNorm:
-                encoderLayerBackward(block, input: input, workspace.activations(block), workspace,
+            switch slots(ofBlock: block).norms {
+            case .post(let attention, let output):
+                encoderLayerBackward(block, (attention, output), input: input, workspace.activations(block), workspace,
                                      outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout,
                                      parameterGradients: parameterGradients)
-            case .preNorm:
-                preNormLayerBackward(block, input: input, workspace.activations(block), workspace,
+            case .pre(let inputNorm, let feedForward):
+                preNormLayerBackward(block, (inputNorm, feedForward), input: input, workspace.activations(block), workspace,
                                      outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout,
                                      parameterGradients: parameterGradients)
             }

@@ -22,14 +22,26 @@ public struct EncoderLayerSlots: Sendable {
     public let positionKey: LinearSlot?
     public let positionQuery: LinearSlot?
     public let attentionOutput: LinearSlot
-    /// Pre-LN only: the LayerNorm before attention (absent in ModernBERT's first layer).
-    public let inputNorm: LayerNormSlot?
-    /// Post-LN: after the attention residual. Pre-LN: before the feed-forward block.
-    public let attentionNorm: LayerNormSlot
     public let intermediate: LinearSlot   // [I, H], or [2I, H] gated
     public let output: LinearSlot
-    /// Post-LN only: after the feed-forward residual.
-    public let outputNorm: LayerNormSlot?
+    public let norms: Norms
+
+    /// Where a block's LayerNorms sit, which is also which block function runs it.
+    public enum Norms: Sendable {
+        /// Post-LN: after the attention residual, and after the feed-forward residual.
+        case post(attention: LayerNormSlot, output: LayerNormSlot)
+        /// Pre-LN: before attention (absent in ModernBERT's first layer), and before the feed-forward block.
+        case pre(input: LayerNormSlot?, feedForward: LayerNormSlot)
+    }
+}
+
+/// How embeddings of `embeddingSize` reach the hidden size.
+public enum ProjectionSlot: Sendable {
+    case none
+    /// After the embedding LayerNorm and dropout (ELECTRA, ALBERT).
+    case afterNorm(LinearSlot)
+    /// Between the sum and the LayerNorm, which is then over the hidden size (DeBERTa).
+    case beforeNorm(LinearSlot)
 }
 
 public struct EncoderWeights: Sendable {
@@ -37,7 +49,7 @@ public struct EncoderWeights: Sendable {
     public let positionEmbeddings: Int?
     public let typeEmbeddings: Int?
     public let embeddingNorm: LayerNormSlot
-    public let embeddingProjection: LinearSlot?
+    public let embeddingProjection: ProjectionSlot
     /// DeBERTa: the relative-position table [2·span, H] and its LayerNorm.
     public let relativeEmbeddings: Int?
     public let relativeNorm: LayerNormSlot?
@@ -137,10 +149,10 @@ public struct EncoderWeights: Sendable {
         let position = offset("embeddings.position_embeddings.weight")
         let type = offset("embeddings.token_type_embeddings.weight")
         guard (position != nil) == (a.positions != .none), (type != nil) == (config.typeVocabSize > 0) else { return nil }
-        var projection: LinearSlot?
+        var projection = ProjectionSlot.none
         if a.embeddingProjection != .none {
             guard let slot = linear("embeddings.projection", e, h, bias: a.embeddingProjection == .afterNorm) else { return nil }
-            projection = slot
+            projection = a.embeddingProjection == .afterNorm ? .afterNorm(slot) : .beforeNorm(slot)
         }
         var relative: Int?, relativeNorm: LayerNormSlot?
         if case .disentangled(let d) = a.attention {
@@ -180,25 +192,23 @@ public struct EncoderWeights: Sendable {
                     positionQuery = slot
                 }
             }
-            var inputNorm: LayerNormSlot?
-            if a.block == .preNorm && layer > 0 {
-                guard let slot = norm(p + "attention.LayerNorm") else { return nil }
-                inputNorm = slot
-            }
             guard let attentionOutput = linear(p + "attention.output.dense", h, h, bias: a.attentionBias),
-                  let attentionNorm = norm(p + (a.block == .postNorm ? "attention.output.LayerNorm" : "intermediate.LayerNorm")),
                   let intermediate = linear(p + "intermediate.dense", h, a.gatedFeedForward ? 2 * inner : inner,
                                             bias: a.feedForwardBias),
                   let output = linear(p + "output.dense", inner, h, bias: a.feedForwardBias) else { return nil }
-            var outputNorm: LayerNormSlot?
-            if a.block == .postNorm {
-                guard let slot = norm(p + "output.LayerNorm") else { return nil }
-                outputNorm = slot
+            let norms: EncoderLayerSlots.Norms
+            switch a.block {
+            case .postNorm:
+                guard let attention = norm(p + "attention.output.LayerNorm"), let after = norm(p + "output.LayerNorm") else { return nil }
+                norms = .post(attention: attention, output: after)
+            case .preNorm:
+                let input = norm(p + "attention.LayerNorm")
+                guard (input != nil) == (layer > 0), let feedForward = norm(p + "intermediate.LayerNorm") else { return nil }
+                norms = .pre(input: input, feedForward: feedForward)
             }
             layers.append(EncoderLayerSlots(
                 qkv: qkv, positionKey: positionKey, positionQuery: positionQuery, attentionOutput: attentionOutput,
-                inputNorm: inputNorm, attentionNorm: attentionNorm, intermediate: intermediate, output: output,
-                outputNorm: outputNorm))
+                intermediate: intermediate, output: output, norms: norms))
         }
         var finalNorm: LayerNormSlot?
         if a.block == .preNorm {

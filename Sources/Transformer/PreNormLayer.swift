@@ -6,13 +6,16 @@ import Tensors
 extension EncoderModel {
     /// `input` [T, H] → `activations.output` [T, H]. In inference `input` may alias the output buffer:
     /// it is last read (the attention residual) before the output is written.
-    func preNormLayerForward(_ block: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ workspace: Workspace,
-                             dropout: DropoutPlan?) {
+    /// A pre-LN block's two LayerNorms.
+    typealias PreNorms = (input: LayerNormSlot?, feedForward: LayerNormSlot)
+
+    func preNormLayerForward(_ block: Int, _ norms: PreNorms, input: UnsafePointer<Float>, _ a: LayerActivations,
+                             _ workspace: Workspace, dropout: DropoutPlan?) {
         let slots = slots(ofBlock: block)
         let t = workspace.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
         let eps = config.layerNormEps
         var attentionInput = input
-        if let norm = slots.inputNorm {
+        if let norm = norms.input {
             RowKernels.layerNorm(input, rows: t, width: h, eps: eps, gamma: value(norm.gamma), beta: value(norm.beta),
                                  into: a.inputNormed.pointer, mean: a.inputMean.pointer, rstd: a.inputRstd.pointer)
             attentionInput = UnsafePointer(a.inputNormed.pointer)
@@ -22,8 +25,8 @@ extension EncoderModel {
         linear(a.context.pointer, rows: t, slots.attentionOutput, into: a.attentionSum.pointer)
         dropout?.apply(a.attentionSum.pointer, count: t * h, layer: block, .attentionOutput)
         RowKernels.add(input, into: a.attentionSum.pointer, count: t * h)
-        RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps, gamma: value(slots.attentionNorm.gamma),
-                             beta: value(slots.attentionNorm.beta), into: a.attentionNormed.pointer,
+        RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps, gamma: value(norms.feedForward.gamma),
+                             beta: value(norms.feedForward.beta), into: a.attentionNormed.pointer,
                              mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
         linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer)
         if config.architecture.gatedFeedForward {
@@ -37,7 +40,7 @@ extension EncoderModel {
     }
 
     /// d output [T, H] → d input [T, H] (overwritten); parameter gradients accumulate.
-    func preNormLayerBackward(_ block: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
+    func preNormLayerBackward(_ block: Int, _ norms: PreNorms, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
                               outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
                               dropout: DropoutPlan?, parameterGradients wanted: Bool) {
         let slots = slots(ofBlock: block)
@@ -59,9 +62,9 @@ extension EncoderModel {
         linearBackward(a.attentionNormed.pointer, dY: w.gradientInner.pointer, rows: t, slots.intermediate, dX: dNormed,
                        accumulate: false, wanted: wanted)
         RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h, mean: a.attentionMean.pointer,
-                                     rstd: a.attentionRstd.pointer, gamma: value(slots.attentionNorm.gamma), dx: dMiddle,
-                                     accumulate: true, dGamma: gradient(slots.attentionNorm.gamma, if: wanted),
-                                     dBeta: gradient(slots.attentionNorm.beta, if: wanted))
+                                     rstd: a.attentionRstd.pointer, gamma: value(norms.feedForward.gamma), dx: dMiddle,
+                                     accumulate: true, dGamma: gradient(norms.feedForward.gamma, if: wanted),
+                                     dBeta: gradient(norms.feedForward.beta, if: wanted))
         // Attention: output dense (after its dropout), attention, QKV projection, its LayerNorm.
         inputGradient.update(from: dMiddle, count: t * h)   // residual path
         dropout?.apply(dMiddle, count: t * h, layer: block, .attentionOutput)
@@ -69,7 +72,7 @@ extension EncoderModel {
                        accumulate: false, wanted: wanted)
         attentionBackward(block, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
                           dropout: dropout, parameterGradients: wanted)
-        if let norm = slots.inputNorm {
+        if let norm = norms.input {
             linearBackward(a.inputNormed.pointer, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: dNormed,
                            accumulate: false, wanted: wanted)
             RowKernels.layerNormBackward(x: input, dy: dNormed, rows: t, width: h, mean: a.inputMean.pointer,
