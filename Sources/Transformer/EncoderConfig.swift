@@ -337,3 +337,25 @@ public struct EncoderConfig: Sendable, Equatable {
         }
     }
 }
+
+extension EncoderConfig {
+    /// Multiply-add FLOPs per token of one forward pass over sequences of `sequenceLength` tokens, matrix
+    /// products only (the head excluded): the embedding projection, and per block the Q/K/V, attention
+    /// (scores and context over every key; DeBERTa adds its two position terms), output and feed-forward
+    /// products (GeGLU's first one twice as wide).
+    public func forwardFLOPsPerToken(sequenceLength length: Int) -> Double {
+        let h = Double(hiddenSize), i = Double(intermediateSize), l = Double(length)
+        let a = architecture
+        var attention = 2 * 2 * l * h
+        if case .disentangled(let d) = a.attention {
+            let reach = max(length - 1, 0)
+            let rows = Double(d.row(reach) - d.row(-reach) + 1)
+            let terms = Double((d.contentToPosition ? 1 : 0) + (d.positionToContent ? 1 : 0))
+            attention += terms * 2 * rows * h
+        }
+        let feedForward = 2 * h * i * (a.gatedFeedForward ? 2 : 1) + 2 * i * h
+        let block = 2 * h * 3 * h + attention + 2 * h * h + feedForward
+        let projection = a.embeddingProjection == .none ? 0 : 2 * Double(embeddingSize) * h
+        return projection + Double(blockCount) * block
+    }
+}
