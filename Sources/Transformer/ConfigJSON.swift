@@ -132,7 +132,76 @@ public enum ConfigWriter {
         raw.removeValue(forKey: "_name_or_path")
     }
 
+    /// The JSON text of `raw`: sorted keys, two-space indentation, and every floating-point number with
+    /// a fraction or exponent (2.0, not 2). Foundation writes a float that has an integer value as an
+    /// integer, which transformers 5's strict configs reject for float fields (e.g. ModernBERT's
+    /// `initializer_cutoff_factor`).
     public static func data(_ raw: [String: Any]) throws -> Data {
-        try JSONSerialization.data(withJSONObject: raw, options: [.prettyPrinted, .sortedKeys])
+        var text = ""
+        try write(raw, indent: 0, into: &text)
+        return Data(text.utf8)
+    }
+
+    static func write(_ value: Any, indent: Int, into text: inout String) throws {
+        let pad = String(repeating: " ", count: indent + 2), close = String(repeating: " ", count: indent)
+        switch value {
+        case is NSNull:
+            text += "null"
+        case let string as String:
+            text += quoted(string)
+        case let dictionary as [String: Any]:
+            if dictionary.isEmpty { text += "{}"; return }
+            text += "{\n"
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                text += pad + quoted(key) + " : "
+                try write(dictionary[key] as Any, indent: indent + 2, into: &text)
+                text += index == dictionary.count - 1 ? "\n" : ",\n"
+            }
+            text += close + "}"
+        case let array as [Any]:
+            if array.isEmpty { text += "[]"; return }
+            text += "[\n"
+            for (index, element) in array.enumerated() {
+                text += pad
+                try write(element, indent: indent + 2, into: &text)
+                text += index == array.count - 1 ? "\n" : ",\n"
+            }
+            text += close + "]"
+        default:
+            if ConfigReader.isBoolean(value), let flag = value as? Bool {
+                text += flag ? "true" : "false"
+            } else if let number = value as? NSNumber {
+                let type = String(cString: number.objCType)
+                if type == "d" || type == "f" {
+                    let double = number.doubleValue
+                    guard double.isFinite else { throw EngineError.invalidConfig("a number in config.json is not finite") }
+                    text += "\(double)"
+                } else {
+                    text += "\(number.int64Value)"
+                }
+            } else {
+                throw EngineError.invalidConfig("cannot write a \(type(of: value)) into config.json")
+            }
+        }
+    }
+
+    static func quoted(_ string: String) -> String {
+        var result = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    result += String(format: "\\u%04x", scalar.value)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
     }
 }
