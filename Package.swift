@@ -100,7 +100,7 @@ let package = Package(
 
         // Tests read fixtures from Tests/Fixtures (copied from the Python reference stack)
         // and the MiniLM model from models/ (installed by scripts/setup.sh).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Basics", "Tensors", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "SafeTensorsTests", dependencies: ["Basics", "SafeTensors", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "TokenizerTests", dependencies: ["Basics", "Tokenizer", "TestSupport"], swiftSettings: optimise),

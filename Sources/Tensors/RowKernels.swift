@@ -1,4 +1,4 @@
-// RowKernels: fused per-row kernels (layer norm, softmax, GELU, dropout, bias, column sums),
+// RowKernels: fused per-row kernels (layer norm with or without bias, softmax, GELU, dropout, bias, column sums),
 // forward and backward, parallel over rows and vectorised with SIMD8.
 import Foundation
 
@@ -29,8 +29,9 @@ public enum RowKernels {
     // MARK: Layer norm
 
     /// y = (x − mean) / sqrt(var + eps) · gamma + beta per row; saves mean and 1/std per row for backward.
+    /// A nil `beta` is a LayerNorm without bias (ModernBERT's `norm_bias: false`).
     public static func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, eps: Float,
-                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?,
                                  into y: UnsafeMutablePointer<Float>,
                                  mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?) {
         Parallel.forEachRange(rows, grain: 64) { range in
@@ -47,11 +48,19 @@ public enum RowKernels {
                 let inv = 1 / (variance + eps).squareRoot()
                 let iv = Vector(repeating: inv)
                 i = 0
-                while i + 8 <= width {
-                    store((load(xr + i) - mv) * iv * load(gamma + i) + load(beta + i), yr + i)
-                    i += 8
+                if let beta {
+                    while i + 8 <= width {
+                        store((load(xr + i) - mv) * iv * load(gamma + i) + load(beta + i), yr + i)
+                        i += 8
+                    }
+                    while i < width { yr[i] = (xr[i] - mu) * inv * gamma[i] + beta[i]; i += 1 }
+                } else {
+                    while i + 8 <= width {
+                        store((load(xr + i) - mv) * iv * load(gamma + i), yr + i)
+                        i += 8
+                    }
+                    while i < width { yr[i] = (xr[i] - mu) * inv * gamma[i]; i += 1 }
                 }
-                while i < width { yr[i] = (xr[i] - mu) * inv * gamma[i] + beta[i]; i += 1 }
                 mean?[row] = mu
                 rstd?[row] = inv
             }
@@ -59,7 +68,7 @@ public enum RowKernels {
     }
 
     /// Backward of `layerNorm`: dx (overwritten, or added to when `accumulate`), dgamma += Σ dy·x̂, dbeta += Σ dy
-    /// (skipped when `dGamma`/`dBeta` are nil).
+    /// (skipped when `dGamma` is nil; `dBeta` alone when nil, for a LayerNorm without bias).
     public static func layerNormBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, width: Int,
                                          mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                          gamma: UnsafePointer<Float>,
@@ -83,15 +92,19 @@ public enum RowKernels {
                 }
             }
         }
-        guard let dGamma, let dBeta else { return }
+        guard let dGamma else { return }
         // Column reductions split by columns, so no thread shares an output element.
         Parallel.forEachRange(width, grain: 32) { columns in
             for row in 0..<rows {
                 let xr = x + row * width, dyr = dy + row * width
                 let mu = mean[row], inv = rstd[row]
-                for i in columns {
-                    dGamma[i] += dyr[i] * (xr[i] - mu) * inv
-                    dBeta[i] += dyr[i]
+                if let dBeta {
+                    for i in columns {
+                        dGamma[i] += dyr[i] * (xr[i] - mu) * inv
+                        dBeta[i] += dyr[i]
+                    }
+                } else {
+                    for i in columns { dGamma[i] += dyr[i] * (xr[i] - mu) * inv }
                 }
             }
         }

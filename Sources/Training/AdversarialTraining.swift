@@ -58,9 +58,9 @@ final class AdversarialStep {
 
     /// Forward and backward passes for one batch; parameter gradients are left in the store.
     /// Returns the clean loss (FreeLB: the first, lightly perturbed pass's loss).
-    func run(model: BertModel, batch: TokenBatch, labels: [Int], workspace: Workspace, dropout: DropoutPlan,
+    func run(model: EncoderModel, batch: TokenBatch, labels: [Int], workspace: Workspace, dropout: DropoutPlan,
              seed: UInt64) throws -> Float {
-        let t = batch.tokenCount, h = model.config.hiddenSize
+        let t = batch.tokenCount, h = model.inputEmbeddingWidth
         let d = delta.reserve(t * h)
         d.update(repeating: 0, count: t * h)
         logitGradient.reserve(batch.count * model.classCount)

@@ -146,7 +146,7 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
 }
 
 public final class FineTuner {
-    public let model: BertModel
+    public let model: EncoderModel
     public let settings: TrainerSettings
     public let train: [TokenizedExample]
     public let dev: [TokenizedExample]
@@ -166,7 +166,7 @@ public final class FineTuner {
     /// examples of the current weights). Called with the model in its current state.
     public var epochExtras: (_ epoch: Int) throws -> [TokenizedExample] = { _ in [] }
 
-    public init(model: BertModel, settings: TrainerSettings, train: [TokenizedExample], dev: [TokenizedExample],
+    public init(model: EncoderModel, settings: TrainerSettings, train: [TokenizedExample], dev: [TokenizedExample],
                 labels: [String]) throws {
         try settings.validate()
         guard !train.isEmpty else { throw TrainingError.invalidSettings("the training split is empty") }
@@ -237,7 +237,7 @@ public final class FineTuner {
                 let indices = batches[state.batchInEpoch]
                 let batch = Batching.tokenBatch(examples, indices: indices)
                 let stepSeed = SeededRandom.mix(settings.seed, state.step, 3)
-                let plan = settings.dropout.map { DropoutPlan(seed: stepSeed, hidden: $0, attention: $0, classifier: $0) }
+                let plan = settings.dropout.map { DropoutPlan(seed: stepSeed, config: model.config, uniform: $0) }
                     ?? DropoutPlan(seed: stepSeed, config: model.config)
                 if stepsThisSession == 0 { model.parameters.zeroGradients() }   // afterwards AdamW leaves them zeroed
                 let rate = schedule.rate(afterSteps: state.step)
@@ -317,12 +317,12 @@ public final class FineTuner {
 /// One optimiser step: the forward and backward passes (clean, or adversarial), global-norm clipping
 /// folded into AdamW, gradients cleared for the next step. Shared by the trainer and `robust bench`.
 public final class TrainingStep {
-    let model: BertModel
+    let model: EncoderModel
     let optimiser: AdamW
     let adversarial: AdversarialStep?
     private let logitGradient = FloatBuffer()
 
-    public init(model: BertModel, optimiser: AdamW, adversarial: AdversarialTraining?) {
+    public init(model: EncoderModel, optimiser: AdamW, adversarial: AdversarialTraining?) {
         self.model = model
         self.optimiser = optimiser
         self.adversarial = adversarial.map(AdversarialStep.init)
@@ -356,7 +356,7 @@ public enum Evaluation {
     }
 
     /// Mean cross-entropy, predictions and the classification report of `examples` (evaluation mode).
-    public static func evaluate(_ model: BertModel, examples: [TokenizedExample], labels: [String],
+    public static func evaluate(_ model: EncoderModel, examples: [TokenizedExample], labels: [String],
                                 batchSize: Int = 64) throws -> Result {
         let workspace = model.makeWorkspace(training: false)
         var predictions = [Int](repeating: 0, count: examples.count)

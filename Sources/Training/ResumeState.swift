@@ -42,7 +42,7 @@ public struct ResumeState: Codable {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(stateFile).path)
     }
 
-    public func save(to folder: URL, model: BertModel) throws {
+    public func save(to folder: URL, model: EncoderModel) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = model.parameters
         try SafeTensorsWriter.write([
@@ -56,7 +56,7 @@ public struct ResumeState: Codable {
     }
 
     /// Reads the state and puts the saved weights into `model`.
-    public static func load(from folder: URL, into model: BertModel) throws -> ResumeState {
+    public static func load(from folder: URL, into model: EncoderModel) throws -> ResumeState {
         var state: ResumeState
         do {
             state = try JSONCoding.decoder().decode(ResumeState.self, from: Data(contentsOf: folder.appendingPathComponent(stateFile)))

@@ -1,74 +1,70 @@
-// EncoderLayer: one BERT block — fused QKV projection, attention, output dense + residual + LayerNorm,
-// GELU feed-forward + residual + LayerNorm — forward and backward.
+// EncoderLayer: one post-LN block (BERT, DistilBERT, RoBERTa, ELECTRA, ALBERT, DeBERTa) — fused QKV
+// projection, attention, output dense + residual + LayerNorm, activation feed-forward + residual +
+// LayerNorm — forward and backward. `block` counts blocks as they run (ALBERT repeats shared weights,
+// so gradients of a shared layer accumulate over its repeats); dropout masks are per block.
 import Tensors
 
-extension BertModel {
+extension EncoderModel {
+    @inline(__always) func slots(ofBlock block: Int) -> EncoderLayerSlots { weights.layers[config.physicalLayer(ofBlock: block)] }
+
+    /// A post-LN block's two LayerNorms.
+    typealias PostNorms = (attention: LayerNormSlot, output: LayerNormSlot)
+
     /// `input` [T, H] → `activations.output` [T, H]. In inference `input` may alias the output buffer:
     /// it is last read before the output is written.
-    func encoderLayerForward(_ layer: Int, input: UnsafePointer<Float>, _ a: LayerActivations,
+    func encoderLayerForward(_ block: Int, _ norms: PostNorms, input: UnsafePointer<Float>, _ a: LayerActivations,
                              _ workspace: Workspace, dropout: DropoutPlan?) {
-        let slots = weights.layers[layer]
+        let slots = slots(ofBlock: block)
         let t = workspace.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
         let eps = config.layerNormEps
-        BLAS.linear(input, rows: t, inFeatures: h, weight: value(slots.qkv.weight), bias: value(slots.qkv.bias),
-                    outFeatures: 3 * h, into: a.qkv.pointer)
-        attentionForward(layer, a, workspace, dropout: dropout)
-        BLAS.linear(a.context.pointer, rows: t, inFeatures: h, weight: value(slots.attentionOutput.weight),
-                    bias: value(slots.attentionOutput.bias), outFeatures: h, into: a.attentionSum.pointer)
-        if let dropout {
-            RowKernels.dropout(a.attentionSum.pointer, count: t * h, probability: dropout.hidden,
-                               seed: dropout.seed(layer: layer, .attentionOutput))
-        }
+        linear(input, rows: t, slots.qkv, into: a.qkv.pointer)
+        attentionForward(block, a, workspace, dropout: dropout)
+        linear(a.context.pointer, rows: t, slots.attentionOutput, into: a.attentionSum.pointer)
+        dropout?.apply(a.attentionSum.pointer, count: t * h, layer: block, .attentionOutput)
         RowKernels.add(input, into: a.attentionSum.pointer, count: t * h)
         RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps,
-                             gamma: value(slots.attentionNorm.gamma), beta: value(slots.attentionNorm.beta),
+                             gamma: value(norms.attention.gamma), beta: value(norms.attention.beta),
                              into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
-        BLAS.linear(a.attentionNormed.pointer, rows: t, inFeatures: h, weight: value(slots.intermediate.weight),
-                    bias: value(slots.intermediate.bias), outFeatures: inner, into: a.intermediate.pointer)
-        RowKernels.gelu(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
-        BLAS.linear(a.activated.pointer, rows: t, inFeatures: inner, weight: value(slots.output.weight),
-                    bias: value(slots.output.bias), outFeatures: h, into: a.outputSum.pointer)
-        if let dropout {
-            RowKernels.dropout(a.outputSum.pointer, count: t * h, probability: dropout.hidden,
-                               seed: dropout.seed(layer: layer, .feedForwardOutput))
-        }
+        linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer)
+        config.activation.forward(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
+        linear(a.activated.pointer, rows: t, slots.output, into: a.outputSum.pointer)
+        dropout?.apply(a.outputSum.pointer, count: t * h, layer: block, .feedForwardOutput)
         RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: t * h)
+        let outputNorm = norms.output
         RowKernels.layerNorm(a.outputSum.pointer, rows: t, width: h, eps: eps,
-                             gamma: value(slots.outputNorm.gamma), beta: value(slots.outputNorm.beta),
+                             gamma: value(outputNorm.gamma), beta: value(outputNorm.beta),
                              into: a.output.pointer, mean: a.outputMean.pointer, rstd: a.outputRstd.pointer)
     }
 
-    /// Inference only: the layer for the [CLS] row of each sequence alone, written to those rows of
-    /// `activations.output` (the other rows are left stale). Keys and values still come from every
+    /// Inference only: the block for the first ([CLS]) row of each sequence alone, written to those rows
+    /// of `activations.output` (the other rows are left stale). Keys and values still come from every
     /// token, but the query, the attention output, the feed-forward block and both LayerNorms run on B
     /// rows instead of T — about 14% of a 6-layer classification forward pass. Row-for-row the same
-    /// arithmetic as `encoderLayerForward`, so the logits agree to rounding.
-    func encoderLayerForwardCLS(_ layer: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ workspace: Workspace) {
-        let slots = weights.layers[layer]
+    /// arithmetic as `encoderLayerForward`, so the logits agree to rounding. Standard attention only.
+    func encoderLayerForwardCLS(_ block: Int, _ norms: PostNorms, input: UnsafePointer<Float>, _ a: LayerActivations,
+                                _ workspace: Workspace) {
+        let slots = slots(ofBlock: block)
         let batch = workspace.batch
         let t = batch.tokenCount, b = batch.count, h = config.hiddenSize, inner = config.intermediateSize
         let eps = config.layerNormEps
-        BLAS.linear(input, rows: t, inFeatures: h, weight: value(slots.qkv.weight), bias: value(slots.qkv.bias),
-                    outFeatures: 3 * h, into: a.qkv.pointer)
+        linear(input, rows: t, slots.qkv, into: a.qkv.pointer)
         attentionForwardCLS(a, workspace)                              // context rows 0..<B
-        BLAS.linear(a.context.pointer, rows: b, inFeatures: h, weight: value(slots.attentionOutput.weight),
-                    bias: value(slots.attentionOutput.bias), outFeatures: h, into: a.attentionSum.pointer)
+        linear(a.context.pointer, rows: b, slots.attentionOutput, into: a.attentionSum.pointer)
         for (row, start) in batch.starts.enumerated() {
             RowKernels.add(input + start * h, into: a.attentionSum.pointer + row * h, count: h)
         }
         RowKernels.layerNorm(a.attentionSum.pointer, rows: b, width: h, eps: eps,
-                             gamma: value(slots.attentionNorm.gamma), beta: value(slots.attentionNorm.beta),
+                             gamma: value(norms.attention.gamma), beta: value(norms.attention.beta),
                              into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
-        BLAS.linear(a.attentionNormed.pointer, rows: b, inFeatures: h, weight: value(slots.intermediate.weight),
-                    bias: value(slots.intermediate.bias), outFeatures: inner, into: a.intermediate.pointer)
-        RowKernels.gelu(a.intermediate.pointer, count: b * inner, into: a.activated.pointer)
-        BLAS.linear(a.activated.pointer, rows: b, inFeatures: inner, weight: value(slots.output.weight),
-                    bias: value(slots.output.bias), outFeatures: h, into: a.outputSum.pointer)
+        linear(a.attentionNormed.pointer, rows: b, slots.intermediate, into: a.intermediate.pointer)
+        config.activation.forward(a.intermediate.pointer, count: b * inner, into: a.activated.pointer)
+        linear(a.activated.pointer, rows: b, slots.output, into: a.outputSum.pointer)
         RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: b * h)
         // LayerNorm into the (free) attention-sum rows, then each row to its [CLS] position. `input`
         // may alias the output buffer; it is no longer read.
+        let outputNorm = norms.output
         RowKernels.layerNorm(a.outputSum.pointer, rows: b, width: h, eps: eps,
-                             gamma: value(slots.outputNorm.gamma), beta: value(slots.outputNorm.beta),
+                             gamma: value(outputNorm.gamma), beta: value(outputNorm.beta),
                              into: a.attentionSum.pointer, mean: a.outputMean.pointer, rstd: a.outputRstd.pointer)
         let output = a.output.pointer
         for (row, start) in batch.starts.enumerated() {
@@ -77,49 +73,40 @@ extension BertModel {
     }
 
     /// d output [T, H] → d input [T, H] (overwritten); parameter gradients accumulate.
-    func encoderLayerBackward(_ layer: Int, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
+    func encoderLayerBackward(_ block: Int, _ norms: PostNorms, input: UnsafePointer<Float>, _ a: LayerActivations, _ w: Workspace,
                               outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
                               dropout: DropoutPlan?, parameterGradients: Bool) {
         let wanted = parameterGradients
-        let slots = weights.layers[layer]
+        let slots = slots(ofBlock: block)
         let t = w.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
         let dSum = w.gradientResidual.pointer      // d (pre-LayerNorm sum)
         let dNormed = w.gradientNormed.pointer     // d attentionNormed (residual + feed-forward paths)
         let dInner = w.gradientInner.pointer
 
         // Output LayerNorm.
+        let outputNorm = norms.output
         RowKernels.layerNormBackward(x: a.outputSum.pointer, dy: outputGradient, rows: t, width: h,
                                      mean: a.outputMean.pointer, rstd: a.outputRstd.pointer,
-                                     gamma: value(slots.outputNorm.gamma), dx: dSum, accumulate: false,
-                                     dGamma: gradient(slots.outputNorm.gamma, if: wanted), dBeta: gradient(slots.outputNorm.beta, if: wanted))
+                                     gamma: value(outputNorm.gamma), dx: dSum, accumulate: false,
+                                     dGamma: gradient(outputNorm.gamma, if: wanted), dBeta: gradient(outputNorm.beta, if: wanted))
         dNormed.update(from: dSum, count: t * h)   // residual path
-        if let dropout {
-            RowKernels.dropout(dSum, count: t * h, probability: dropout.hidden, seed: dropout.seed(layer: layer, .feedForwardOutput))
-        }
-        // Feed-forward: output dense, GELU, intermediate dense.
-        BLAS.linearBackward(x: a.activated.pointer, dY: dSum, rows: t, inFeatures: inner, outFeatures: h,
-                            weight: value(slots.output.weight), dWeight: gradient(slots.output.weight, if: wanted),
-                            dBias: gradient(slots.output.bias, if: wanted), dX: dInner, accumulateDX: false)
-        RowKernels.geluBackward(x: a.intermediate.pointer, dy: dInner, count: t * inner, into: dInner)
-        BLAS.linearBackward(x: a.attentionNormed.pointer, dY: dInner, rows: t, inFeatures: h, outFeatures: inner,
-                            weight: value(slots.intermediate.weight), dWeight: gradient(slots.intermediate.weight, if: wanted),
-                            dBias: gradient(slots.intermediate.bias, if: wanted), dX: dNormed, accumulateDX: true)
+        dropout?.apply(dSum, count: t * h, layer: block, .feedForwardOutput)
+        // Feed-forward: output dense, activation, intermediate dense.
+        linearBackward(a.activated.pointer, dY: dSum, rows: t, slots.output, dX: dInner, accumulate: false, wanted: wanted)
+        config.activation.backward(x: a.intermediate.pointer, dy: dInner, count: t * inner, into: dInner)
+        linearBackward(a.attentionNormed.pointer, dY: dInner, rows: t, slots.intermediate, dX: dNormed, accumulate: true,
+                       wanted: wanted)
         // Attention LayerNorm.
         RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h,
                                      mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer,
-                                     gamma: value(slots.attentionNorm.gamma), dx: dSum, accumulate: false,
-                                     dGamma: gradient(slots.attentionNorm.gamma, if: wanted), dBeta: gradient(slots.attentionNorm.beta, if: wanted))
+                                     gamma: value(norms.attention.gamma), dx: dSum, accumulate: false,
+                                     dGamma: gradient(norms.attention.gamma, if: wanted), dBeta: gradient(norms.attention.beta, if: wanted))
         inputGradient.update(from: dSum, count: t * h)   // residual path
-        if let dropout {
-            RowKernels.dropout(dSum, count: t * h, probability: dropout.hidden, seed: dropout.seed(layer: layer, .attentionOutput))
-        }
-        BLAS.linearBackward(x: a.context.pointer, dY: dSum, rows: t, inFeatures: h, outFeatures: h,
-                            weight: value(slots.attentionOutput.weight), dWeight: gradient(slots.attentionOutput.weight, if: wanted),
-                            dBias: gradient(slots.attentionOutput.bias, if: wanted), dX: w.gradientContext.pointer, accumulateDX: false)
-        attentionBackward(layer, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
-                          dropout: dropout)
-        BLAS.linearBackward(x: input, dY: w.gradientQKV.pointer, rows: t, inFeatures: h, outFeatures: 3 * h,
-                            weight: value(slots.qkv.weight), dWeight: gradient(slots.qkv.weight, if: wanted),
-                            dBias: gradient(slots.qkv.bias, if: wanted), dX: inputGradient, accumulateDX: true)
+        dropout?.apply(dSum, count: t * h, layer: block, .attentionOutput)
+        linearBackward(a.context.pointer, dY: dSum, rows: t, slots.attentionOutput, dX: w.gradientContext.pointer,
+                       accumulate: false, wanted: wanted)
+        attentionBackward(block, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
+                          dropout: dropout, parameterGradients: wanted)
+        linearBackward(input, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: inputGradient, accumulate: true, wanted: wanted)
     }
 }

@@ -1,47 +1,93 @@
-// Heads: the tanh pooler over [CLS] and the classifier (BertForSequenceClassification), mean pooling
-// for sentence embeddings, and their backward passes.
+// Heads: each family's classification head as its `*ForSequenceClassification` builds it — BERT's and
+// ALBERT's tanh pooler, DistilBERT's pre_classifier + ReLU, RoBERTa's and ELECTRA's dense head, DeBERTa's
+// ContextPooler, ModernBERT's dense + LayerNorm head, over the first token or the mean — then the
+// classifier; mean pooling for sentence embeddings; cross-entropy; and their backward passes.
 import Foundation
 import Tensors
 
-extension BertModel {
+extension EncoderModel {
+    /// The family's head over the last hidden states: pool (first row or mean), [dropout], dense,
+    /// activation, [LayerNorm], dropout, classifier.
     func classifierForward(hidden: UnsafePointer<Float>, _ w: Workspace, dropout: DropoutPlan?) -> UnsafeMutablePointer<Float> {
+        let head = config.architecture.head
         let batch = w.batch, h = config.hiddenSize, b = batch.count
         let cls = w.clsRows.pointer
-        for (row, start) in batch.starts.enumerated() { (cls + row * h).update(from: hidden + start * h, count: h) }
-        BLAS.linear(cls, rows: b, inFeatures: h, weight: value(weights.pooler.weight), bias: value(weights.pooler.bias),
-                    outFeatures: h, into: w.pooled.pointer)
-        RowKernels.tanh(w.pooled.pointer, count: b * h, into: w.pooled.pointer)
-        w.pooledDropped.pointer.update(from: w.pooled.pointer, count: b * h)
-        if let dropout {
-            RowKernels.dropout(w.pooledDropped.pointer, count: b * h, probability: dropout.classifier,
-                               seed: dropout.seed(layer: config.layerCount, .classifier))
+        switch head.pooling {
+        case .first:
+            for (row, start) in batch.starts.enumerated() { (cls + row * h).update(from: hidden + start * h, count: h) }
+        case .mean:
+            for (row, start) in batch.starts.enumerated() {
+                let out = cls + row * h, n = batch.lengths[row]
+                out.update(repeating: 0, count: h)
+                for t in start..<(start + n) {
+                    let r = hidden + t * h
+                    for i in 0..<h { out[i] += r[i] }
+                }
+                for i in 0..<h { out[i] /= Float(n) }
+            }
         }
-        BLAS.linear(w.pooledDropped.pointer, rows: b, inFeatures: h, weight: value(weights.classifier.weight),
-                    bias: value(weights.classifier.bias), outFeatures: classCount, into: w.logits.pointer)
+        var input = UnsafePointer(cls)
+        if let dropout, dropout.rate(.headInput) > 0 {
+            w.headInput.pointer.update(from: cls, count: b * h)
+            dropout.apply(w.headInput.pointer, count: b * h, layer: config.layerCount, .headInput)
+            input = UnsafePointer(w.headInput.pointer)
+        }
+        linear(input, rows: b, weights.pooler, into: w.pooledLinear.pointer)
+        head.activation.forward(w.pooledLinear.pointer, count: b * h, into: w.pooled.pointer)
+        var features = w.pooled.pointer
+        if let norm = weights.headNorm {
+            RowKernels.layerNorm(features, rows: b, width: h, eps: config.layerNormEps, gamma: value(norm.gamma),
+                                 beta: value(norm.beta), into: w.headNormed.pointer, mean: w.headMean.pointer,
+                                 rstd: w.headRstd.pointer)
+            features = w.headNormed.pointer
+        }
+        w.pooledDropped.pointer.update(from: features, count: b * h)
+        dropout?.apply(w.pooledDropped.pointer, count: b * h, layer: config.layerCount, .classifier)
+        linear(w.pooledDropped.pointer, rows: b, weights.classifier, into: w.logits.pointer)
         return w.logits.pointer
     }
 
-    /// d logits [B, C] → d last hidden states in `w.gradientHidden` (non-zero only on [CLS] rows).
+    /// d logits [B, C] → d last hidden states in `w.gradientHidden` (non-zero only on the pooled rows).
     func classifierBackward(_ w: Workspace, logitGradient: UnsafePointer<Float>, dropout: DropoutPlan?, parameterGradients: Bool) {
         let wanted = parameterGradients
+        let head = config.architecture.head
         let batch = w.batch, h = config.hiddenSize, b = batch.count
         let dPooled = w.gradientPooled.pointer
-        BLAS.linearBackward(x: w.pooledDropped.pointer, dY: logitGradient, rows: b, inFeatures: h, outFeatures: classCount,
-                            weight: value(weights.classifier.weight), dWeight: gradient(weights.classifier.weight, if: wanted),
-                            dBias: gradient(weights.classifier.bias, if: wanted), dX: dPooled, accumulateDX: false)
-        if let dropout {
-            RowKernels.dropout(dPooled, count: b * h, probability: dropout.classifier,
-                               seed: dropout.seed(layer: config.layerCount, .classifier))
+        linearBackward(w.pooledDropped.pointer, dY: logitGradient, rows: b, weights.classifier, dX: dPooled,
+                       accumulate: false, wanted: wanted)
+        dropout?.apply(dPooled, count: b * h, layer: config.layerCount, .classifier)
+        if let norm = weights.headNorm {
+            let dActivated = w.gradientCLS.pointer
+            RowKernels.layerNormBackward(x: w.pooled.pointer, dy: dPooled, rows: b, width: h, mean: w.headMean.pointer,
+                                         rstd: w.headRstd.pointer, gamma: value(norm.gamma), dx: dActivated,
+                                         accumulate: false, dGamma: gradient(norm.gamma, if: wanted),
+                                         dBeta: gradient(norm.beta, if: wanted))
+            dPooled.update(from: dActivated, count: b * h)
         }
-        let pooled = w.pooled.pointer
-        for i in 0..<(b * h) { dPooled[i] *= 1 - pooled[i] * pooled[i] }   // tanh′
-        BLAS.linearBackward(x: w.clsRows.pointer, dY: dPooled, rows: b, inFeatures: h, outFeatures: h,
-                            weight: value(weights.pooler.weight), dWeight: gradient(weights.pooler.weight, if: wanted),
-                            dBias: gradient(weights.pooler.bias, if: wanted), dX: w.gradientCLS.pointer, accumulateDX: false)
+        if head.activation == .tanh {
+            let pooled = w.pooled.pointer
+            for i in 0..<(b * h) { dPooled[i] *= 1 - pooled[i] * pooled[i] }   // tanh′ from its output
+        } else {
+            head.activation.backward(x: w.pooledLinear.pointer, dy: dPooled, count: b * h, into: dPooled)
+        }
+        let headInput = dropout.map { $0.rate(.headInput) > 0 } ?? false ? w.headInput.pointer : w.clsRows.pointer
+        linearBackward(headInput, dY: dPooled, rows: b, weights.pooler, dX: w.gradientCLS.pointer, accumulate: false,
+                       wanted: wanted)
+        dropout?.apply(w.gradientCLS.pointer, count: b * h, layer: config.layerCount, .headInput)
         let dHidden = w.gradientHidden.pointer
         dHidden.update(repeating: 0, count: batch.tokenCount * h)
-        for (row, start) in batch.starts.enumerated() {
-            (dHidden + start * h).update(from: w.gradientCLS.pointer + row * h, count: h)
+        switch head.pooling {
+        case .first:
+            for (row, start) in batch.starts.enumerated() {
+                (dHidden + start * h).update(from: w.gradientCLS.pointer + row * h, count: h)
+            }
+        case .mean:
+            for (row, start) in batch.starts.enumerated() {
+                let n = batch.lengths[row], g = w.gradientCLS.pointer + row * h
+                for t in start..<(start + n) {
+                    for i in 0..<h { dHidden[t * h + i] = g[i] / Float(n) }
+                }
+            }
         }
     }
 }

@@ -1,52 +1,123 @@
-// ModelFamily: how one family of Hugging Face checkpoints names its weights — the one place per family
-// where file keys are mapped to the engine's parameter names (`sanitize`) and back (`savedKey`), and
-// which `model_type` values it answers to. The registry lists every family robust can load.
+// ModelFamily: the seam between a Hugging Face model family and the shared engine. One file per family
+// (Families/) says how its config.json reads into an `EncoderConfig` (sizes, dropout sites and the
+// `Architecture` variants it uses) and back, and what each engine parameter is called in its
+// checkpoints (`savedKey`). The registry lists every family robust loads and picks one from config.json's
+// `model_type` (and `architectures`).
 import Foundation
 
 public protocol ModelFamily: Sendable {
-    /// config.json's `model_type` values this family reads.
-    static var modelTypes: [String] { get }
-    /// The family's name as runs and messages show it (e.g. "bert").
-    var name: String { get }
-    /// The parameter name (as the engine's `ParameterStore` names it) of a key of the file, or nil when
-    /// the engine has no such parameter (e.g. `embeddings.position_ids`). `keys` is every key of the file.
-    func sanitize(_ key: String, keys: Set<String>) -> String?
-    /// The key under which a parameter is saved, as transformers' `*ForSequenceClassification` names it.
-    func savedKey(_ parameter: String) -> String
+    /// The config.json `model_type` this family reads (its name in runs and messages, e.g. "bert").
+    var modelType: String { get }
+    /// The architectures entry of a classifier (e.g. "BertForSequenceClassification") and of a bare encoder.
+    var classificationArchitecture: String { get }
+    var baseArchitecture: String { get }
+    /// The encoder's key prefix in a classifier's checkpoint (e.g. "bert."); a bare encoder's keys lack it.
+    var prefix: String { get }
+
+    /// The engine's config from config.json, refusing options robust does not implement with one line.
+    func config(from json: ConfigReader) throws -> EncoderConfig
+    /// The family as it names the weights of a model of `config` (ALBERT's names depend on its grouping).
+    func specialised(for config: EncoderConfig) -> any ModelFamily
+    /// `config` under the family's own keys, as config.json holds them. Saving writes those the loaded
+    /// file lacked (so transformers reads the values robust used) and keeps every key it had.
+    func configKeys(_ config: EncoderConfig) -> [String: Any]
+
+    /// The family's name for an engine parameter, without the encoder prefix.
+    func rename(_ parameter: String) -> String
+    /// Whether the parameter sits at the top level of a classifier's checkpoint (its head), not under `prefix`.
+    func isTopLevel(_ parameter: String) -> Bool
+    /// Other keys a file may hold the parameter under (besides `savedKey` and a bare encoder's `rename`).
+    func alternativeKeys(_ parameter: String) -> [String]
+}
+
+extension ModelFamily {
+    public var name: String { modelType }
+
+    public func rename(_ parameter: String) -> String { parameter }
+    public func specialised(for config: EncoderConfig) -> any ModelFamily { self }
+    public func isTopLevel(_ parameter: String) -> Bool { parameter.hasPrefix("classifier.") }
+    public func alternativeKeys(_ parameter: String) -> [String] { [] }
+
+    /// The key of an engine parameter in the family's `*ForSequenceClassification` checkpoint.
+    public func savedKey(_ parameter: String) -> String {
+        isTopLevel(parameter) ? rename(parameter) : prefix + rename(parameter)
+    }
+
+    /// Every key a file may hold the parameter under, the classifier's first: a bare encoder's keys lack
+    /// the prefix.
+    public func acceptedKeys(_ parameter: String) -> [String] {
+        let saved = savedKey(parameter)
+        var keys = [saved]
+        if !isTopLevel(parameter) { keys.append(rename(parameter)) }
+        for key in alternativeKeys(parameter) where !keys.contains(key) { keys.append(key) }
+        return keys
+    }
+
+    /// config.json for a checkpoint of this family: the loaded keys, the family's keys the file lacked,
+    /// and the labels and architectures.
+    public func configData(_ config: EncoderConfig, mergingInto base: [String: Any]) throws -> Data {
+        var raw = base
+        for (key, value) in configKeys(config) where raw[key] == nil { raw[key] = value }
+        raw["model_type"] = config.modelType
+        ConfigWriter.setLabels(config.labels, classification: classificationArchitecture, base: baseArchitecture, into: &raw)
+        return try ConfigWriter.data(raw)
+    }
+}
+
+/// Renames engine parameter names to a family's: every occurrence of a rule's engine fragment in the
+/// name becomes its family fragment, all at once (a replacement is never matched again), the first rule
+/// winning where several match at one place. The one table per family that says what its weights are called.
+public struct KeyRenaming: Sendable {
+    public let rules: [(engine: String, family: String)]
+
+    public init(_ rules: [(String, String)]) { self.rules = rules.map { (engine: $0.0, family: $0.1) } }
+
+    public func apply(_ name: String) -> String {
+        var result = ""
+        var rest = Substring(name)
+        scan: while !rest.isEmpty {
+            for rule in rules where rest.hasPrefix(rule.engine) {
+                result += rule.family
+                rest = rest.dropFirst(rule.engine.count)
+                continue scan
+            }
+            result.append(rest.removeFirst())
+        }
+        return result
+    }
 }
 
 public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
-    public static let all: [any ModelFamily] = [BertFamily()]
+    public static let all: [any ModelFamily] = [
+        BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"),
+        ElectraFamily(), AlbertFamily(), DebertaV2Family(), ModernBertFamily(),
+    ]
+
+    /// Every supported `model_type`, for messages.
+    public static var supportedTypes: String { all.map(\.modelType).joined(separator: ", ") }
 
     /// The family of a config's `model_type` (absent: BERT, as transformers' oldest configs).
     public static func family(modelType: String?) throws -> any ModelFamily {
         guard let modelType else { return BertFamily() }
-        if let family = all.first(where: { type(of: $0).modelTypes.contains(modelType) }) { return family }
-        let supported = all.flatMap { type(of: $0).modelTypes }.joined(separator: ", ")
-        throw EngineError.invalidConfig("model_type '\(modelType)' is not supported (supported: \(supported))")
+        if let family = all.first(where: { $0.modelType == modelType }) { return family }
+        throw EngineError.invalidConfig("model_type '\(modelType)' is not supported (supported: \(supportedTypes))")
     }
-}
 
-/// BERT (`BertModel`, `BertForSequenceClassification`): encoder keys under `bert.` in a classifier (none
-/// in a bare encoder such as MiniLM), the head as `classifier.*`, and LayerNorm `gamma`/`beta` in old
-/// TensorFlow conversions.
-public struct BertFamily: ModelFamily {
-    public static let modelTypes = ["bert"]
-    public var name: String { "bert" }
-    public init() {}
-
-    public func sanitize(_ key: String, keys: Set<String>) -> String? {
-        var name = key
-        if name.hasPrefix("bert.") { name.removeFirst(5) }
-        if name.hasSuffix(".gamma") || name.hasSuffix(".beta"), name.contains("LayerNorm") {
-            name = name.hasSuffix(".gamma") ? String(name.dropLast(6)) + ".weight" : String(name.dropLast(5)) + ".bias"
+    /// The family of a parsed config.json, and the engine config it reads into. An `architectures`
+    /// entry of another kind than a sequence classifier or the bare encoder (e.g. a token classifier
+    /// or a question-answering model) is refused: its head is not one robust can use.
+    public static func load(_ json: ConfigReader) throws -> (family: any ModelFamily, config: EncoderConfig) {
+        let modelType: String?
+        if json.isAbsent("model_type") { modelType = nil } else { modelType = try json.string("model_type", default: "") }
+        let family = try family(modelType: modelType)
+        if let architectures = json.raw["architectures"] as? [String], let first = architectures.first,
+           first.hasSuffix("ForTokenClassification") || first.hasSuffix("ForQuestionAnswering")
+            || first.hasSuffix("ForMultipleChoice") {
+            throw EngineError.invalidConfig("architectures '\(first)' is not supported (robust loads \(family.classificationArchitecture) and \(family.baseArchitecture) checkpoints)")
         }
-        if name.hasSuffix("position_ids") { return nil }
-        return name
-    }
-
-    public func savedKey(_ parameter: String) -> String {
-        parameter.hasPrefix("classifier.") ? parameter : "bert." + parameter
+        try json.requireSingleLabelClassification()
+        let config = try family.config(from: json)
+        return (family.specialised(for: config), config)
     }
 }

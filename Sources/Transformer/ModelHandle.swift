@@ -1,9 +1,9 @@
 // ModelHandle: a loaded checkpoint folder that knows itself — its folder, model family and config, its
 // tokenizer, and the SHA-256 of its weights (hashed once, from the mapping already open) — loaded from
-// a Hugging Face folder (config.json, model.safetensors, and tokenizer.json, vocab.txt or vocab.json + merges.txt):
-// a `*ForSequenceClassification`
-// or a bare encoder, which gets a new seeded head. Saved back in a form transformers loads without
-// warnings. Weight names are mapped by the family (`ModelFamily.sanitize`), nowhere else.
+// a Hugging Face folder (config.json, model.safetensors, and tokenizer.json, vocab.txt or vocab.json +
+// merges.txt): a `*ForSequenceClassification` of any registered family or its bare encoder, which gets a
+// new seeded head. Saved back in the same family's format, which transformers loads without missing or
+// unexpected keys. Weight names are mapped by the family (`ModelFamily.savedKey`), nowhere else.
 import Basics
 import Foundation
 import SafeTensors
@@ -14,7 +14,7 @@ public final class ModelHandle: @unchecked Sendable {
     /// The checkpoint folder it was loaded from.
     public let folder: URL
     public let family: any ModelFamily
-    public let model: BertModel
+    public let model: EncoderModel
     public let tokenizer: TextTokenizer
     /// Whether the classification head came from the file (false: new, seeded).
     public let hasTrainedHead: Bool
@@ -24,7 +24,7 @@ public final class ModelHandle: @unchecked Sendable {
     public let initialisedTensors: [String]
     let weights: ModelFolder
 
-    public var config: BertConfig { model.config }
+    public var config: EncoderConfig { model.config }
     public var labels: [String] { model.config.labels }
     /// The folder's path, as the user gave it.
     public var path: String { folder.relativePath }
@@ -64,13 +64,13 @@ public final class ModelHandle: @unchecked Sendable {
 
     /// Tokenises texts into a packed batch, truncated to `maxLength` (capped by the model's positions).
     public func batch(_ texts: [String], maxLength: Int = 512) -> TokenBatch {
-        let limit = max(2, min(maxLength, config.maxPositions))
+        let limit = max(2, min(maxLength, config.maxSequenceLength))
         return TokenBatch(texts.map { tokenizer.encode($0, maxLength: limit).ids })
     }
 
     // MARK: Saving
 
-    /// Writes the folder as a BertForSequenceClassification checkpoint. Refuses to replace an existing
+    /// Writes the folder as the family's `*ForSequenceClassification` checkpoint. Refuses to replace an existing
     /// checkpoint unless `overwrite`; the new files appear together (staged, then renamed into place).
     public func save(to directory: URL, overwrite: Bool = false, extraFiles: [String: Data] = [:]) throws {
         let fm = FileManager.default
@@ -110,7 +110,7 @@ public final class ModelHandle: @unchecked Sendable {
     }
 
     private func writeFiles(into folder: URL, extraFiles: [String: Data]) throws {
-        let configData = try config.encoded(mergingInto: weights.rawConfig)
+        let configData = try family.configData(config, mergingInto: weights.rawConfig)
         try configData.write(to: folder.appendingPathComponent("config.json"))
         let store = model.parameters
         let tensors = store.entries.map { entry -> SafeTensorsWriter.Tensor in
@@ -146,7 +146,7 @@ public final class ModelHandle: @unchecked Sendable {
 /// Keeps the file's mapping, so its hash needs no second read.
 public final class ModelFolder: @unchecked Sendable {
     public let family: any ModelFamily
-    public let model: BertModel
+    public let model: EncoderModel
     public let hasTrainedHead: Bool
     public let ignoredTensors: [String]
     public let initialisedTensors: [String]
@@ -155,7 +155,7 @@ public final class ModelFolder: @unchecked Sendable {
     private let hashLock = NSLock()
     private var cachedHash: String?
 
-    init(family: any ModelFamily, model: BertModel, hasTrainedHead: Bool, ignoredTensors: [String],
+    init(family: any ModelFamily, model: EncoderModel, hasTrainedHead: Bool, ignoredTensors: [String],
          initialisedTensors: [String], rawConfig: [String: Any], file: SafeTensorsFile) {
         self.family = family
         self.model = model
@@ -190,11 +190,14 @@ public final class ModelFolder: @unchecked Sendable {
         guard let configData = fm.contents(atPath: configURL.path) else {
             throw EngineError.checkpoint("\(configURL.path) not found")
         }
-        var (config, raw): (BertConfig, [String: Any])
-        do { (config, raw) = try BertConfig.decode(configData) } catch let error as EngineError {
+        var config: EncoderConfig, raw: [String: Any], family: any ModelFamily
+        do {
+            let json = try ConfigReader(data: configData)
+            raw = json.raw
+            (family, config) = try ModelFamilies.load(json)
+        } catch let error as EngineError {
             throw EngineError.checkpoint("\(configURL.path): \(error.description)")
         }
-        let family = try ModelFamilies.family(modelType: raw["model_type"] as? String)
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         guard fm.fileExists(atPath: weightsURL.path) else {
             if fm.fileExists(atPath: directory.appendingPathComponent("pytorch_model.bin").path) {
@@ -206,22 +209,24 @@ public final class ModelFolder: @unchecked Sendable {
         do { file = try SafeTensorsFile(contentsOf: weightsURL) } catch {
             throw EngineError.checkpoint("\(error)")
         }
-        // parameter name → file key, through the family's one mapping.
+        // parameter name → file key, through the family's one naming (`savedKey`, or a bare encoder's key).
         let keys = Set(file.names)
-        var keyOf: [String: String] = [:]
-        for key in file.names {
-            guard let parameter = family.sanitize(key, keys: keys) else { continue }
-            if let other = keyOf[parameter] {
-                throw EngineError.checkpoint("tensors '\(other)' and '\(key)' both hold parameter '\(parameter)'")
+        func key(of parameter: String) throws -> String? {
+            let found = family.acceptedKeys(parameter).filter { keys.contains($0) }
+            if found.count > 1 {
+                throw EngineError.checkpoint("tensors '\(found[0])' and '\(found[1])' both hold parameter '\(parameter)'")
             }
-            keyOf[parameter] = key
+            return found.first
         }
         // Class count: the file's head wins; otherwise the requested labels, config labels, or HF's default of 2.
         var labels = config.labels
         let classes: Int
-        if let headKey = keyOf["classifier.weight"], let head = file.info(headKey) {
+        if let headKey = try key(of: "classifier.weight"), let head = file.info(headKey) {
             guard head.shape.count == 2, head.shape[1] == config.hiddenSize, head.shape[0] >= 1 else {
-                throw EngineError.checkpoint("classifier.weight has shape \(head.shape), expected [classes, \(config.hiddenSize)]")
+                throw EngineError.checkpoint("tensor '\(headKey)' has shape \(head.shape), expected [classes, \(config.hiddenSize)]")
+            }
+            guard head.shape[0] >= 2 else {
+                throw EngineError.checkpoint("tensor '\(headKey)' has 1 output: a regression head, which robust does not train")
             }
             classes = head.shape[0]
             if let requestedLabels, requestedLabels.count != classes {
@@ -235,15 +240,15 @@ public final class ModelFolder: @unchecked Sendable {
             classes = labels.count
         }
         config.labels = labels
-        let model = try BertModel(config: config, classes: classes, seed: seed, initialised: false)
+        let model = try EncoderModel(config: config, classes: classes, seed: seed, initialised: false)
         var missing: [String] = [], initialised: [String] = []
         var used = Set<String>()
         for entry in model.parameters.entries {
-            guard let key = keyOf[entry.name], let info = file.info(key) else {
-                if entry.name.hasPrefix("pooler.") || entry.name.hasPrefix("classifier.") {
+            guard let key = try key(of: entry.name), let info = file.info(key) else {
+                if EncoderWeights.isHead(entry.name) {
                     initialised.append(entry.name)
                 } else {
-                    missing.append(entry.name)
+                    missing.append(family.savedKey(entry.name))
                 }
                 continue
             }

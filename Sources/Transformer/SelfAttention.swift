@@ -1,18 +1,46 @@
 // SelfAttention: multi-head scaled dot-product attention per packed sequence (keys are exactly the
-// sequence's own tokens, so padding never enters the softmax), forward and backward.
+// sequence's own tokens, so padding never enters the softmax), forward and backward, with the families'
+// variants: rotary positions on queries and keys and a local key window (ModernBERT), and DeBERTa's
+// content-to-position and position-to-content score terms (DisentangledAttention.swift).
 import Foundation
 import Tensors
 
-extension BertModel {
-    /// qkv [T, 3H] → context [T, H]; stores pre-dropout probabilities for backward.
-    func attentionForward(_ layer: Int, _ activations: LayerActivations, _ workspace: Workspace, dropout: DropoutPlan?) {
+extension EncoderModel {
+    /// What one block's attention adds to plain scaled dot products.
+    struct AttentionVariant {
+        var scale: Float
+        /// Keys j with |i − j| ≤ this only (ModernBERT's local layers); nil: every key.
+        var window: Int?
+        var disentangled: DisentangledAttention?
+    }
+
+    func attentionVariant(_ block: Int) -> AttentionVariant {
+        let dh = Float(config.headSize)
+        switch config.architecture.attention {
+        case .standard:
+            return AttentionVariant(scale: 1 / dh.squareRoot(), window: nil, disentangled: nil)
+        case .rotary(let r):
+            return AttentionVariant(scale: 1 / dh.squareRoot(), window: r.globalLayers[block] ? nil : r.localHalfWindow,
+                                    disentangled: nil)
+        case .disentangled(let d):
+            // transformers divides by √(head size · scale factor), computed in float32.
+            return AttentionVariant(scale: 1 / (dh * Float(d.scaleFactor)).squareRoot(), window: nil, disentangled: d)
+        }
+    }
+
+    /// qkv [T, 3H] → context [T, H]; stores pre-dropout probabilities for backward. Rotary attention
+    /// rotates the queries and keys of `qkv` in place first.
+    func attentionForward(_ block: Int, _ activations: LayerActivations, _ workspace: Workspace, dropout: DropoutPlan?) {
         let batch = workspace.batch, h = config.hiddenSize, heads = config.headCount, dh = config.headSize
         let qkv = activations.qkv.pointer, context = activations.context.pointer
         let probabilities = activations.probabilities.pointer
-        let scale = 1 / Float(dh).squareRoot()
-        let probability = dropout?.attention ?? 0
-        let siteSeed = dropout?.seed(layer: layer, .attentionProbabilities) ?? 0
+        let variant = attentionVariant(block)
+        let scale = variant.scale
+        let probability = dropout?.rate(.attentionProbabilities) ?? 0
+        let siteSeed = dropout?.seed(layer: block, .attentionProbabilities) ?? 0
         let starts = workspace.probabilityStarts
+        if let rotary { rotary.rotate(qkv, batch: batch, hidden: h, heads: heads, global: variant.window == nil, inverse: false) }
+        if variant.disentangled != nil { positionProjectionsForward(block, activations, workspace, dropout: dropout) }
         Parallel.forEach(batch.count * heads, serial: isSmall(workspace)) { item, worker in
             let sequence = item / heads, head = item % heads
             let n = batch.lengths[sequence], start = batch.starts[sequence]
@@ -22,7 +50,14 @@ extension BertModel {
             let p = probabilities + pOffset
             BLAS.gemm(transB: true, m: n, n: n, k: dh, alpha: scale, a: q, lda: 3 * h, b: k, ldb: 3 * h,
                       c: p, ldc: n)
-            for row in 0..<n { RowKernels.softmaxRow(p + row * n, n) }
+            if let d = variant.disentangled {
+                addPositionScores(d, scores: p, n: n, q: q, k: k, head: head, scale: scale, activations, workspace, worker: worker)
+            }
+            if let window = variant.window, n - 1 > window {
+                for row in 0..<n { windowedSoftmaxRow(p + row * n, n, row: row, window: window) }
+            } else {
+                for row in 0..<n { RowKernels.softmaxRow(p + row * n, n) }
+            }
             var used = UnsafePointer(p)
             if probability > 0 {
                 let dropped = workspace.attentionScratch[worker].pointer
@@ -34,8 +69,18 @@ extension BertModel {
         }
     }
 
+    /// Softmax over the keys of row `row`'s window; the probabilities of keys outside it are exactly 0
+    /// (as transformers' −∞ mask gives), so the backward pass needs no window.
+    @inline(__always)
+    func windowedSoftmaxRow(_ p: UnsafeMutablePointer<Float>, _ n: Int, row: Int, window: Int) {
+        let low = max(0, row - window), high = min(n - 1, row + window)
+        RowKernels.softmaxRow(p + low, high - low + 1)
+        if low > 0 { p.update(repeating: 0, count: low) }
+        if high < n - 1 { (p + high + 1).update(repeating: 0, count: n - 1 - high) }
+    }
+
     /// Inference only: the [CLS] query of each sequence over all its keys; context row i (of B) is
-    /// sequence i's [CLS] context.
+    /// sequence i's [CLS] context. Standard attention only.
     func attentionForwardCLS(_ activations: LayerActivations, _ workspace: Workspace) {
         let batch = workspace.batch, h = config.hiddenSize, heads = config.headCount, dh = config.headSize
         let qkv = activations.qkv.pointer, context = activations.context.pointer
@@ -54,18 +99,21 @@ extension BertModel {
         }
     }
 
-    /// d context [T, H] → d qkv [T, 3H] (overwritten).
-    func attentionBackward(_ layer: Int, _ activations: LayerActivations, _ workspace: Workspace,
+    /// d context [T, H] → d qkv [T, 3H] (overwritten; rotary: d of the unrotated projections). DeBERTa's
+    /// position terms also accumulate into the relative embeddings' gradient when `parameterGradients`.
+    func attentionBackward(_ block: Int, _ activations: LayerActivations, _ workspace: Workspace,
                            contextGradient: UnsafePointer<Float>, qkvGradient: UnsafeMutablePointer<Float>,
-                           dropout: DropoutPlan?) {
+                           dropout: DropoutPlan?, parameterGradients: Bool) {
         let batch = workspace.batch, h = config.hiddenSize, heads = config.headCount, dh = config.headSize
         let qkv = activations.qkv.pointer, probabilities = activations.probabilities.pointer
-        let scale = 1 / Float(dh).squareRoot()
-        let probability = dropout?.attention ?? 0
-        let siteSeed = dropout?.seed(layer: layer, .attentionProbabilities) ?? 0
+        let variant = attentionVariant(block)
+        let scale = variant.scale
+        let probability = dropout?.rate(.attentionProbabilities) ?? 0
+        let siteSeed = dropout?.seed(layer: block, .attentionProbabilities) ?? 0
         let starts = workspace.probabilityStarts
-        Parallel.forEach(batch.count * heads, serial: isSmall(workspace)) { item, worker in
-            let sequence = item / heads, head = item % heads
+        let positionGradients = variant.disentangled != nil && parameterGradients
+        if positionGradients { prepareProjectionGradients(workspace) }
+        func item(_ sequence: Int, _ head: Int, _ worker: Int) {
             let n = batch.lengths[sequence], start = batch.starts[sequence]
             let q = qkv + start * 3 * h + head * dh
             let k = q + h, v = q + 2 * h
@@ -91,17 +139,35 @@ extension BertModel {
             // dQ = dS · K, dK = dSᵀ · Q
             BLAS.gemm(m: n, n: dh, k: n, a: dp, lda: n, b: k, ldb: 3 * h, c: dq, ldc: 3 * h)
             BLAS.gemm(transA: true, m: n, n: dh, k: n, a: dp, lda: n, b: q, ldb: 3 * h, c: dk, ldc: 3 * h)
+            if let d = variant.disentangled {
+                positionScoresBackward(d, scoreGradient: dp, n: n, q: q, k: k, dq: dq, dk: dk, head: head,
+                                       activations, workspace, worker: worker, parameterGradients: parameterGradients)
+            }
         }
+        if positionGradients {
+            // Every sequence adds into the same head's columns of the position gradients: one thread per head.
+            Parallel.forEach(heads, serial: isSmall(workspace)) { head, worker in
+                for sequence in 0..<batch.count { item(sequence, head, worker) }
+            }
+        } else {
+            Parallel.forEach(batch.count * heads, serial: isSmall(workspace)) { index, worker in
+                item(index / heads, index % heads, worker)
+            }
+        }
+        if let rotary {
+            rotary.rotate(qkvGradient, batch: batch, hidden: h, heads: heads, global: variant.window == nil, inverse: true)
+        }
+        if positionGradients { positionProjectionsBackward(block, activations, workspace, dropout: dropout) }
     }
 
     /// Attention over few, short sequences costs less than waking a second thread.
-    private func isSmall(_ workspace: Workspace) -> Bool {
+    func isSmall(_ workspace: Workspace) -> Bool {
         workspace.batch.lengths.reduce(0) { $0 + $1 * $1 } * config.hiddenSize < 1 << 20
     }
 
     /// Sequential dropout for one small tile (already inside a parallel loop).
     @inline(__always)
-    private func dropOut(_ x: UnsafeMutablePointer<Float>, count: Int, probability: Float, seed: UInt64, indexBase: Int) {
+    func dropOut(_ x: UnsafeMutablePointer<Float>, count: Int, probability: Float, seed: UInt64, indexBase: Int) {
         let threshold = RowKernels.dropoutThreshold(probability)
         let keepScale = 1 / (1 - probability)
         for i in 0..<count {

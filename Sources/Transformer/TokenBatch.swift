@@ -37,18 +37,20 @@ public struct TokenBatch: Sendable, Equatable {
     }
 
     /// Checks ids and lengths against a model's sizes, so kernels never index out of range.
-    public func validate(_ config: BertConfig) throws {
+    public func validate(_ config: EncoderConfig) throws {
+        let longest = config.maxSequenceLength
         for (index, length) in lengths.enumerated() {
             guard length > 0 else { throw EngineError.invalidInput("sequence \(index) is empty (it needs at least [CLS] and [SEP])") }
-            guard length <= config.maxPositions else {
-                throw EngineError.invalidInput("sequence \(index) has \(length) tokens; the model takes at most \(config.maxPositions)")
+            guard length <= longest else {
+                throw EngineError.invalidInput("sequence \(index) has \(length) tokens; the model takes at most \(longest)")
             }
         }
         for id in tokenIDs where id < 0 || Int(id) >= config.vocabSize {
             throw EngineError.invalidInput("token id \(id) is outside the vocabulary (0..<\(config.vocabSize))")
         }
-        for id in typeIDs where id < 0 || Int(id) >= config.typeVocabSize {
-            throw EngineError.invalidInput("token type id \(id) is outside 0..<\(config.typeVocabSize)")
+        let types = max(config.typeVocabSize, 1)
+        for id in typeIDs where id < 0 || Int(id) >= types {
+            throw EngineError.invalidInput("token type id \(id) is outside 0..<\(types)")
         }
     }
 }

@@ -65,13 +65,13 @@ enum TinyBert {
     static let wholeWords = ["the", "a", "good", "bad", "movie", "film", "plot", "great", "dull", "is", "was", "and",
                              "acting", "story", "fun", "boring", "not", "very"]
 
-    static func make(seed: UInt64 = 11) throws -> (BertModel, TextTokenizer) {
+    static func make(seed: UInt64 = 11) throws -> (EncoderModel, TextTokenizer) {
         let letters = "abcdefghijklmnopqrstuvwxyz".map(String.init)
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ","] + letters + letters.map { "##" + $0 } + wholeWords
         let tokenizer = TextTokenizer(wordPiece: try WordPieceTokenizer(vocabulary: vocabulary))
-        let config = try BertConfig(vocabSize: vocabulary.count, hiddenSize: 16, layerCount: 2, headCount: 2,
+        let config = try EncoderConfig(vocabSize: vocabulary.count, hiddenSize: 16, layerCount: 2, headCount: 2,
                                     intermediateSize: 32, maxPositions: 48, labels: ["neg", "pos"])
-        let model = try BertModel(config: config, classes: 2, seed: seed)
+        let model = try EncoderModel(config: config, classes: 2, seed: seed)
         var random = SeededRandom(seed: seed &+ 1)
         for entry in model.parameters.entries {
             let values = model.parameters.value(at: entry.offset)

@@ -20,12 +20,12 @@ final class FineTunerTests: XCTestCase {
         }
     }
 
-    static func model(seed: UInt64 = 1) throws -> BertModel {
-        let config = try BertConfig(vocabSize: 48, hiddenSize: 32, layerCount: 2, headCount: 4, intermediateSize: 64,
+    static func model(seed: UInt64 = 1) throws -> EncoderModel {
+        let config = try EncoderConfig(vocabSize: 48, hiddenSize: 32, layerCount: 2, headCount: 4, intermediateSize: 64,
                                     hiddenDropout: 0.1, attentionDropout: 0.1, maxPositions: 32)
         var labelled = config
         labelled.labels = ["absent", "present"]
-        return try BertModel(config: labelled, classes: 2, seed: seed)
+        return try EncoderModel(config: labelled, classes: 2, seed: seed)
     }
 
     func settings(epochs: Int = 6) -> TrainerSettings {

@@ -8,10 +8,10 @@ import Transformer
 import XCTest
 
 final class GradientCheckTests: XCTestCase {
-    static func tinyModel(seed: UInt64 = 7) throws -> BertModel {
-        let config = try BertConfig(vocabSize: 40, hiddenSize: 16, layerCount: 2, headCount: 4, intermediateSize: 32,
+    static func tinyModel(seed: UInt64 = 7) throws -> EncoderModel {
+        let config = try EncoderConfig(vocabSize: 40, hiddenSize: 16, layerCount: 2, headCount: 4, intermediateSize: 32,
                                     hiddenDropout: 0.1, attentionDropout: 0.1, maxPositions: 12, typeVocabSize: 2)
-        let model = try BertModel(config: config, classes: 3, seed: seed)
+        let model = try EncoderModel(config: config, classes: 3, seed: seed)
         // Larger weights than the 0.02 default, so every path carries a gradient FD can see in Float.
         var random = SeededRandom(seed: seed &+ 1)
         for entry in model.parameters.entries {
@@ -26,7 +26,7 @@ final class GradientCheckTests: XCTestCase {
                                   typeIDs: [[0, 0, 0, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1], [0, 1, 1]])
     static let labels = [2, 0, 1]
 
-    func loss(_ model: BertModel, _ workspace: Workspace, dropout: DropoutPlan?, delta: UnsafePointer<Float>? = nil) throws -> Float {
+    func loss(_ model: EncoderModel, _ workspace: Workspace, dropout: DropoutPlan?, delta: UnsafePointer<Float>? = nil) throws -> Float {
         let logits = try model.classify(Self.batch, workspace: workspace, dropout: dropout, wordEmbeddingDelta: delta)
         return try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: nil)
     }

@@ -7,10 +7,10 @@ import Transformer
 import XCTest
 
 final class ParallelEquivalenceTests: XCTestCase {
-    func model() throws -> BertModel {
-        let config = try BertConfig(vocabSize: 200, hiddenSize: 64, layerCount: 2, headCount: 4, intermediateSize: 128,
+    func model() throws -> EncoderModel {
+        let config = try EncoderConfig(vocabSize: 200, hiddenSize: 64, layerCount: 2, headCount: 4, intermediateSize: 128,
                                     maxPositions: 64)
-        return try BertModel(config: config, classes: 2, seed: 3)
+        return try EncoderModel(config: config, classes: 2, seed: 3)
     }
 
     func batch() -> TokenBatch {

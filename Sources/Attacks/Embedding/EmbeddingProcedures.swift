@@ -112,9 +112,9 @@ extension AttackContext {
     /// What the ε-sweep attacks start from: the gradient victim, the text's token ids and the span to
     /// perturb — or the outcome to return when there is nothing to attack.
     func embeddingTarget(_ input: AttackInput, attack: String) -> Result<(ModelVictim, [Int32], PerturbationSpan), SkipReason> {
-        guard let victim = gradientVictim() else { return .failure(SkipReason("\(attack) needs the BERT victim's gradients")) }
+        guard let victim = gradientVictim() else { return .failure(SkipReason("\(attack) needs the model victim's gradients")) }
         let ids = victim.tokenIDs(input.text)
-        let span = PerturbationSpan(ids: ids, hidden: victim.model.config.hiddenSize)
+        let span = PerturbationSpan(ids: ids, hidden: victim.model.inputEmbeddingWidth)
         guard !span.isEmpty else { return .failure(SkipReason("no tokens to perturb")) }
         return .success((victim, ids, span))
     }
@@ -226,10 +226,10 @@ struct HotFlipProcedure: AttackProcedure {
     var needsGradients: Bool { true }
 
     func attack(_ input: AttackInput, context: AttackContext) throws -> AttackOutcome {
-        guard let victim = context.gradientVictim() else { return .skipped("HotFlip needs the BERT victim's gradients") }
+        guard let victim = context.gradientVictim() else { return .skipped("HotFlip needs the model victim's gradients") }
         let tokenizer = victim.tokenizer
         let encoding = tokenizer.encode(input.text, maxLength: victim.maxLength)
-        let h = victim.model.config.hiddenSize
+        let h = victim.model.inputEmbeddingWidth
         // Positions whose token is a whole word of letters (a word of exactly one token).
         var wordTokenCount: [Int: Int] = [:]
         for word in encoding.wordIDs.compactMap({ $0 }) { wordTokenCount[word, default: 0] += 1 }

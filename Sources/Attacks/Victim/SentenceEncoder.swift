@@ -13,21 +13,21 @@ public protocol SentenceEncoder: AnyObject {
 
 /// Mean-pooled, normalised embeddings of a BERT encoder (sentence-transformers' MiniLM recipe).
 public final class MiniLMEncoder: SentenceEncoder {
-    public let model: BertModel
+    public let model: EncoderModel
     public let tokenizer: TextTokenizer
     /// all-MiniLM-L6-v2's `max_seq_length` is 256 word pieces.
     public let maxLength: Int
     private let workspace: Workspace
 
-    public init(model: BertModel, tokenizer: TextTokenizer, maxLength: Int = 256) {
+    public init(model: EncoderModel, tokenizer: TextTokenizer, maxLength: Int = 256) {
         self.model = model
         self.tokenizer = tokenizer
-        self.maxLength = max(2, min(maxLength, model.config.maxPositions))
+        self.maxLength = max(2, min(maxLength, model.config.maxSequenceLength))
         workspace = model.makeWorkspace(training: false)
     }
 
-    /// Loads the base model folder (a bare BertModel is fine: its new head is never used).
-    public static func loadModel(directory: URL) throws -> (BertModel, TextTokenizer) {
+    /// Loads the base model folder (a bare encoder is fine: its new head is never used).
+    public static func loadModel(directory: URL) throws -> (EncoderModel, TextTokenizer) {
         let checkpoint = try ModelHandle(directory: directory)
         return (checkpoint.model, checkpoint.tokenizer)
     }

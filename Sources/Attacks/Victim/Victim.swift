@@ -106,10 +106,10 @@ public final class QueryOracle {
     public var canQuery: Bool { budget.map { queries < $0 } ?? true }
 }
 
-/// A fine-tuned BERT classifier (a `ModelHandle`'s model and tokenizer) as a victim. Each instance owns
+/// A fine-tuned encoder classifier of any supported family (a `ModelHandle`'s model and tokenizer) as a victim. Each instance owns
 /// an inference workspace, so make one per worker thread; the model's weights are shared.
 public final class ModelVictim: GradientVictim {
-    public let model: BertModel
+    public let model: EncoderModel
     public let tokenizer: TextTokenizer
     public let labels: [String]
     /// Texts are truncated to this many tokens ([CLS] and [SEP] included).
@@ -120,11 +120,11 @@ public final class ModelVictim: GradientVictim {
     private let workspace: Workspace
     private var gradientWorkspace: Workspace?
 
-    public init(model: BertModel, tokenizer: TextTokenizer, labels: [String]? = nil, maxLength: Int = 128) {
+    public init(model: EncoderModel, tokenizer: TextTokenizer, labels: [String]? = nil, maxLength: Int = 128) {
         self.model = model
         self.tokenizer = tokenizer
         self.labels = labels ?? model.config.labels
-        self.maxLength = max(2, min(maxLength, model.config.maxPositions))
+        self.maxLength = max(2, min(maxLength, model.config.maxSequenceLength))
         workspace = model.makeWorkspace(training: false)
     }
 
@@ -159,7 +159,7 @@ public final class ModelVictim: GradientVictim {
         return results
     }
 
-    /// Class probabilities with `delta` [tokens, hidden] added to the word vectors of one sequence
+    /// Class probabilities with `delta` [tokens, embedding width] added to the word vectors of one sequence
     /// (embedding-space attacks). Runs on this victim's inference workspace.
     public func probabilities(_ ids: [Int32], wordEmbeddingDelta delta: UnsafePointer<Float>?) throws -> [Float] {
         let batch = TokenBatch([ids])
@@ -167,7 +167,7 @@ public final class ModelVictim: GradientVictim {
         return Loss.softmax(Array(UnsafeBufferPointer(start: logits, count: model.classCount)))
     }
 
-    /// The loss of `label` and d loss / d word vectors [tokens × hidden] of one sequence, with `delta`
+    /// The loss of `label` and d loss / d word vectors [tokens × embedding width] of one sequence, with `delta`
     /// added to its word vectors. Runs on this victim's own training workspace (made on first use) with
     /// the input-gradient-only backward, which never writes the shared parameter gradients, so workers
     /// can take gradients of the one shared model at the same time.
@@ -188,7 +188,7 @@ public final class ModelVictim: GradientVictim {
             try model.classifyBackward(workspace: space, logitGradient: base, parameterGradients: false)
             return loss
         }
-        let count = ids.count * model.config.hiddenSize
+        let count = ids.count * model.inputEmbeddingWidth
         let gradient = Array(UnsafeBufferPointer(start: space.inputEmbeddingGradient.pointer, count: count))
         return (loss, probabilities, gradient)
     }
@@ -196,7 +196,7 @@ public final class ModelVictim: GradientVictim {
     public func wordGradientNorms(_ text: String, wordRanges: [Range<Int>], label: Int) throws -> [Float] {
         let encoding = tokenizer.encode(text, maxLength: maxLength)
         let (_, _, gradient) = try inputGradient(encoding.ids, label: label)
-        let h = model.config.hiddenSize
+        let h = model.inputEmbeddingWidth
         var norms = [Float](repeating: 0, count: wordRanges.count)
         var mean = [Float](repeating: 0, count: h)
         for (word, range) in wordRanges.enumerated() {

@@ -50,7 +50,7 @@ public enum RecipeLoading {
 public struct AttackSetup {
     public let model: ModelHandle
     public let maxLength: Int
-    let encoder: (model: BertModel, tokenizer: TextTokenizer)?
+    let encoder: (model: EncoderModel, tokenizer: TextTokenizer)?
     let wordnet: WordNetDatabase?
 
     /// Loads what `recipes` need. The encoder is loaded whenever it can be (the results store records
@@ -59,7 +59,7 @@ public struct AttackSetup {
     /// recorded similarity is not worth its forward passes).
     public static func prepare(model: ModelHandle, recipes: [Recipe], encoderPath: String, maxLength: Int,
                                reporter: Reporter, similarityOnlyIfNeeded: Bool = false) throws -> AttackSetup {
-        var encoder: (BertModel, TextTokenizer)?
+        var encoder: (EncoderModel, TextTokenizer)?
         do {
             if !similarityOnlyIfNeeded || recipes.contains(where: { $0.procedure.needsSentenceEncoder }) {
                 if let missing = ResourceLocations.baseModelMissing(at: encoderPath) { throw UserError(missing) }
@@ -72,7 +72,7 @@ public struct AttackSetup {
             reporter.warn("warning: no sentence encoder (\(error)); similarity is not recorded")
         }
         let wordnet = recipes.contains(where: { $0.procedure.needsWordNet }) ? try Lexicon.sharedWordNet() : nil
-        return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxPositions),
+        return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxSequenceLength),
                            encoder: encoder, wordnet: wordnet)
     }
 

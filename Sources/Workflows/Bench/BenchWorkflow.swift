@@ -1,6 +1,7 @@
-// BenchWorkflow: `robust bench` — in one process, the BLAS GEMM peak over a model's own shapes, and the
-// engine's forward, classification and training-step throughput, each with its share of that peak, the
-// tokenizer's throughput on real English sentences (WordNet's glosses), and the process's peak memory.
+// BenchWorkflow: `robust bench [--model CKPT]` — in one process, the BLAS GEMM peak over a model's own
+// shapes, the engine's forward, classification and training-step throughput for any supported family,
+// each with its share of that peak (FLOPs from the family's shapes), the tokenizer's throughput on real
+// English sentences (WordNet's glosses), and the process's peak memory.
 import Basics
 import Foundation
 import Tensors
@@ -48,7 +49,9 @@ public struct BenchWorkflow {
             throw UserError("bench: gemm, forward and train need the model's weights")
         }
         var peak = Double.nan
-        if let engine {
+        if let engine, let model {
+            let c = engine.config
+            reporter.say("model: \(model.family.modelType), \(c.blockCount) blocks, hidden \(c.hiddenSize), \(c.headCount) heads, intermediate \(c.intermediateSize)\(c.architecture.gatedFeedForward ? " (gated)" : ""), \(engine.parameters.count) parameters")
             if parts.contains(.gemm) { peak = gemmPeak(engine.config, report: report, reporter: reporter) }
             if parts.contains(.forward) { try forward(engine, peak: peak, report: report) }
             if parts.contains(.train) { try trainStep(engine, peak: peak, report: report) }
@@ -67,21 +70,22 @@ public struct BenchWorkflow {
             report("memory", ["max_rss_mb": rssMB], String(format: "memory: peak RSS %.0f MB (no weights loaded)", rssMB))
         }
         var machine: [String: Any] = ["blas_core": BLAS.coreName, "blas_threads": BLAS.threads, "workers": Parallel.workers]
+        if let model { machine["model_type"] = model.family.modelType }
         if peak.isFinite { machine["gemm_peak_gflops"] = peak }
         return Outcome(rows: rows, machine: machine)
     }
 
-    func forward(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
+    func forward(_ engine: EncoderModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: false)
         for (sequences, length) in forwardShapes {
-            guard length <= config.maxPositions else {
-                throw UserError("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
+            guard length <= config.maxSequenceLength else {
+                throw UserError("sequence length \(length) exceeds the model's \(config.maxSequenceLength) positions")
             }
             let batch = randomBatch(config, sequences: sequences, length: length, seed: 11)
             let time = try measure { try engine.encode(batch, workspace: workspace) }
             let tokens = Double(sequences * length)
-            let gflops = forwardFLOPs(config, length: length) * tokens / time / 1e9
+            let gflops = config.forwardFLOPsPerToken(sequenceLength: length) * tokens / time / 1e9
             report("forward_\(sequences)x\(length)", withShare([
                 "batch": sequences, "seq": length, "ms_per_call": time * 1e3, "tokens_per_s": tokens / time,
                 "gflops": gflops, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
@@ -100,7 +104,7 @@ public struct BenchWorkflow {
 
     /// Forward + backward + clipping + AdamW at 16×64, with the config's dropout on; then the same step
     /// with FGM and with FreeLB-1 adversarial training, as multiples of the clean step.
-    func trainStep(_ engine: BertModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
+    func trainStep(_ engine: EncoderModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: true)
         let optimiser = AdamW(store: engine.parameters)
@@ -122,7 +126,7 @@ public struct BenchWorkflow {
             let name = method.map { $0 == .freelb ? "FreeLB-1" : "FGM" } ?? "clean"
             if method == nil { cleanTime = time }
             let passes = Double(adversarial.map { $0.method == .fgm ? 2 : $0.steps } ?? 1)   // forward+backward passes
-            let gflops = 3 * passes * forwardFLOPs(config, length: 64) * tokens / time / 1e9
+            let gflops = 3 * passes * config.forwardFLOPsPerToken(sequenceLength: 64) * tokens / time / 1e9
             report(method == nil ? "train_step_16x64" : "train_step_16x64_\(name.lowercased())", withShare([
                 "batch": 16, "seq": 64, "ms_per_step": time * 1e3, "tokens_per_s": tokens / time, "gflops": gflops,
                 "cost_vs_clean": time / cleanTime, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
@@ -170,13 +174,7 @@ public struct BenchWorkflow {
         peak.isFinite && peak > 0 ? String(format: "  %5.1f%% of GEMM peak", 100 * gflops / peak) : ""
     }
 
-    /// FLOPs per token of one forward pass at sequence length `length` (matrix products only).
-    func forwardFLOPs(_ c: BertConfig, length: Int) -> Double {
-        let h = Double(c.hiddenSize), i = Double(c.intermediateSize), l = Double(length)
-        return Double(c.layerCount) * (2 * h * 3 * h + 2 * h * h + 2 * 2 * h * i + 2 * 2 * l * h)
-    }
-
-    func randomBatch(_ config: BertConfig, sequences: Int, length: Int, seed: UInt64) -> TokenBatch {
+    func randomBatch(_ config: EncoderConfig, sequences: Int, length: Int, seed: UInt64) -> TokenBatch {
         var random = SeededRandom(seed: seed)
         let vocabulary = UInt64(config.vocabSize)
         return TokenBatch((0..<sequences).map { _ in
@@ -199,8 +197,9 @@ public struct BenchWorkflow {
     }
 
     /// The best sgemm rate over the model's own shapes (and a square one), through the engine's BLAS.
-    func gemmPeak(_ c: BertConfig, report: (String, [String: Any], String) -> Void, reporter: Reporter) -> Double {
-        let shapes = [(2048, 3 * c.hiddenSize, c.hiddenSize), (2048, c.intermediateSize, c.hiddenSize),
+    func gemmPeak(_ c: EncoderConfig, report: (String, [String: Any], String) -> Void, reporter: Reporter) -> Double {
+        let intermediateOut = c.architecture.gatedFeedForward ? 2 * c.intermediateSize : c.intermediateSize
+        let shapes = [(2048, 3 * c.hiddenSize, c.hiddenSize), (2048, intermediateOut, c.hiddenSize),
                       (2048, c.hiddenSize, c.intermediateSize), (1024, 1024, 1024)]
         var best = 0.0
         for (m, n, k) in shapes {

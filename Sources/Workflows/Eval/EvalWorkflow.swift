@@ -72,7 +72,7 @@ public struct EvalWorkflow {
         let unknownLabels = examples.filter { !known.contains($0.label) }
         let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
                                              labels: model.labels, tokenizer: model.tokenizer,
-                                             maxLength: min(maxLength, model.config.maxPositions))
+                                             maxLength: min(maxLength, model.config.maxSequenceLength))
         guard !data.examples.isEmpty else {
             if !unknownLabels.isEmpty {
                 throw UserError("no example of the \(split) split has a label the model knows (its labels: \(model.labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")

@@ -85,7 +85,7 @@ public struct TrainingWorkflow {
             throw UserError("\(model) has a trained head for labels \(checkpoint.labels), but the data has \(dataset.labels)")
         }
         let engine = checkpoint.model
-        let maxLength = min(settings.maxLength, engine.config.maxPositions)
+        let maxLength = min(settings.maxLength, engine.config.maxSequenceLength)
         let train = try LabelledData.tokenize(dataset.train, split: "train", labels: dataset.labels,
                                               tokenizer: checkpoint.tokenizer, maxLength: maxLength)
         let dev = try LabelledData.tokenize(dataset.dev, split: "dev", labels: dataset.labels,

@@ -1,6 +1,8 @@
-// BertModel: a BERT encoder with pooler and classification head over one ParameterStore: forward,
-// backward to every weight and to the input word embeddings, with seeded dropout in training.
-// The per-layer functions live beside it (Embeddings, SelfAttention, FeedForward, Heads).
+// EncoderModel: the one encoder every family runs on, with its classification head, over one
+// ParameterStore: forward, and backward to every weight and to the input word embeddings, with seeded
+// dropout in training. The parts live beside it (Embeddings, EncoderLayer for post-LN blocks,
+// PreNormLayer for pre-LN ones, SelfAttention with its rotary and disentangled variants, Heads); the
+// `Architecture` in the config says which variant each part runs.
 import Basics
 import Foundation
 import Tensors
@@ -8,44 +10,78 @@ import Tensors
 /// Seeded dropout for one training step; nil means evaluation mode (no dropout).
 public struct DropoutPlan: Sendable {
     public var seed: UInt64
-    public var hidden: Float
-    public var attention: Float
-    public var classifier: Float
+    public var rates: DropoutRates
 
-    public init(seed: UInt64, hidden: Float, attention: Float, classifier: Float) {
+    public init(seed: UInt64, rates: DropoutRates) {
         self.seed = seed
-        self.hidden = hidden
-        self.attention = attention
-        self.classifier = classifier
+        self.rates = rates
     }
 
-    public init(seed: UInt64, config: BertConfig) {
-        self.init(seed: seed, hidden: config.hiddenDropout, attention: config.attentionDropout,
-                  classifier: config.effectiveClassifierDropout)
+    /// The config's own rates.
+    public init(seed: UInt64, config: EncoderConfig) { self.init(seed: seed, rates: config.dropout) }
+
+    /// The same probability at every site the config's family has (`robust train --dropout p`).
+    public init(seed: UInt64, config: EncoderConfig, uniform probability: Float) {
+        self.init(seed: seed, rates: config.dropout.uniform(probability))
     }
 
-    enum Site: Int { case embeddings, attentionProbabilities, attentionOutput, feedForwardOutput, classifier }
+    /// BERT's three rates at every site of a post-LN encoder (hidden: embeddings, attention output and
+    /// feed-forward output).
+    public init(seed: UInt64, hidden: Float, attention: Float, classifier: Float) {
+        self.init(seed: seed, rates: DropoutRates(hidden: hidden, attention: attention, classifier: classifier))
+    }
+
+    enum Site: Int {
+        case embeddings, attentionProbabilities, attentionOutput, feedForwardOutput, classifier, headInput, relativeEmbeddings
+    }
 
     func seed(layer: Int, _ site: Site) -> UInt64 { SeededRandom.mix(seed, layer, site.rawValue) }
+
+    func rate(_ site: Site) -> Float {
+        switch site {
+        case .embeddings: return rates.embeddings ?? 0
+        case .attentionProbabilities: return rates.attention ?? 0
+        case .attentionOutput: return rates.attentionOutput ?? 0
+        case .feedForwardOutput: return rates.feedForward ?? 0
+        case .classifier: return rates.classifier ?? 0
+        case .headInput: return rates.headInput ?? 0
+        case .relativeEmbeddings: return rates.relativeEmbeddings ?? 0
+        }
+    }
+
+    /// Drops out `x` at `site` of block `layer` (nothing when the rate is 0). Backward passes call it
+    /// again with the same arguments: the mask is a function of the seed.
+    func apply(_ x: UnsafeMutablePointer<Float>, count: Int, layer: Int, _ site: Site) {
+        RowKernels.dropout(x, count: count, probability: rate(site), seed: seed(layer: layer, site))
+    }
 }
 
-public final class BertModel: @unchecked Sendable {
-    public let config: BertConfig
+public final class EncoderModel: @unchecked Sendable {
+    public let config: EncoderConfig
     public let parameters: ParameterStore
-    public let weights: BertWeights
+    public let weights: EncoderWeights
     public var classCount: Int { weights.classifier.outFeatures }
+    /// Width of the word vectors: what `wordEmbeddingDelta` and `inputEmbeddingGradient` hold per token.
+    public var inputEmbeddingWidth: Int { config.embeddingSize }
+    /// Rotary cos/sin tables by position, grown on demand (ModernBERT).
+    let rotary: RotaryTables?
 
     /// A model with every tensor allocated and initialised as Hugging Face does for a new model:
     /// normal(0, 0.02) weights, zero biases, unit LayerNorm gains. ModelHandle loading overwrites them.
     /// `initialised: false` leaves the weights zero, for loaders that fill every tensor themselves.
-    public init(config: BertConfig, classes: Int, seed: UInt64 = 0, initialised: Bool = true) throws {
+    public init(config: EncoderConfig, classes: Int, seed: UInt64 = 0, initialised: Bool = true) throws {
         guard classes >= 1, classes <= 1 << 16 else { throw EngineError.invalidConfig("class count \(classes) must be in 1...65536") }
         self.config = config
-        parameters = ParameterStore(layout: BertWeights.layout(config, classes: classes))
-        guard let weights = BertWeights(config, store: parameters) else {
+        parameters = ParameterStore(layout: EncoderWeights.layout(config, classes: classes))
+        guard let weights = EncoderWeights(config, store: parameters) else {
             throw EngineError.invalidConfig("internal: parameter layout does not match the model")
         }
         self.weights = weights
+        if case .rotary(let options) = config.architecture.attention {
+            rotary = RotaryTables(options, headSize: config.headSize, length: config.maxSequenceLength)
+        } else {
+            rotary = nil
+        }
         if initialised { initialise(seed: seed) }
     }
 
@@ -69,19 +105,28 @@ public final class BertModel: @unchecked Sendable {
     }
 
     @inline(__always) func value(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.value(at: offset) }
+    @inline(__always) func value(_ offset: Int?) -> UnsafeMutablePointer<Float>? { offset.map { parameters.value(at: $0) } }
     @inline(__always) func gradient(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.gradient(at: offset) }
 
     /// The parameter-gradient pointer when this backward pass accumulates them, else nil.
-    @inline(__always) func gradient(_ offset: Int, if wanted: Bool) -> UnsafeMutablePointer<Float>? {
-        wanted ? parameters.gradient(at: offset) : nil
+    @inline(__always) func gradient(_ offset: Int?, if wanted: Bool) -> UnsafeMutablePointer<Float>? {
+        guard wanted, let offset else { return nil }
+        return parameters.gradient(at: offset)
+    }
+
+    /// Whether classification may finish the last block for the first row of each sequence alone.
+    var supportsFirstRowOnly: Bool {
+        let a = config.architecture
+        return a.block == .postNorm && a.attention == .standard && a.head.pooling == .first
     }
 
     // MARK: Encoder
 
     /// Runs the encoder; returns the last hidden states [T, H] (packed tokens), valid until the next call
-    /// on this workspace. `wordEmbeddingDelta` [T, H] is added to the looked-up word vectors (embedding attacks).
-    /// `onlyCLSAfterLastLayer` (inference only) finishes the last layer for the [CLS] rows alone, as
-    /// classification needs nothing else; the other rows of the result are then not valid.
+    /// on this workspace. `wordEmbeddingDelta` [T, embeddingSize] is added to the looked-up word vectors
+    /// (embedding attacks). `onlyCLSAfterLastLayer` (inference only) finishes the last layer for the first
+    /// row of each sequence alone where the architecture allows, as classification needs nothing else;
+    /// the other rows of the result are then not valid.
     @discardableResult
     public func encode(_ batch: TokenBatch, workspace: Workspace, dropout: DropoutPlan? = nil,
                        wordEmbeddingDelta: UnsafePointer<Float>? = nil, onlyCLSAfterLastLayer: Bool = false) throws -> UnsafeMutablePointer<Float> {
@@ -90,7 +135,7 @@ public final class BertModel: @unchecked Sendable {
         if dropout != nil && !workspace.keepsActivations {
             throw EngineError.invalidInput("training needs a workspace made with training: true")
         }
-        let clsOnly = onlyCLSAfterLastLayer && dropout == nil && !workspace.keepsActivations
+        let clsOnly = onlyCLSAfterLastLayer && dropout == nil && !workspace.keepsActivations && supportsFirstRowOnly
         if dropout == nil, !workspace.keepsActivations, let groups = dataParallelGroups(batch) {
             return encodeInGroups(batch, groups: groups, workspace: workspace, wordEmbeddingDelta: wordEmbeddingDelta,
                                   onlyCLSAfterLastLayer: clsOnly)
@@ -100,20 +145,33 @@ public final class BertModel: @unchecked Sendable {
         return encoderLayers(input: workspace.embeddings.pointer, workspace, dropout: dropout, onlyCLSAfterLastLayer: clsOnly)
     }
 
-    /// Every encoder layer over the prepared workspace, from `input` (the embeddings).
+    /// Every encoder block over the prepared workspace, from `input` (the embeddings), then the final
+    /// LayerNorm of a pre-LN encoder.
     func encoderLayers(input embeddings: UnsafeMutablePointer<Float>, _ workspace: Workspace, dropout: DropoutPlan?,
                        onlyCLSAfterLastLayer: Bool) -> UnsafeMutablePointer<Float> {
+        relativeEmbeddingsForward(workspace)
         var input = embeddings
-        for layer in 0..<config.layerCount {
-            let activations = workspace.activations(layer)
-            if onlyCLSAfterLastLayer && layer == config.layerCount - 1 {
-                encoderLayerForwardCLS(layer, input: input, activations, workspace)
-            } else {
-                encoderLayerForward(layer, input: input, activations, workspace, dropout: dropout)
+        let last = config.blockCount - 1
+        for block in 0...last {
+            let activations = workspace.activations(block)
+            switch slots(ofBlock: block).norms {
+            case .post(let attention, let output):
+                if onlyCLSAfterLastLayer && block == last {
+                    encoderLayerForwardCLS(block, (attention, output), input: input, activations, workspace)
+                } else {
+                    encoderLayerForward(block, (attention, output), input: input, activations, workspace, dropout: dropout)
+                }
+            case .pre(let inputNorm, let feedForward):
+                preNormLayerForward(block, (inputNorm, feedForward), input: input, activations, workspace, dropout: dropout)
             }
             input = activations.output.pointer
         }
-        return input
+        guard let norm = weights.finalNorm else { return input }
+        let t = workspace.batch.tokenCount
+        RowKernels.layerNorm(input, rows: t, width: config.hiddenSize, eps: config.layerNormEps, gamma: value(norm.gamma),
+                             beta: value(norm.beta), into: workspace.finalOutput.pointer, mean: workspace.finalMean.pointer,
+                             rstd: workspace.finalRstd.pointer)
+        return workspace.finalOutput.pointer
     }
 
     /// For inference on a large batch, contiguous groups of sequences (about equal in tokens), one per
@@ -144,8 +202,9 @@ public final class BertModel: @unchecked Sendable {
     func encodeInGroups(_ batch: TokenBatch, groups: [Range<Int>], workspace: Workspace,
                         wordEmbeddingDelta: UnsafePointer<Float>?, onlyCLSAfterLastLayer: Bool) -> UnsafeMutablePointer<Float> {
         workspace.prepare(for: batch, classes: classCount, needsBackward: false, layerBuffers: false)
-        let h = config.hiddenSize
-        let output = workspace.activations(config.layerCount - 1).output.pointer
+        let h = config.hiddenSize, e = config.embeddingSize
+        let output = config.architecture.block == .preNorm ? workspace.finalOutput.pointer
+            : workspace.activations(config.blockCount - 1).output.pointer
         let parts = workspace.groupWorkspaces(count: groups.count)
         Parallel.forEach(groups.count) { index, _ in
             let group = groups[index]
@@ -157,7 +216,7 @@ public final class BertModel: @unchecked Sendable {
             }
             let sub = parts[index]
             sub.prepare(for: part, classes: classCount, needsBackward: false)
-            embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * h })
+            embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * e })
             let input = encoderLayers(input: sub.embeddings.pointer, sub, dropout: nil, onlyCLSAfterLastLayer: onlyCLSAfterLastLayer)
             (output + first * h).update(from: input, count: part.tokenCount * h)
         }
@@ -174,21 +233,38 @@ public final class BertModel: @unchecked Sendable {
         guard workspace.keepsActivations else { throw EngineError.invalidInput("backward needs a workspace made with training: true") }
         let t = workspace.batch.tokenCount, h = config.hiddenSize
         var gradientOut = workspace.gradientA.pointer
-        gradientOut.update(from: hiddenGradient, count: t * h)
+        if let norm = weights.finalNorm {
+            let last = workspace.activations(config.blockCount - 1).output.pointer
+            RowKernels.layerNormBackward(x: last, dy: hiddenGradient, rows: t, width: h, mean: workspace.finalMean.pointer,
+                                         rstd: workspace.finalRstd.pointer, gamma: value(norm.gamma), dx: gradientOut,
+                                         accumulate: false, dGamma: gradient(norm.gamma, if: parameterGradients),
+                                         dBeta: gradient(norm.beta, if: parameterGradients))
+        } else {
+            gradientOut.update(from: hiddenGradient, count: t * h)
+        }
+        prepareRelativeGradient(workspace)
         var gradientIn = workspace.gradientB.pointer
-        for layer in stride(from: config.layerCount - 1, through: 0, by: -1) {
-            let input = layer == 0 ? workspace.embeddings.pointer : workspace.activations(layer - 1).output.pointer
-            encoderLayerBackward(layer, input: input, workspace.activations(layer), workspace,
-                                 outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout,
-                                 parameterGradients: parameterGradients)
+        for block in stride(from: config.blockCount - 1, through: 0, by: -1) {
+            let input = block == 0 ? workspace.embeddings.pointer : workspace.activations(block - 1).output.pointer
+            switch slots(ofBlock: block).norms {
+            case .post(let attention, let output):
+                encoderLayerBackward(block, (attention, output), input: input, workspace.activations(block), workspace,
+                                     outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout,
+                                     parameterGradients: parameterGradients)
+            case .pre(let inputNorm, let feedForward):
+                preNormLayerBackward(block, (inputNorm, feedForward), input: input, workspace.activations(block), workspace,
+                                     outputGradient: gradientOut, inputGradient: gradientIn, dropout: dropout,
+                                     parameterGradients: parameterGradients)
+            }
             swap(&gradientOut, &gradientIn)
         }
+        relativeEmbeddingsBackward(workspace, parameterGradients: parameterGradients)
         embeddingsBackward(workspace, embeddingGradient: gradientOut, dropout: dropout, parameterGradients: parameterGradients)
     }
 
-    // MARK: Classification (BertForSequenceClassification)
+    // MARK: Classification (*ForSequenceClassification)
 
-    /// logits [B, classes] from the [CLS] hidden state through the tanh pooler and the classifier.
+    /// logits [B, classes] from the pooled hidden states through the family's head.
     @discardableResult
     public func classify(_ batch: TokenBatch, workspace: Workspace, dropout: DropoutPlan? = nil,
                          wordEmbeddingDelta: UnsafePointer<Float>? = nil) throws -> UnsafeMutablePointer<Float> {
