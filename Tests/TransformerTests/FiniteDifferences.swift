@@ -8,6 +8,17 @@ import Transformer
 import XCTest
 
 enum FiniteDifferences {
+    /// Larger weights than the 0.02 default, so every path carries a gradient FD can see in Float:
+    /// normal(0, 0.3), plus 1 for LayerNorm gains.
+    static func randomise(_ model: EncoderModel, seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        for entry in model.parameters.entries {
+            let values = model.parameters.value(at: entry.offset)
+            let gain: Float = entry.name.contains("LayerNorm.weight") ? 1 : 0
+            for i in 0..<entry.count { values[i] = gain + 0.3 * random.normal() }
+        }
+    }
+
     static func loss(_ model: EncoderModel, _ workspace: Workspace, batch: TokenBatch, labels: [Int], dropout: DropoutPlan?,
                      delta: UnsafePointer<Float>? = nil) throws -> Float {
         let logits = try model.classify(batch, workspace: workspace, dropout: dropout, wordEmbeddingDelta: delta)
