@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
-// robust: robustness testing and hardening for BERT-family text classifiers.
+// robust: robustness testing and hardening for transformer encoder text classifiers (BERT, DistilBERT,
+// RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT, DeBERTa-v2/v3, ModernBERT).
 // Module order (each depends only on those before it):
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
@@ -65,7 +66,7 @@ let package = Package(
         // (Results, Analysis and Foundation only; gnuplot runs as a child process).
         .target(name: "Reports", dependencies: ["Basics", "Results", "Analysis"]),
         // Attacks: goal · transformation · constraints · search composed from YAML recipes (attacks/*.yaml),
-        // the BERT victim and MiniLM similarity, and the parallel runner (knows nothing about storage).
+        // the model victim (any family) and MiniLM similarity, and the parallel runner (knows nothing about storage).
         .target(name: "Attacks", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "WordNet",
             .product(name: "Yams", package: "Yams"),

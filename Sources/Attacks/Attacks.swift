@@ -6,7 +6,7 @@
 //   Core/             AttackedText (words + separators, change bookkeeping); the attack contract:
 //                     AttackInput → AttackProcedure.attack(_, context: AttackContext) → AttackOutcome;
 //                     Lexicon (cached WordNet lookups); AttackError
-//   Victim/           Victim (text → probabilities; ModelVictim wraps a BERT checkpoint), QueryOracle
+//   Victim/           Victim (text → probabilities; ModelVictim wraps a checkpoint of any family), QueryOracle
 //                     (per-example cache keyed by token ids, query and cache-hit counts, query budget),
 //                     SentenceEncoder (MiniLM mean-pooled, normalised) and SimilarityScorer
 //   Goal/             GoalFunction: untargeted / targeted, query budget, score and success

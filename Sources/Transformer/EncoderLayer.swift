@@ -101,12 +101,23 @@ extension EncoderModel {
                                      mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer,
                                      gamma: value(norms.attention.gamma), dx: dSum, accumulate: false,
                                      dGamma: gradient(norms.attention.gamma, if: wanted), dBeta: gradient(norms.attention.beta, if: wanted))
-        inputGradient.update(from: dSum, count: t * h)   // residual path
-        dropout?.apply(dSum, count: t * h, layer: block, .attentionOutput)
-        linearBackward(a.context.pointer, dY: dSum, rows: t, slots.attentionOutput, dX: w.gradientContext.pointer,
-                       accumulate: false, wanted: wanted)
+        attentionHalfBackward(block, slots, a, w, sumGradient: dSum, inputGradient: inputGradient, dropout: dropout,
+                              parameterGradients: wanted)
+        linearBackward(input, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: inputGradient, accumulate: true, wanted: wanted)
+    }
+
+    /// The attention half of a block's backward pass, from d (residual sum after attention) `sumGradient`
+    /// (overwritten): the residual path into `inputGradient` (overwritten), then the attention output's
+    /// dropout and dense layer and the attention itself, leaving d QKV in `w.gradientQKV`.
+    func attentionHalfBackward(_ block: Int, _ slots: EncoderLayerSlots, _ a: LayerActivations, _ w: Workspace,
+                               sumGradient dSum: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>,
+                               dropout: DropoutPlan?, parameterGradients wanted: Bool) {
+        let count = w.batch.tokenCount * config.hiddenSize
+        inputGradient.update(from: dSum, count: count)   // residual path
+        dropout?.apply(dSum, count: count, layer: block, .attentionOutput)
+        linearBackward(a.context.pointer, dY: dSum, rows: w.batch.tokenCount, slots.attentionOutput,
+                       dX: w.gradientContext.pointer, accumulate: false, wanted: wanted)
         attentionBackward(block, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
                           dropout: dropout, parameterGradients: wanted)
-        linearBackward(input, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: inputGradient, accumulate: true, wanted: wanted)
     }
 }

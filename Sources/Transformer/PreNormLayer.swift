@@ -66,12 +66,8 @@ extension EncoderModel {
                                      accumulate: true, dGamma: gradient(norms.feedForward.gamma, if: wanted),
                                      dBeta: gradient(norms.feedForward.beta, if: wanted))
         // Attention: output dense (after its dropout), attention, QKV projection, its LayerNorm.
-        inputGradient.update(from: dMiddle, count: t * h)   // residual path
-        dropout?.apply(dMiddle, count: t * h, layer: block, .attentionOutput)
-        linearBackward(a.context.pointer, dY: dMiddle, rows: t, slots.attentionOutput, dX: w.gradientContext.pointer,
-                       accumulate: false, wanted: wanted)
-        attentionBackward(block, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
-                          dropout: dropout, parameterGradients: wanted)
+        attentionHalfBackward(block, slots, a, w, sumGradient: dMiddle, inputGradient: inputGradient, dropout: dropout,
+                              parameterGradients: wanted)
         if let norm = norms.input {
             linearBackward(a.inputNormed.pointer, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: dNormed,
                            accumulate: false, wanted: wanted)

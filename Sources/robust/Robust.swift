@@ -10,7 +10,7 @@ struct Robust: ParsableCommand {
     static let version = RobustVersion.current
     static let configuration = CommandConfiguration(
         commandName: "robust",
-        abstract: "Measure and improve the robustness of BERT-family text classifiers.",
+        abstract: "Measure and improve the robustness of transformer encoder text classifiers.",
         version: version,
         subcommands: [TrainCommand.self, EvalCommand.self, AttackCommand.self, AugmentCommand.self, RetrainCommand.self,
                       TokenizeCommand.self, EmbedCommand.self, PredictCommand.self, BenchCommand.self, DataCommand.self,

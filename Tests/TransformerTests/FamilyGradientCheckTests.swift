@@ -44,13 +44,7 @@ final class FamilyGradientCheckTests: XCTestCase {
         let entry = try XCTUnwrap(Self.configs[name])
         let config = try entry.family.config(from: ConfigReader(entry.json))
         let model = try EncoderModel(config: config, classes: 3, seed: seed)
-        // Larger weights than the 0.02 default, so every path carries a gradient FD can see in Float.
-        var random = SeededRandom(seed: seed &+ 1)
-        for entry in model.parameters.entries {
-            let values = model.parameters.value(at: entry.offset)
-            let gain: Float = entry.name.contains("LayerNorm.weight") ? 1 : 0
-            for i in 0..<entry.count { values[i] = gain + 0.3 * random.normal() }
-        }
+        FiniteDifferences.randomise(model, seed: seed &+ 1)
         return model
     }
 
@@ -59,82 +53,22 @@ final class FamilyGradientCheckTests: XCTestCase {
     static let batch = TokenBatch([[2, 5, 9, 13, 3], [2, 7, 7, 30, 22, 11, 17, 6, 3], [2, 4, 3]])
     static let labels = [2, 0, 1]
 
-    func loss(_ model: EncoderModel, _ workspace: Workspace, dropout: DropoutPlan?, delta: UnsafePointer<Float>? = nil) throws -> Float {
-        let logits = try model.classify(Self.batch, workspace: workspace, dropout: dropout, wordEmbeddingDelta: delta)
-        return try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: nil)
-    }
-
     func checkParameters(_ name: String, dropout: Bool) throws {
         let model = try model(name)
         let plan = dropout ? DropoutPlan(seed: 1234, config: model.config, uniform: 0.2) : nil
-        let workspace = model.makeWorkspace(training: true)
-        model.parameters.zeroGradients()
-        let logits = try model.classify(Self.batch, workspace: workspace, dropout: plan)
-        let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
-        _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
-        try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: plan)
-
-        var random = SeededRandom(seed: 99)
-        var checked = 0, worst: Float = 0, kinks = 0
-        let step = Self.step(name)
-        // A ReLU (DistilBERT's head, over three rows) has a kink a step can cross; there the forward and
-        // backward differences disagree, and the entry is skipped (and counted). (A ReLU feed-forward has
-        // so many units that most steps cross one: DistilBERT's is checked here with GELU, and its ReLU
-        // against transformers in FamilyParityTests and against a Double reference in ActivationTests.)
+        // A ReLU (DistilBERT's head, over three rows) has a kink a step can cross: such entries are skipped
+        // and counted. (A ReLU feed-forward has so many units that most steps cross one: DistilBERT's is
+        // checked here with GELU, and its ReLU against transformers in FamilyParityTests and against a
+        // Double reference in ActivationTests.)
         let hasKinks = model.config.activation == .relu || model.config.architecture.head.activation == .relu
-        let base = try loss(model, workspace, dropout: plan)
-        for entry in model.parameters.entries {
-            let gradients = model.parameters.gradient(at: entry.offset)
-            var indices = (0..<3).map { _ in Int(random.next() % UInt64(entry.count)) }
-            if let top = (0..<entry.count).max(by: { abs(gradients[$0]) < abs(gradients[$1]) }) { indices.append(top) }
-            for index in indices {
-                let value = model.parameters.value(at: entry.offset + index)
-                let saved = value.pointee
-                value.pointee = saved + step
-                let up = try loss(model, workspace, dropout: plan)
-                value.pointee = saved - step
-                let down = try loss(model, workspace, dropout: plan)
-                value.pointee = saved
-                let numeric = (up - down) / (2 * step)
-                let analytic = gradients[index]
-                if hasKinks, abs((up - base) - (base - down)) / step > 0.2 * abs(numeric) + 1e-2 {
-                    kinks += 1
-                    continue
-                }
-                worst = max(worst, abs(numeric - analytic) / max(abs(numeric), 1e-2))
-                XCTAssertLessThanOrEqual(abs(numeric - analytic), 1e-3 + 3e-2 * abs(numeric),
-                                         "\(name) \(entry.name)[\(index)]: analytic \(analytic) numeric \(numeric)")
-                checked += 1
-            }
-        }
+        let (checked, worst, kinks) = try FiniteDifferences.checkParameters(model, batch: Self.batch, labels: Self.labels,
+                                                                            dropout: plan, skippingKinks: hasKinks, name: name)
         print("\(name) gradient check (dropout \(dropout)): \(checked) entries, worst relative error \(worst), \(kinks) across a ReLU kink skipped")
         XCTAssertLessThanOrEqual(kinks, checked / 10, name)
     }
 
-    static func step(_ name: String) -> Float { 1e-2 }
-
     func checkInput(_ name: String) throws {
-        let model = try model(name)
-        let workspace = model.makeWorkspace(training: true)
-        let e = model.inputEmbeddingWidth, t = Self.batch.tokenCount
-        let logits = try model.classify(Self.batch, workspace: workspace)
-        let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
-        _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
-        try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, parameterGradients: false)
-        let analytic = workspace.inputEmbeddingGradient.array(t * e)
-        let delta = FloatBuffer(capacity: t * e)
-        var random = SeededRandom(seed: 5)
-        let step = Self.step(name)
-        for _ in 0..<40 {
-            let index = Int(random.next() % UInt64(t * e))
-            delta.zero(t * e)
-            delta.pointer[index] = step
-            let up = try loss(model, workspace, dropout: nil, delta: delta.pointer)
-            delta.pointer[index] = -step
-            let down = try loss(model, workspace, dropout: nil, delta: delta.pointer)
-            let numeric = (up - down) / (2 * step)
-            XCTAssertEqual(analytic[index], numeric, accuracy: 1e-3 + 3e-2 * abs(numeric), "\(name) token-dim \(index)")
-        }
+        try FiniteDifferences.checkInput(try model(name), batch: Self.batch, labels: Self.labels, name: name)
     }
 
     /// Packed sequences never see each other: each sequence's probabilities alone equal its row in the batch.

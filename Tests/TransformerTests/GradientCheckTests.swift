@@ -12,13 +12,7 @@ final class GradientCheckTests: XCTestCase {
         let config = try EncoderConfig(vocabSize: 40, hiddenSize: 16, layerCount: 2, headCount: 4, intermediateSize: 32,
                                     hiddenDropout: 0.1, attentionDropout: 0.1, maxPositions: 12, typeVocabSize: 2)
         let model = try EncoderModel(config: config, classes: 3, seed: seed)
-        // Larger weights than the 0.02 default, so every path carries a gradient FD can see in Float.
-        var random = SeededRandom(seed: seed &+ 1)
-        for entry in model.parameters.entries {
-            let values = model.parameters.value(at: entry.offset)
-            let gain: Float = entry.name.contains("LayerNorm.weight") ? 1 : 0
-            for i in 0..<entry.count { values[i] = gain + 0.3 * random.normal() }
-        }
+        FiniteDifferences.randomise(model, seed: seed &+ 1)
         return model
     }
 
@@ -33,38 +27,8 @@ final class GradientCheckTests: XCTestCase {
 
     func checkAllParameters(dropout: DropoutPlan?) throws {
         let model = try Self.tinyModel()
-        let workspace = model.makeWorkspace(training: true)
-        model.parameters.zeroGradients()
-        let logits = try model.classify(Self.batch, workspace: workspace, dropout: dropout)
-        let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
-        _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
-        try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer, dropout: dropout)
-
-        var random = SeededRandom(seed: 99)
-        var checked = 0, worst: Float = 0
-        let step: Float = 1e-2
-        for entry in model.parameters.entries {
-            // Check a few entries per tensor, always including the largest-gradient one.
-            let gradients = model.parameters.gradient(at: entry.offset)
-            var indices = (0..<3).map { _ in Int(random.next() % UInt64(entry.count)) }
-            if let top = (0..<entry.count).max(by: { abs(gradients[$0]) < abs(gradients[$1]) }) { indices.append(top) }
-            for index in indices {
-                let value = model.parameters.value(at: entry.offset + index)
-                let saved = value.pointee
-                value.pointee = saved + step
-                let up = try loss(model, workspace, dropout: dropout)
-                value.pointee = saved - step
-                let down = try loss(model, workspace, dropout: dropout)
-                value.pointee = saved
-                let numeric = (up - down) / (2 * step)
-                let analytic = gradients[index]
-                let error = abs(numeric - analytic)
-                worst = max(worst, error / max(abs(numeric), 1e-2))
-                XCTAssertLessThanOrEqual(error, 1e-3 + 3e-2 * abs(numeric),
-                                         "\(entry.name)[\(index)]: analytic \(analytic) numeric \(numeric)")
-                checked += 1
-            }
-        }
+        let (checked, worst, _) = try FiniteDifferences.checkParameters(model, batch: Self.batch, labels: Self.labels,
+                                                                        dropout: dropout, name: "bert")
         // Positions and token types that occur must have non-zero gradients; unused word rows must be zero.
         let wordGradient = model.parameters.gradientArray("embeddings.word_embeddings.weight") ?? []
         XCTAssertEqual(wordGradient[39 * 16..<40 * 16].map(abs).max(), 0, "an unused word row got a gradient")
@@ -82,27 +46,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testInputEmbeddingGradientMatchesFiniteDifferences() throws {
-        let model = try Self.tinyModel()
-        let workspace = model.makeWorkspace(training: true)
-        let h = model.config.hiddenSize, t = Self.batch.tokenCount
-        model.parameters.zeroGradients()
-        let logits = try model.classify(Self.batch, workspace: workspace)
-        let dLogits = FloatBuffer(capacity: Self.batch.count * model.classCount)
-        _ = try Loss.crossEntropy(logits: logits, labels: Self.labels, classes: model.classCount, gradient: dLogits.pointer)
-        try model.classifyBackward(workspace: workspace, logitGradient: dLogits.pointer)
-        let analytic = workspace.inputEmbeddingGradient.array(t * h)
-        let delta = FloatBuffer(capacity: t * h)
-        var random = SeededRandom(seed: 5)
-        for _ in 0..<40 {
-            let index = Int(random.next() % UInt64(t * h))
-            delta.zero(t * h)
-            delta.pointer[index] = 1e-2
-            let up = try loss(model, workspace, dropout: nil, delta: delta.pointer)
-            delta.pointer[index] = -1e-2
-            let down = try loss(model, workspace, dropout: nil, delta: delta.pointer)
-            let numeric = (up - down) / 2e-2
-            XCTAssertEqual(analytic[index], numeric, accuracy: 1e-3 + 3e-2 * abs(numeric), "token-dim \(index)")
-        }
+        try FiniteDifferences.checkInput(try Self.tinyModel(), batch: Self.batch, labels: Self.labels, name: "bert")
     }
 
     func testInputGradientOnlyPassMatchesAndLeavesParameterGradientsAlone() throws {

@@ -18,25 +18,17 @@ public struct AlbertFamily: ModelFamily {
     public init(innerLayers: Int = 1) { self.innerLayers = innerLayers }
 
     public func config(from json: ConfigReader) throws -> EncoderConfig {
-        try json.require("position_embedding_type", in: ["absolute"], default: "absolute")
         let hidden = try json.float("hidden_dropout_prob", default: 0)
         var architecture = Architecture()
         architecture.embeddingProjection = .afterNorm
         architecture.sharedGroups = try json.int("num_hidden_groups", default: 1)
         architecture.innerLayers = try json.int("inner_group_num", default: 1)
         architecture.head = HeadConfig(pooling: .first, denseBias: true, activation: .tanh)
-        return try EncoderConfig(
-            modelType: modelType, vocabSize: try json.int("vocab_size"), hiddenSize: try json.int("hidden_size", default: 4096),
-            embeddingSize: try json.int("embedding_size", default: 128),
-            layerCount: try json.int("num_hidden_layers", default: 12), headCount: try json.int("num_attention_heads", default: 64),
-            intermediateSize: try json.int("intermediate_size", default: 16384),
-            maxPositions: try json.int("max_position_embeddings", default: 512),
-            typeVocabSize: try json.int("type_vocab_size", default: 2),
-            layerNormEps: try json.float("layer_norm_eps", default: 1e-12), padTokenID: try json.int("pad_token_id", default: 0),
-            activation: try json.activation("hidden_act", default: "gelu_new"),
+        return try BertFamily.bertStyleConfig(
+            json, modelType: modelType, embeddingSize: try json.int("embedding_size", default: 128),
+            activation: try json.activation("hidden_act", default: "gelu_new"), architecture: architecture,
             dropout: DropoutRates(embeddings: hidden, attention: try json.float("attention_probs_dropout_prob", default: 0),
-                                  attentionOutput: hidden, classifier: try json.float("classifier_dropout_prob", default: 0.1)),
-            architecture: architecture, labels: try json.labels())
+                                  attentionOutput: hidden, classifier: try json.float("classifier_dropout_prob", default: 0.1)))
     }
 
     public func configKeys(_ config: EncoderConfig) -> [String: Any] {

@@ -13,19 +13,26 @@ public struct BertFamily: ModelFamily {
     public init() {}
 
     public func config(from json: ConfigReader) throws -> EncoderConfig {
+        let hidden = try json.float("hidden_dropout_prob", default: 0.1)
+        return try BertFamily.bertStyleConfig(
+            json, modelType: modelType, activation: try BertFamily.exactGELU(json, "hidden_act"), architecture: Architecture(),
+            dropout: DropoutRates(hidden: hidden, attention: try json.float("attention_probs_dropout_prob", default: 0.1),
+                                  classifier: try json.optionalFloat("classifier_dropout") ?? hidden))
+    }
+
+    /// A config from the keys BERT, RoBERTa, ELECTRA and ALBERT share (sizes, positions, token types,
+    /// epsilon, padding id, labels); the family gives its variants, embedding size, activation and dropout.
+    static func bertStyleConfig(_ json: ConfigReader, modelType: String, embeddingSize: Int? = nil, padTokenID: Int = 0,
+                                activation: Activation, architecture: Architecture, dropout: DropoutRates) throws -> EncoderConfig {
         try json.require("position_embedding_type", in: ["absolute"], default: "absolute")
+        let size = try json.int("hidden_size")
         return try EncoderConfig(
-            vocabSize: try json.int("vocab_size"), hiddenSize: try json.int("hidden_size"),
+            modelType: modelType, vocabSize: try json.int("vocab_size"), hiddenSize: size, embeddingSize: embeddingSize ?? size,
             layerCount: try json.int("num_hidden_layers"), headCount: try json.int("num_attention_heads"),
-            intermediateSize: try json.int("intermediate_size"),
-            hiddenDropout: try json.float("hidden_dropout_prob", default: 0.1),
-            attentionDropout: try json.float("attention_probs_dropout_prob", default: 0.1),
-            classifierDropout: try json.optionalFloat("classifier_dropout"),
-            maxPositions: try json.int("max_position_embeddings", default: 512),
-            typeVocabSize: try json.int("type_vocab_size", default: 2),
-            layerNormEps: try json.float("layer_norm_eps", default: 1e-12),
-            padTokenID: try json.int("pad_token_id", default: 0),
-            activation: try BertFamily.exactGELU(json, "hidden_act"), labels: try json.labels())
+            intermediateSize: try json.int("intermediate_size"), maxPositions: try json.int("max_position_embeddings", default: 512),
+            typeVocabSize: try json.int("type_vocab_size", default: 2), layerNormEps: try json.float("layer_norm_eps", default: 1e-12),
+            padTokenID: try json.int("pad_token_id", default: padTokenID), activation: activation, dropout: dropout,
+            architecture: architecture, labels: try json.labels())
     }
 
     /// BERT-style encoders run the exact erf GELU their pretrained weights were trained with.
