@@ -63,7 +63,7 @@ public struct RetrainWorkflow {
 
     public func run(reporter: Reporter) throws -> Outcome {
         try UserError.wrapping { try settings.validate() }
-        let (dataset, examples, suite, attack, database) = (plan.dataset, plan.examples, plan.suite, plan.attack, plan.database)
+        let (dataset, suite, attack, database) = (plan.dataset, plan.suite, plan.attack, plan.database)
         let outURL = out
         if FileManager.default.fileExists(atPath: outURL.appendingPathComponent("model.safetensors").path) && !overwrite && !resume {
             throw UserError("\(out.relativePath) already holds a checkpoint; pass --overwrite to replace it, or --resume --before RUN to continue an interrupted retrain")
