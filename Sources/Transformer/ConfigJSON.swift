@@ -93,9 +93,21 @@ public struct ConfigReader {
                 throw EngineError.invalidConfig("id2label key '\(key)' is not an id in 0..<\(dictionary.count)")
             }
             guard let name = value as? String else { throw EngineError.invalidConfig("id2label[\(key)] must be a string") }
+            if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                throw EngineError.invalidConfig(String(format: "id2label[\(key)] holds a control character (U+%04X)", control.value))
+            }
             labels[id] = name
         }
-        return labels.compactMap { $0 }
+        let names = labels.compactMap { $0 }
+        // Two classes of one name cannot be told apart: `predict` would report one and lose the other.
+        var seen: [String: Int] = [:]
+        for (id, name) in names.enumerated() {
+            if let first = seen[name] {
+                throw EngineError.invalidConfig("id2label names '\(name)' twice (ids \(first) and \(id)); each class needs its own name")
+            }
+            seen[name] = id
+        }
+        return names
     }
 
     /// robust trains single-label classifiers only: other problem types, and a one-class head (which

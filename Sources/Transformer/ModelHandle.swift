@@ -233,7 +233,10 @@ public final class ModelFolder: @unchecked Sendable {
                 throw EngineError.checkpoint("the checkpoint's head has \(classes) classes but \(requestedLabels.count) labels were requested")
             }
             if let requestedLabels { labels = requestedLabels }
-            if labels.count != classes { labels = (0..<classes).map { "LABEL_\($0)" } }
+            if labels.isEmpty { labels = (0..<classes).map { "LABEL_\($0)" } }
+            guard labels.count == classes else {
+                throw EngineError.checkpoint("config.json's id2label names \(labels.count) classes but tensor '\(headKey)' has \(classes) outputs")
+            }
         } else {
             if let requestedLabels { labels = requestedLabels }
             if labels.isEmpty { labels = ["LABEL_0", "LABEL_1"] }
@@ -258,10 +261,12 @@ public final class ModelFolder: @unchecked Sendable {
             guard info.dtype.isConvertibleToFloat else {
                 throw EngineError.checkpoint("tensor '\(key)' has dtype \(info.dtype); robust reads F32, F16 and BF16 weights")
             }
-            do {
-                try file.copyFloats(key, into: UnsafeMutableBufferPointer(start: model.parameters.value(at: entry.offset),
-                                                                         count: entry.count))
-            } catch { throw EngineError.checkpoint("\(error)") }
+            let values = UnsafeMutableBufferPointer(start: model.parameters.value(at: entry.offset), count: entry.count)
+            do { try file.copyFloats(key, into: values) } catch { throw EngineError.checkpoint("\(error)") }
+            // NaN or infinite weights would predict NaN and still exit 0.
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw EngineError.checkpoint("tensor '\(key)' holds \(values[bad].isNaN ? "NaN" : "an infinite value") (element \(bad) of \(entry.count)); the weights are broken")
+            }
             used.insert(key)
         }
         guard missing.isEmpty else {

@@ -109,6 +109,42 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(a.model.parameters.array("classifier.bias"), [0, 0])
     }
 
+    /// Labels that would silently give wrong results are refused: two classes of one name, an id2label
+    /// shorter than the head, and weights that are NaN or infinite.
+    func testLabelsAndWeightsThatWouldGiveSilentlyWrongResultsAreRefused() throws {
+        let folder = try tinyCheckpointFolder()
+        let configURL = folder.appendingPathComponent("config.json")
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        let classes = try XCTUnwrap(config["id2label"] as? [String: Any]).count
+        XCTAssertGreaterThanOrEqual(classes, 3)
+        config["id2label"] = Dictionary(uniqueKeysWithValues: (0..<classes).map { (String($0), $0 == 2 ? "pos" : ["neg", "pos"][$0 % 2]) })
+        config.removeValue(forKey: "label2id")
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "id2label names 'pos' twice (ids 1 and 2)")
+
+        config["id2label"] = ["0": "neg", "1": "pos"]
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        expectError({ _ = try ModelHandle(directory: folder) }, contains: "id2label names 2 classes but tensor")
+
+        config["id2label"] = Dictionary(uniqueKeysWithValues: (0..<classes).map { (String($0), "c\($0)") })
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        XCTAssertEqual(try ModelHandle(directory: folder).labels, (0..<classes).map { "c\($0)" })
+
+        let weightsURL = folder.appendingPathComponent("model.safetensors")
+        let file = try SafeTensorsFile(data: try Data(contentsOf: weightsURL))
+        for poison in [Float.nan, Float.infinity] {
+            let tensors = try file.names.map { name -> SafeTensorsWriter.Tensor in
+                let info = try file.requireInfo(name)
+                var values = try file.floats(name)
+                if name == "bert.encoder.layer.1.output.dense.weight" { values[7] = poison }
+                return SafeTensorsWriter.Tensor(name: name, shape: info.shape, values: values)
+            }
+            try SafeTensorsWriter.write(tensors, to: weightsURL)
+            expectError({ _ = try ModelHandle(directory: folder) },
+                        contains: "tensor 'bert.encoder.layer.1.output.dense.weight' holds \(poison.isNaN ? "NaN" : "an infinite value") (element 7 of")
+        }
+    }
+
     func testHeadSizeMismatchWithRequestedLabelsIsAnError() throws {
         let folder = try tinyCheckpointFolder()
         expectError({ _ = try ModelHandle(directory: folder, labels: ["x", "y"]) }, contains: "3 classes")
