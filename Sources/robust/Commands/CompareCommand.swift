@@ -63,7 +63,7 @@ struct CompareCommand: ParsableCommand {
                     row.a.map { ResultFormat.value($0.value) } ?? "—", row.b.map { ResultFormat.value($0.value) } ?? "—",
                     row.delta.map(ResultFormat.signed) ?? "—", test]
         }
-        print(ResultsCLI.table(header: ["RECIPE", "METRIC", "A", "B", "Δ (B−A)", "McNEMAR"], rows: table,
+        print(TextTable.render(header: ["RECIPE", "METRIC", "A", "B", "Δ (B−A)", "McNEMAR"], rows: table,
                                rightAligned: [2, 3, 4]), terminator: "")
     }
 }

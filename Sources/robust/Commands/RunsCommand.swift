@@ -65,7 +65,7 @@ struct RunsCommand: ParsableCommand {
              ResultsCLI.shortHash(run.modelHash), (recipes[run.runID] ?? []).joined(separator: ","),
              ResultsCLI.headline(metrics[run.runID] ?? [])]
         }
-        print(ResultsCLI.table(header: ["ID", "KIND", "STATUS", "STARTED", "MODEL", "RECIPES", "HEADLINE"], rows: rows,
+        print(TextTable.render(header: ["ID", "KIND", "STATUS", "STARTED", "MODEL", "RECIPES", "HEADLINE"], rows: rows,
                                rightAligned: [0]), terminator: "")
     }
 }
@@ -76,10 +76,6 @@ enum ResultsCLI {
     static var colourOnStdout: Bool {
         let environment = ProcessInfo.processInfo.environment
         return isatty(STDOUT_FILENO) != 0 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-    }
-
-    static func table(header: [String], rows: [[String]], rightAligned: Set<Int> = [], indent: String = "") -> String {
-        TextTable.render(header: header, rows: rows, rightAligned: rightAligned, indent: indent)
     }
 
     static func shortHash(_ hash: String) -> String { hash.isEmpty ? "—" : String(hash.prefix(12)) }

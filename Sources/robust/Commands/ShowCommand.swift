@@ -86,7 +86,7 @@ struct ShowCommand: ParsableCommand {
                     return [metric.name + MetricName.arrow(metric.name),
                             ResultFormat.value(metric.value), interval]
                 }
-                print(ResultsCLI.table(header: ["metric", "value", "95% interval"], rows: rows, rightAligned: [1], indent: "  "),
+                print(TextTable.render(header: ["metric", "value", "95% interval"], rows: rows, rightAligned: [1], indent: "  "),
                       terminator: "")
             }
             let recipeCurves = Dictionary(grouping: curvesByRecipe[name] ?? [], by: \.curve)
