@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Basics", swiftSettings: optimise),
         .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: kernels),
         .target(name: "SafeTensors", swiftSettings: optimise),
-        .target(name: "Tokenizer", swiftSettings: optimise),
+        .target(name: "Tokenizer", dependencies: ["Basics"], swiftSettings: optimise),
         .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],
                 swiftSettings: optimise),
         .target(name: "Training", dependencies: ["Basics", "Tensors", "SafeTensors", "Transformer"], swiftSettings: optimise),

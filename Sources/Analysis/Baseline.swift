@@ -182,8 +182,10 @@ public struct Baseline: Equatable, Sendable {
     /// Reads and validates a baseline file. Any problem is a `BaselineError` naming the file and the
     /// offending key path, e.g. `metrics[2]: unknown key "tolerence" (did you mean "tolerance"?)`.
     public static func load(path: String) throws -> Baseline {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BaselineError(path: path, message: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")
+        guard FileManager.default.fileExists(atPath: path) else { throw BaselineError(path: path, message: "does not exist") }
+        let data: Data
+        do { data = try FileLimits.read(URL(fileURLWithPath: path), as: .metadata) } catch let error as FileLimits.ReadError {
+            throw BaselineError(path: path, message: error.reason)
         }
         return try parse(data, path: path)
     }

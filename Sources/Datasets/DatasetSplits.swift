@@ -95,7 +95,7 @@ public struct DatasetSplits: Sendable {
         }
         let manifest: DatasetManifest
         do {
-            manifest = try JSONDecoder().decode(DatasetManifest.self, from: Data(contentsOf: url))
+            manifest = try JSONDecoder().decode(DatasetManifest.self, from: FileLimits.read(url, as: .metadata))
         } catch {
             throw DatasetError(.invalidJSON, file: url.path, "unreadable manifest: \(error)")
         }

@@ -20,6 +20,7 @@ struct Pipeline: Sendable {
         var byID: [Int32: String] = [:]
         for token in added { byID[token.id] = token.content }
         addedByID = byID
+        literalMargin = max(TextLimits.minimumMargin, 2 * (added.map { $0.content.unicodeScalars.count }.max() ?? 0))
     }
 
     func token(of id: Int32) -> String? { addedByID[id] ?? model.token(of: id) }
@@ -60,6 +61,10 @@ struct Pipeline: Sendable {
         }
         return encoding
     }
+
+    /// Scalars at the end of a prefix whose words are not trusted (``BoundedPrefix``): room for the longest added
+    /// token to cross the prefix's end.
+    let literalMargin: Int
 
     func addedTokens(pair: Bool) -> Int { postProcessor?.addedTokens(pair: pair) ?? 0 }
 

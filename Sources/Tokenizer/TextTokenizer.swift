@@ -92,15 +92,28 @@ public final class TextTokenizer: Sendable {
 
     /// The text with the post-processor's special tokens, truncated to at most `maxLength` tokens (default
     /// ``modelMaxLength``), special tokens kept.
+    ///
+    /// A long text is not analysed whole: only a prefix that provably holds every kept token is (see
+    /// ``TextLimits/scalarsRead`` for the one limit), so a 50 MB text costs what its first few thousand
+    /// characters do.
     public func encode(_ text: String, maxLength: Int? = nil) -> Encoding {
+        let maxLength = maxLength ?? modelMaxLength
         switch backend {
-        case .fused(let engine): return engine.encode(text, maxLength: maxLength ?? modelMaxLength)
-        case .pipeline(let pipeline): return pipeline.encode(text, nil, maxLength: maxLength ?? modelMaxLength)
+        case .fused(let engine):
+            let read = BoundedPrefix(contentLimit: maxLength - 2, margin: engine.literalMargin)
+                .text(text) { engine.content($0) }
+            return engine.encode(read, maxLength: maxLength)
+        case .pipeline(let pipeline):
+            let read = BoundedPrefix(contentLimit: maxLength - pipeline.addedTokens(pair: false), margin: pipeline.literalMargin)
+                .text(text) { pipeline.encodeSequence($0, typeID: 0, sequence: 0) }
+            return pipeline.encode(read, nil, maxLength: maxLength)
         }
     }
 
-    /// A text pair, truncated `longest_first` to at most `maxLength` tokens.
+    /// A text pair, truncated `longest_first` to at most `maxLength` tokens. Which text keeps the odd token when
+    /// both are cut depends on their whole lengths, so texts are read whole up to ``TextLimits/scalarsRead``.
     public func encode(_ first: String, _ second: String, maxLength: Int? = nil) -> Encoding {
+        let (first, second) = (first.boundedForReading, second.boundedForReading)
         switch backend {
         case .fused(let engine): return engine.encode(first, second, maxLength: maxLength ?? modelMaxLength)
         case .pipeline(let pipeline): return pipeline.encode(first, second, maxLength: maxLength ?? modelMaxLength)

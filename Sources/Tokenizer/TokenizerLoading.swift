@@ -1,5 +1,6 @@
 // TokenizerLoading: reading a tokenizer from a model folder — tokenizer.json (the general pipeline), else vocab.txt
 // (WordPiece), else vocab.json + merges.txt (byte-level BPE, RoBERTa) — each with tokenizer_config.json.
+import Basics
 import Foundation
 
 extension TextTokenizer {
@@ -11,8 +12,8 @@ extension TextTokenizer {
         let fm = FileManager.default
         func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
         func read(_ name: String) throws -> Data {
-            do { return try Data(contentsOf: file(name)) } catch {
-                throw TokenizerError.malformedFile(file: name, path: "", reason: "unreadable (\(error.localizedDescription))")
+            do { return try FileLimits.read(file(name), as: name == "tokenizer_config.json" ? .modelConfig : .tokenizer) } catch {
+                throw TokenizerError.malformedFile(file: name, path: "", reason: "unreadable (\(error))")
             }
         }
         let config = fm.fileExists(atPath: file("tokenizer_config.json").path) ? try read("tokenizer_config.json") : nil

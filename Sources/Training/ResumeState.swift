@@ -59,7 +59,7 @@ public struct ResumeState: Codable {
     public static func load(from folder: URL, into model: EncoderModel) throws -> ResumeState {
         var state: ResumeState
         do {
-            state = try JSONCoding.decoder().decode(ResumeState.self, from: Data(contentsOf: folder.appendingPathComponent(stateFile)))
+            state = try JSONCoding.decoder().decode(ResumeState.self, from: FileLimits.read(folder.appendingPathComponent(stateFile), as: .metadata))
         } catch { throw UserError("\(folder.path)/\(stateFile) is unreadable: \(error.localizedDescription)") }
         let tensors = try SafeTensorsFile(contentsOf: folder.appendingPathComponent(tensorsFile))
         let store = model.parameters

@@ -187,8 +187,10 @@ public final class ModelFolder: @unchecked Sendable {
             throw EngineError.checkpoint("\(directory.path) is not a folder")
         }
         let configURL = directory.appendingPathComponent("config.json")
-        guard let configData = fm.contents(atPath: configURL.path) else {
-            throw EngineError.checkpoint("\(configURL.path) not found")
+        guard fm.fileExists(atPath: configURL.path) else { throw EngineError.checkpoint("\(configURL.path) not found") }
+        let configData: Data
+        do { configData = try FileLimits.read(configURL, as: .modelConfig) } catch {
+            throw EngineError.checkpoint("\(error)")
         }
         var config: EncoderConfig, raw: [String: Any], family: any ModelFamily
         do {

@@ -44,10 +44,10 @@ final class YAMLLimitsTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(repeating: UInt8(ascii: "#"), count: YAMLLimits.maxBytes + 1).write(to: url)
         XCTAssertThrowsError(try YAMLLimits.read(url)) {
-            XCTAssertEqual(String(describing: $0), "\(url.path): \(YAMLLimits.maxBytes + 1) bytes; recipe files are limited to 256 KB")
+            XCTAssertEqual(String(describing: $0), "\(url.path): 262,145 bytes; a recipe file may be at most 256 KB")
         }
         XCTAssertThrowsError(try RecipeLibrary().load([url.path])) {
-            XCTAssertTrue(String(describing: $0).contains("recipe files are limited to 256 KB"), String(describing: $0))
+            XCTAssertTrue(String(describing: $0).contains("a recipe file may be at most 256 KB"), String(describing: $0))
         }
     }
 }

@@ -2,6 +2,7 @@
 // it — a size limit, and a nesting limit. Yams composes nodes recursively, so a file nested a few
 // thousand levels deep (`[[[[…]]]]`, `- - - - …`) would overflow the stack; such a file is refused
 // with one line instead. No real recipe comes near either limit.
+import Basics
 import Foundation
 
 public enum YAMLLimits {
@@ -12,13 +13,12 @@ public enum YAMLLimits {
 
     /// The text of a recipe file, refusing one over `maxBytes` before reading it, or one that is not UTF-8.
     public static func read(_ url: URL) throws -> String {
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= maxBytes else {
-            throw AttackError.recipe("\(url.path): \(size) bytes; recipe files are limited to \(maxBytes / 1024) KB")
+        let data: Data
+        do { data = try FileLimits.read(url, as: FileLimits.Kind("recipe file", maxBytes: maxBytes)) } catch {
+            throw AttackError.recipe("\(error)")
         }
-        do { return try String(contentsOf: url, encoding: .utf8) } catch {
-            throw AttackError.recipe("\(url.path): cannot read the recipe (\(error.localizedDescription))")
-        }
+        guard let text = String(data: data, encoding: .utf8) else { throw AttackError.recipe("\(url.path): not UTF-8 text") }
+        return text
     }
 
     /// Throws a one-line message naming `file` when `text` is too large or nested too deeply. The depth
@@ -27,7 +27,7 @@ public enum YAMLLimits {
     public static func check(_ text: String, file: String) throws -> Void {
         let size = text.utf8.count
         guard size <= maxBytes else {
-            throw AttackError.recipe("\(file): \(size) bytes; recipe files are limited to \(maxBytes / 1024) KB")
+            throw AttackError.recipe("\(file): \(FileLimits.grouped(size)) bytes; a recipe file may be at most \(FileLimits.describe(bytes: maxBytes))")
         }
         guard let (depth, line) = deepest(text, stoppingAbove: maxDepth), depth > maxDepth else { return }
         throw AttackError.recipe("\(file):\(line): nested more than \(maxDepth) levels deep; recipes are limited to \(maxDepth)")

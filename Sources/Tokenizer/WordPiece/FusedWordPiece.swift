@@ -28,6 +28,7 @@ struct FusedWordPiece: Sendable {
         self.clsID = clsID
         self.sepID = sepID
         self.maxInputCharsPerWord = maxInputCharsPerWord
+        literalMargin = max(TextLimits.minimumMargin, 2 * (basic.specials.map(\.scalars.count).max() ?? 0))
     }
 
     /// Each token's position; a repeated token keeps its last one, as in Hugging Face.
@@ -76,6 +77,19 @@ struct FusedWordPiece: Sendable {
         appendSpecial(sepID, type: 0, to: &encoding)
         return encoding
     }
+
+    /// The word pieces of `text` as an encoding, without special tokens and without truncation.
+    func content(_ text: String) -> Encoding {
+        let pieces = pieces(of: text)
+        var encoding = Encoding()
+        encoding.reserve(pieces.ids.count)
+        append(pieces, type: 0, to: &encoding)
+        return encoding
+    }
+
+    /// Scalars at the end of a prefix whose words are not trusted (``BoundedPrefix``): room for the longest
+    /// literal special token to cross the prefix's end.
+    let literalMargin: Int
 
     /// `[CLS] first [SEP] second [SEP]` with type ids 0 then 1, truncated `longest_first`.
     func encode(_ first: String, _ second: String, maxLength: Int) -> Encoding {

@@ -1,5 +1,6 @@
 // WordPieceTokenizer: the vocab.txt tokenizer (HF BertTokenizerFast semantics): reading vocab.txt and its options,
 // the special tokens it requires, and its public API; the encoding itself is ``FusedWordPiece``.
+import Basics
 import Foundation
 
 /// A BERT WordPiece tokenizer that reproduces Hugging Face `BertTokenizerFast` (tokenizers 0.23)
@@ -66,9 +67,9 @@ public struct WordPieceTokenizer: Sendable {
         if FileManager.default.fileExists(atPath: configURL.path) {
             let data: Data
             do {
-                data = try Data(contentsOf: configURL)
+                data = try FileLimits.read(configURL, as: .modelConfig)
             } catch {
-                throw TokenizerError.malformedConfig(path: configURL.path, reason: "unreadable (\(error.localizedDescription))")
+                throw TokenizerError.malformedConfig(path: configURL.path, reason: "unreadable (\(error))")
             }
             options = try TokenizerOptions(configJSON: data, source: configURL.path)
         }
@@ -82,9 +83,9 @@ public struct WordPieceTokenizer: Sendable {
         }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try FileLimits.read(url, as: .tokenizer)
         } catch {
-            throw TokenizerError.unreadableVocabulary(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadableVocabulary(path: url.path, reason: "\(error)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TokenizerError.unreadableVocabulary(path: url.path, reason: "not UTF-8")

@@ -21,19 +21,28 @@ enum TextInput {
             return arguments
         }
         let data = FileHandle.standardInput.readDataToEndOfFile()
-        var texts: [String] = []
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var bytes = line
-            if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-            guard let text = String(bytes: bytes, encoding: .utf8) else {
-                throw UserError("stdin line \(lineNumber) is not valid UTF-8")
+        return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [String] in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard let base = bytes.baseAddress else { return [] }
+            var texts: [String] = []
+            var lineNumber = 0
+            var start = 0
+            while start < bytes.count {
+                lineNumber += 1
+                // memchr: a byte-by-byte split of a 50 MB line costs most of a second.
+                let rest = UnsafeRawPointer(base + start)
+                let found = memchr(rest, Int32(UInt8(ascii: "\n")), bytes.count - start)
+                let end = found.map { start + (UnsafeRawPointer($0) - rest) } ?? bytes.count
+                var line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if line.last == UInt8(ascii: "\r") { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
+                guard let text = String(validating: line, as: UTF8.self) else {
+                    throw UserError("stdin line \(lineNumber) is not valid UTF-8")
+                }
+                texts.append(text)
+                start = end + 1
             }
-            texts.append(text)
+            return texts
         }
-        if texts.last == "" { texts.removeLast() }   // the newline that ends the last line
-        return texts
     }
 }
 
