@@ -137,7 +137,8 @@ public final class ModelVictim: GradientVictim {
     public func tokenIDs(_ text: String) -> [Int32] { tokenizer.encode(text, maxLength: maxLength).ids }
 
     public func visibleScalarLimit(_ text: String) -> Int? {
-        let full = tokenizer.encode(text, maxLength: Int.max)
+        // One token more than the model keeps tells whether it keeps them all, without tokenizing a long text whole.
+        let full = tokenizer.encode(text, maxLength: maxLength + 1)
         guard full.count > maxLength else { return nil }
         // The last content token the model keeps is at maxLength - 2 ([CLS] first, [SEP] last).
         let last = maxLength - 2
