@@ -131,6 +131,6 @@ let package = Package(
                     dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Augmentation", "Basics", "Datasets", "Results",
                                    "Training", "Transformer", "TestSupport"]),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "Analysis", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Basics", "Reports", "Results", "Analysis", "TestSupport"]),
     ]
 )

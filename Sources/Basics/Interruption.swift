@@ -60,6 +60,15 @@ public enum Interruption {
         if let signal = requested { throw RunInterrupted(signal: signal) }
     }
 
+    /// Blocks until a signal has arrived or `seconds` have passed; returns whether one arrived. (Tests use
+    /// it to hold a run at a known point until their signal lands.)
+    @discardableResult
+    public static func wait(upTo seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !wasRequested && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        return wasRequested
+    }
+
     /// Simulates a signal (for tests), or clears it (`nil`).
     public static func simulate(_ signal: Int32?) {
         state.lock.lock()

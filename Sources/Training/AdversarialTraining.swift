@@ -1,7 +1,14 @@
-// AdversarialTraining: training-time perturbations of the input word embeddings — FGM (one normalised
-// gradient step), PGD-K (K projected ascent steps, parameters updated from the last) and FreeLB-K (K
-// ascent steps whose parameter gradients are averaged). Norms and projections are per example (L2 over
-// the example's tokens × hidden), and every pass reuses the step's dropout mask.
+// AdversarialTraining: training-time perturbations δ of the input word embeddings. Norms and projections
+// are per example (L2 over the example's tokens × hidden), and every pass reuses the step's dropout mask.
+// With ascend(δ, g) = Π_ε(δ + α·g/‖g‖) per example:
+// - FGM (Miyato et al. 2017): a clean pass, δ = ε·g/‖g‖ from its gradient, a pass at δ; the parameter
+//   gradients are the sum of both passes' (loss_clean + loss_adv);
+// - PGD-K (L2 PGD as NLP adversarial training runs it): a clean pass, δ_1 = ascend(0, g_clean), passes at
+//   δ_1…δ_K with δ_{k+1} = ascend(δ_k, g_k); parameter gradients from the clean pass and the pass at δ_K;
+// - FreeLB-K (Zhu et al. 2020): a random start δ_0, passes at δ_0…δ_{K-1} with δ_{k+1} = ascend(δ_k, g_k),
+//   each pass's parameter gradients weighted 1/K (their average); no clean pass.
+// bench/fixtures/make_adversarial_fixtures.py computes one step of each in torch; AdversarialParityTests
+// compares.
 import Basics
 import Foundation
 import Tensors
@@ -53,6 +60,12 @@ final class AdversarialStep {
     let settings: AdversarialTraining
     private let delta = FloatBuffer()
     private let logitGradient = FloatBuffer()
+    /// Test hook: after each forward pass, the δ it used [tokens × width] (nil for a clean pass) and its
+    /// (unscaled) loss.
+    var observePass: ((_ delta: UnsafeBufferPointer<Float>?, _ loss: Float) -> Void)?
+    /// Test hook: FreeLB's start δ_0 [tokens × width] in place of the seeded uniform draw (still projected
+    /// onto the ε-ball), so a step can be compared with a reference that drew its own.
+    var freeLBStart: [Float]?
 
     init(_ settings: AdversarialTraining) { self.settings = settings }
 
@@ -70,6 +83,7 @@ final class AdversarialStep {
                                             wordEmbeddingDelta: perturbed ? UnsafePointer(d) : nil)
             let loss = try Loss.crossEntropy(logits: logits, labels: labels, classes: model.classCount,
                                              gradient: logitGradient.pointer)
+            observePass?(perturbed ? UnsafeBufferPointer(start: d, count: t * h) : nil, loss)
             if lossScale != 1 {
                 for i in 0..<(batch.count * model.classCount) { logitGradient.pointer[i] *= lossScale }
             }
@@ -99,7 +113,7 @@ final class AdversarialStep {
             }
             return loss
         case .freelb:
-            randomStart(d, batch: batch, width: h, seed: seed)
+            try start(d, batch: batch, width: h, seed: seed)
             var first: Float = 0
             for step in 1...settings.steps {
                 let loss = try pass(perturbed: true, lossScale: 1 / Float(settings.steps), parameterGradients: true)
@@ -137,14 +151,26 @@ final class AdversarialStep {
         }
     }
 
-    private func randomStart(_ d: UnsafeMutablePointer<Float>, batch: TokenBatch, width h: Int, seed: UInt64) {
-        guard settings.initialMagnitude > 0 else { return }
-        var random = SeededRandom(seed: seed)
+    /// FreeLB's δ_0: per example uniform in ±initialMagnitude/√(tokens·width) (or `freeLBStart`), projected
+    /// onto the ε-ball.
+    private func start(_ d: UnsafeMutablePointer<Float>, batch: TokenBatch, width h: Int, seed: UInt64) throws {
+        if let given = freeLBStart {
+            guard given.count == batch.tokenCount * h else {
+                throw TrainingError.invalidState("FreeLB start has \(given.count) values; the batch needs \(batch.tokenCount * h)")
+            }
+            d.update(from: given, count: given.count)
+        } else {
+            guard settings.initialMagnitude > 0 else { return }
+            var random = SeededRandom(seed: seed)
+            for (sequence, start) in batch.starts.enumerated() {
+                let range = (start * h)..<((start + batch.lengths[sequence]) * h)
+                let bound = settings.initialMagnitude / Float(range.count).squareRoot()
+                for i in range { d[i] = (random.uniform() * 2 - 1) * bound }
+            }
+        }
+        guard settings.epsilon > 0 else { return }
         for (sequence, start) in batch.starts.enumerated() {
-            let range = (start * h)..<((start + batch.lengths[sequence]) * h)
-            let bound = settings.initialMagnitude / Float(range.count).squareRoot()
-            for i in range { d[i] = (random.uniform() * 2 - 1) * bound }
-            if settings.epsilon > 0 { project(d, range, settings.epsilon) }
+            project(d, (start * h)..<((start + batch.lengths[sequence]) * h), settings.epsilon)
         }
     }
 }

@@ -90,7 +90,7 @@ final class TrainCommandTests: XCTestCase {
 
     func testTrainingStoppedMidEpochResumesToTheSameCheckpoint() throws {
         XCTAssertEqual(try train("straight", db: "straight.db").status, 0)
-        // Step 20 is inside the second epoch (16 steps per epoch).
+        // Step 20 is inside the second epoch (12 steps per epoch).
         let stopped = try train("resumed", extra: ["--interrupt-at-step", "20"], db: "resumed.db")
         XCTAssertNotEqual(stopped.status, 0)
         XCTAssertTrue(stopped.stderr.contains("interrupted at step 20"), stopped.stderr)
@@ -108,26 +108,36 @@ final class TrainCommandTests: XCTestCase {
         let straight = try train("straight", db: "straight.db")
         XCTAssertEqual(straight.status, 0, straight.stderr)
 
+        // The child holds before step 14 (inside epoch 2; 12 steps per epoch) until a signal arrives, with
+        // the file .waiting-for-signal in its output folder, so the SIGINT always lands mid-training, two
+        // steps after the last saved evaluation. Without a signal it carries on after 10 minutes, and this
+        // test fails on the exit status.
         let child = try Child(["train", "--model", "tiny", "--data", "data.csv", "--out", "resumed", "--epochs", "3",
-                               "--batch-size", "16", "--lr", "2e-3", "--max-length", "24", "--seed", "5", "--db", "resumed.db"],
+                               "--batch-size", "16", "--lr", "2e-3", "--max-length", "24", "--seed", "5", "--db", "resumed.db",
+                               "--wait-for-signal-at-step", "14"],
                               folder: folder)
-        // Interrupt once the first epoch's evaluation has been saved.
-        let statePath = folder.appendingPathComponent("resumed/.resume/state.json").path
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: statePath) && Date() < deadline && child.process.isRunning {
+        let waiting = folder.appendingPathComponent("resumed/.waiting-for-signal").path
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: waiting) && child.process.isRunning && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.01)
         }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: waiting), "the run never reached step 14")
+        XCTAssertTrue(child.process.isRunning, "the run ended before the signal")
         kill(child.pid, SIGINT)
         let interrupted = child.wait()
-        if interrupted.status == 0 {
-            // The run finished before the signal landed; nothing to resume, but bytes must still match.
-            XCTAssertEqual(try bytes("resumed/model.safetensors"), try bytes("straight/model.safetensors"))
-            return
-        }
-        XCTAssertNotEqual(interrupted.status, 0)
+        XCTAssertEqual(interrupted.status, 1, "an interrupted run exits with status 1: \(interrupted.stderr)")
+        XCTAssertTrue(interrupted.stderr.contains("interrupt received"), interrupted.stderr)
+        XCTAssertTrue(interrupted.stderr.contains("interrupted at step 14"), interrupted.stderr)
         XCTAssertTrue(interrupted.stderr.contains("--resume"), interrupted.stderr)
+        let saved = try XCTUnwrap(JSONSerialization.jsonObject(with: bytes("resumed/.resume/state.json")) as? [String: Any])
+        let state = try XCTUnwrap(saved["state"] as? [String: Any])
+        XCTAssertEqual(state["step"] as? Int, 14, "the state saved on the signal, not the last evaluation's (step 12)")
+        XCTAssertEqual(state["finished"] as? Bool, false)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: waiting))
+
         let resumed = try train("resumed", extra: ["--resume"], db: "resumed.db")
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming at step 14"), resumed.stdout)
         XCTAssertEqual(try bytes("resumed/model.safetensors"), try bytes("straight/model.safetensors"))
         let runs = try runRobust(["runs", "--db", "resumed.db", "--json"], folder: folder)
         XCTAssertTrue(runs.stdout.contains("\"finished\""), runs.stdout)

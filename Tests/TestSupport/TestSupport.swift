@@ -1,5 +1,6 @@
-// TestSupport: where the test fixtures and the downloaded base model live, and JSON loading.
+// TestSupport: where the test fixtures and the downloaded base model live, and JSON and safetensors loading.
 import Foundation
+import SafeTensors
 
 public enum TestPaths {
     /// The repository root, found from this source file's location so tests run from any folder.
@@ -45,4 +46,12 @@ public func floats(_ any: Any?) -> [Float] {
 public func ints(_ any: Any?) -> [Int] {
     guard let array = any as? [Any] else { return [] }
     return array.compactMap { ($0 as? NSNumber)?.intValue }
+}
+
+/// Every tensor of a safetensors fixture (Tests/Fixtures/NAME), as Floats by name.
+public func loadTensorFixture(_ name: String) throws -> [String: [Float]] {
+    let file = try SafeTensorsFile(contentsOf: TestPaths.fixture(name))
+    var tensors: [String: [Float]] = [:]
+    for key in file.names { tensors[key] = try file.floats(key) }
+    return tensors
 }

@@ -27,6 +27,11 @@ public struct TrainingWorkflow {
     public var resume = false
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
     public var interruptAtStep: Int?
+    /// Holds the run just before this step until SIGINT or SIGTERM arrives (at most 10 minutes, then it
+    /// carries on), so a test's real signal always lands mid-training. While it waits, the file
+    /// `waitingFileName` exists in `out`.
+    public var waitForSignalAtStep: Int?
+    public static let waitingFileName = ".waiting-for-signal"
     public var kind: RunKind = .train
     public var parentRunID: Int64?
     public var label: String?
@@ -200,8 +205,16 @@ public struct TrainingWorkflow {
             }
         }
         Interruption.install()
-        let interruptAt = interruptAtStep
-        tuner.shouldStop = { Interruption.wasRequested || tuner.state.step == interruptAt }
+        let interruptAt = interruptAtStep, waitAt = waitForSignalAtStep
+        let waitingFile = outURL.appendingPathComponent(Self.waitingFileName)
+        tuner.shouldStop = {
+            if tuner.state.step == waitAt {
+                FileManager.default.createFile(atPath: waitingFile.path, contents: Data("\(tuner.state.step)\n".utf8))
+                Interruption.wait(upTo: 600)
+                try? FileManager.default.removeItem(at: waitingFile)
+            }
+            return Interruption.wasRequested || tuner.state.step == interruptAt
+        }
 
         let final: TrainingState
         do { final = try tuner.run() } catch let interrupted as TrainingInterrupted {

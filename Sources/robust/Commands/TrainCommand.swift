@@ -30,6 +30,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
     @Option(help: .hidden) var interruptAtStep: Int?
+    /// Waits before this step until SIGINT or SIGTERM arrives (for tests of a real Ctrl-C).
+    @Option(help: .hidden) var waitForSignalAtStep: Int?
 
     func validate() throws {
         if let adversarial, AdversarialTraining.Method(rawValue: adversarial) == nil {
@@ -47,6 +49,7 @@ struct TrainCommand: ParsableCommand {
                                         out: URL(fileURLWithPath: out), database: database.path)
         (workflow.overwrite, workflow.resume, workflow.keepLast) = (trainer.overwrite, resume, trainer.keepLast)
         (workflow.interruptAtStep, workflow.a2tWorkers) = (interruptAtStep, a2tWorkers)
+        workflow.waitForSignalAtStep = waitForSignalAtStep
         _ = try workflow.run(reporter: TerminalReporter())
     }
 }
