@@ -185,7 +185,8 @@ extension ResultStore {
             // in a damaged file), the throwing form makes it a ResultStoreError.
             for row in rows {
                 guard let status = ExampleStatus(rawValue: try row.decode(String.self, forColumn: "status")) else { continue }
-                counts[try row.decode(String.self, forColumn: "recipe"), default: [:]][status] = try row.decode(Int.self, forColumn: "n")
+                // `+=`: recipe names SQLite keeps apart may be one Swift string (composed and decomposed accents).
+                counts[try row.decode(String.self, forColumn: "recipe"), default: [:]][status, default: 0] += try row.decode(Int.self, forColumn: "n")
             }
             return counts
         }
