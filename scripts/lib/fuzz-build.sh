@@ -8,7 +8,7 @@
 # `-sanitize=undefined` on Linux; Swift's own checks (bounds, overflow, unwrapping) are on in release builds
 # of every module except the -Ounchecked Tensors kernels, whose memory accesses AddressSanitizer watches.
 # The build tool runs under AddressSanitizer at build time; its leak check is off for the build.
-FUZZ_SCRATCH_PATH=.build-fuzz
+FUZZ_SCRATCH_PATH="${FUZZ_SCRATCH_PATH:-.build-fuzz}"   # the build folder (and, under it, corpus/, artifacts/, logs/)
 FUZZ_BIN="$FUZZ_SCRATCH_PATH/release"
 
 fuzz_build() {
