@@ -36,6 +36,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "robust", targets: ["robust"]),
+        // The modules that read files robust did not write, and the workflows that call them, for the fuzz
+        // package in Fuzz/ (its only user; `swift build` here builds these modules anyway).
+        .library(name: "RobustReaders", targets: [
+            "SafeTensors", "Tokenizer", "Transformer", "Datasets", "Attacks", "Augmentation", "Results", "Analysis",
+            "Workflows",
+        ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

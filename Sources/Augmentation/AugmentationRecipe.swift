@@ -61,39 +61,57 @@ public struct AugmentationRecipe: Sendable, Equatable {
 
     /// Parses a recipe file's text; `file` names it in errors.
     public static func parse(yaml: String, file: String, defaultName: String) throws -> AugmentationRecipe {
-        let loaded: Any?
         do { try YAMLLimits.check(yaml, file: file) } catch { throw AugmentationError.recipe("\(error)") }
-        do { loaded = try Yams.load(yaml: yaml) } catch {
+        // The node tree, never `Yams.load`: its dictionary constructor force-unwraps every mapping key as a
+        // string and traps on a key that is a list or a mapping (`? [a, b]`), as attack recipes are read too.
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
             throw AugmentationError.recipe("\(file): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
         }
-        guard let mapping = loaded as? [String: Any] else {
+        guard let root, case .mapping(let mapping) = root else {
             throw AugmentationError.recipe("\(file): expected a mapping with keys \(keys.joined(separator: ", "))")
         }
-        for key in mapping.keys where !keys.contains(key) {
-            throw AugmentationError.recipe("\(file): unknown key '\(key)'; valid keys: \(keys.joined(separator: ", "))")
+        var fields: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            guard case .scalar = keyNode, let key = keyNode.string else {
+                throw AugmentationError.recipe("\(file): keys must be words; valid keys: \(keys.joined(separator: ", "))")
+            }
+            guard keys.contains(key) else {
+                throw AugmentationError.recipe("\(file): unknown key '\(key)'; valid keys: \(keys.joined(separator: ", "))")
+            }
+            fields[key] = value
+        }
+        /// A scalar's value with its YAML type (string, integer, boolean, …); nil for a list or a mapping.
+        func scalar(_ node: Node?) -> Any? {
+            guard let node, case .scalar = node else { return nil }
+            return node.any
         }
         var recipe = AugmentationRecipe(name: defaultName, operations: [], source: yaml)
-        if let name = mapping["name"] {
-            guard let name = name as? String, !name.isEmpty else { throw AugmentationError.recipe("\(file): 'name' must be a non-empty string") }
+        if fields["name"] != nil {
+            guard let name = scalar(fields["name"]) as? String, !name.isEmpty else {
+                throw AugmentationError.recipe("\(file): 'name' must be a non-empty string")
+            }
             recipe.name = name
         }
-        if let description = mapping["description"] {
-            guard let description = description as? String else { throw AugmentationError.recipe("\(file): 'description' must be a string") }
+        if fields["description"] != nil {
+            guard let description = scalar(fields["description"]) as? String else {
+                throw AugmentationError.recipe("\(file): 'description' must be a string")
+            }
             recipe.description = description
         }
-        if let perExample = mapping["per_example"] {
-            guard let count = perExample as? Int, (1...100).contains(count) else {
+        if fields["per_example"] != nil {
+            guard let count = scalar(fields["per_example"]) as? Int, (1...100).contains(count) else {
                 throw AugmentationError.recipe("\(file): 'per_example' must be an integer in 1...100")
             }
             recipe.perExample = count
         }
-        if let combine = mapping["combine"] {
-            guard let flag = combine as? Bool else { throw AugmentationError.recipe("\(file): 'combine' must be true or false") }
+        if fields["combine"] != nil {
+            guard let flag = scalar(fields["combine"]) as? Bool else { throw AugmentationError.recipe("\(file): 'combine' must be true or false") }
             recipe.combine = flag
         }
         let valid = Operation.allCases.map(\.rawValue).joined(separator: ", ")
-        // Yams gives an unordered dictionary; the file's order matters for `combine`, so read the node.
-        guard let node = try? Yams.compose(yaml: yaml), let operations = node.mapping?["operations"]?.mapping, !operations.isEmpty else {
+        // The mapping node keeps the file's order, which matters for `combine`.
+        guard let operations = fields["operations"]?.mapping, !operations.isEmpty else {
             throw AugmentationError.recipe("\(file): 'operations' must map at least one of \(valid) to a rate")
         }
         for (key, value) in operations {
@@ -171,8 +189,8 @@ public struct AugmentationLibrary: Sendable {
         if Self.isPath(reference) {
             guard let text = try? YAMLLimits.read(URL(fileURLWithPath: reference)),
                   (try? YAMLLimits.check(text, file: reference)) != nil,
-                  let mapping = (try? Yams.load(yaml: text)) as? [String: Any] else { return false }
-            return mapping["operations"] != nil
+                  let node = try? Yams.compose(yaml: text) else { return false }
+            return node.mapping?["operations"] != nil
         }
         return names().contains(reference)
     }

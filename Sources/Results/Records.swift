@@ -87,6 +87,13 @@ public struct RunRecord: Codable, Sendable, Equatable, Identifiable, FetchableRe
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// Dates are read from the column's value (`Date.fromDatabaseValue`), the same parse of the same stored
+    /// text, rather than by GRDB's fast path over the raw statement: that parser traps (an Int8 overflow) on a
+    /// date whose text is not UTF-8, which a damaged database can hold.
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .custom { Date.fromDatabaseValue($0) }
+    }
+
     /// The id of a stored run (0 for a record that was never inserted).
     public var runID: Int64 { id ?? 0 }
 }

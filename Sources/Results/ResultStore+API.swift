@@ -181,9 +181,12 @@ extension ResultStore {
                 SELECT recipe, status, COUNT(*) AS n FROM examples WHERE run_id = ? GROUP BY recipe, status
                 """, arguments: [id])
             var counts: [String: [ExampleStatus: Int]] = [:]
+            // `try row.decode`, not `row["…"]`: GRDB's subscript traps on a value it cannot decode (a NULL
+            // in a damaged file), the throwing form makes it a ResultStoreError.
             for row in rows {
-                guard let status = ExampleStatus(rawValue: row["status"]) else { continue }
-                counts[row["recipe"], default: [:]][status] = row["n"]
+                guard let status = ExampleStatus(rawValue: try row.decode(String.self, forColumn: "status")) else { continue }
+                // `+=`: recipe names SQLite keeps apart may be one Swift string (composed and decomposed accents).
+                counts[try row.decode(String.self, forColumn: "recipe"), default: [:]][status, default: 0] += try row.decode(Int.self, forColumn: "n")
             }
             return counts
         }
@@ -245,7 +248,9 @@ extension ResultStore {
                 ORDER BY run_id, recipe
                 """)
             var result: [Int64: [String]] = [:]
-            for row in rows { result[row["run_id"], default: []].append(row["recipe"]) }
+            for row in rows {
+                result[try row.decode(Int64.self, forColumn: "run_id"), default: []].append(try row.decode(String.self, forColumn: "recipe"))
+            }
             return result
         }
     }

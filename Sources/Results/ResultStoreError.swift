@@ -80,6 +80,13 @@ extension ResultStoreError {
     /// `run` is the run id the operation referred to (a foreign-key failure then means "no such run").
     static func from(_ error: Error, path: String, run: Int64? = nil, waited: Double = 0) -> Error {
         if error is ResultStoreError { return error }
+        // A stored value of the wrong type or format (a damaged file, or one edited by hand): GRDB's message
+        // names the column but also prints the whole row and statement, so only its start is kept.
+        if error is RowDecodingError || error is DecodingError {
+            let text = UserError.oneLine("\(error)")
+            let detail = text.range(of: " - column:").map { String(text[..<$0.lowerBound]) } ?? text
+            return ResultStoreError.corrupt(path: path, detail: "a stored value cannot be read: \(detail.prefix(200))")
+        }
         guard let dbError = error as? DatabaseError else { return error }
         let detail = UserError.oneLine(dbError.message ?? "\(dbError.resultCode)")
         switch dbError.resultCode {

@@ -92,6 +92,11 @@ public struct ConfigReader {
             guard let id = Int(key), id >= 0, id < dictionary.count else {
                 throw EngineError.invalidConfig("id2label key '\(key)' is not an id in 0..<\(dictionary.count)")
             }
+            // "1" and "01" (or "+1") are one id, as transformers' int(key) reads them: the name kept would
+            // depend on the dictionary's order and the other class would be lost.
+            guard labels[id] == nil else {
+                throw EngineError.invalidConfig("id2label gives id \(id) twice (keys \(dictionary.keys.filter { Int($0) == id }.sorted().map { "'\($0)'" }.joined(separator: " and ")))")
+            }
             guard let name = value as? String else { throw EngineError.invalidConfig("id2label[\(key)] must be a string") }
             if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
                 throw EngineError.invalidConfig(String(format: "id2label[\(key)] holds a control character (U+%04X)", control.value))

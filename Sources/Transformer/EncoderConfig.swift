@@ -319,6 +319,12 @@ public struct EncoderConfig: Sendable, Equatable {
         if let groups = a.sharedGroups {
             try positive(groups, "num_hidden_groups", limit: layerCount)
             try positive(a.innerLayers, "inner_group_num", limit: 64)
+            // The layers with their own weights, as many as num_hidden_layers may ask for: 1024 groups of 64
+            // would make 65,536 sets of weights from a few hundred bytes of config.json (and minutes of work
+            // just to name their tensors before the file is found to lack them).
+            guard groups * a.innerLayers <= 1024 else {
+                throw EngineError.invalidConfig("num_hidden_groups × inner_group_num must be at most 1024 (layers with their own weights), got \(groups) × \(a.innerLayers)")
+            }
         }
         switch a.attention {
         case .standard: break

@@ -69,21 +69,32 @@ extension ModelFamily {
 /// winning where several match at one place. The one table per family that says what its weights are called.
 public struct KeyRenaming: Sendable {
     public let rules: [(engine: String, family: String)]
+    /// The rules as UTF-8, for `apply`.
+    private let bytes: [(engine: [UInt8], family: [UInt8])]
 
-    public init(_ rules: [(String, String)]) { self.rules = rules.map { (engine: $0.0, family: $0.1) } }
+    public init(_ rules: [(String, String)]) {
+        self.rules = rules.map { (engine: $0.0, family: $0.1) }
+        bytes = rules.filter { !$0.0.isEmpty }.map { (engine: Array($0.0.utf8), family: Array($0.1.utf8)) }
+    }
 
+    /// Works on UTF-8 bytes (parameter names are ASCII): matching rules character by character made loading
+    /// a config with 1024 layers take seconds, just to name its tensors.
     public func apply(_ name: String) -> String {
-        var result = ""
-        var rest = Substring(name)
-        scan: while !rest.isEmpty {
-            for rule in rules where rest.hasPrefix(rule.engine) {
+        let input = Array(name.utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(input.count + 16)
+        var i = 0
+        scan: while i < input.count {
+            for rule in bytes where input[i] == rule.engine[0] && input.count - i >= rule.engine.count
+                && input[i..<(i + rule.engine.count)].elementsEqual(rule.engine) {
                 result += rule.family
-                rest = rest.dropFirst(rule.engine.count)
+                i += rule.engine.count
                 continue scan
             }
-            result.append(rest.removeFirst())
+            result.append(input[i])
+            i += 1
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 }
 

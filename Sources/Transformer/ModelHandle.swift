@@ -245,10 +245,17 @@ public final class ModelFolder: @unchecked Sendable {
             classes = labels.count
         }
         config.labels = labels
-        let model = try EncoderModel(config: config, classes: classes, seed: seed, initialised: false)
+        // Every tensor is looked up and checked before the model is allocated: config.json's sizes are not
+        // bounded by the file, and a config of a few hundred bytes beside a tiny file could otherwise make
+        // robust allocate terabytes (and trap) before it noticed that the file lacks those tensors.
+        let layout = EncoderWeights.layout(config, classes: classes)
+        let required = layout.lazy.filter { !EncoderWeights.isHead($0.name) }.count
+        guard required <= file.count else {
+            throw EngineError.checkpoint("\(weightsURL.lastPathComponent) lacks tensors the config needs: config.json describes \(required) (besides the head) but the file holds \(file.count)")
+        }
+        var fileKeys: [String: String] = [:]   // parameter name → its key in the file
         var missing: [String] = [], initialised: [String] = []
-        var used = Set<String>()
-        for entry in model.parameters.entries {
+        for entry in layout {
             guard let key = try key(of: entry.name), let info = file.info(key) else {
                 if EncoderWeights.isHead(entry.name) {
                     initialised.append(entry.name)
@@ -263,6 +270,16 @@ public final class ModelFolder: @unchecked Sendable {
             guard info.dtype.isConvertibleToFloat else {
                 throw EngineError.checkpoint("tensor '\(key)' has dtype \(info.dtype); robust reads F32, F16 and BF16 weights")
             }
+            fileKeys[entry.name] = key
+        }
+        guard missing.isEmpty else {
+            let shown = missing.prefix(5).joined(separator: ", ")
+            throw EngineError.checkpoint("\(weightsURL.lastPathComponent) lacks \(missing.count) tensor(s) the config needs: \(shown)\(missing.count > 5 ? ", …" : "")")
+        }
+        let model = try EncoderModel(config: config, classes: classes, seed: seed, initialised: false)
+        var used = Set<String>()
+        for entry in model.parameters.entries {
+            guard let key = fileKeys[entry.name] else { continue }
             let values = UnsafeMutableBufferPointer(start: model.parameters.value(at: entry.offset), count: entry.count)
             do { try file.copyFloats(key, into: values) } catch { throw EngineError.checkpoint("\(error)") }
             // NaN or infinite weights would predict NaN and still exit 0.
@@ -270,10 +287,6 @@ public final class ModelFolder: @unchecked Sendable {
                 throw EngineError.checkpoint("tensor '\(key)' holds \(values[bad].isNaN ? "NaN" : "an infinite value") (element \(bad) of \(entry.count)); the weights are broken")
             }
             used.insert(key)
-        }
-        guard missing.isEmpty else {
-            let shown = missing.prefix(5).joined(separator: ", ")
-            throw EngineError.checkpoint("\(weightsURL.lastPathComponent) lacks \(missing.count) tensor(s) the config needs: \(shown)\(missing.count > 5 ? ", …" : "")")
         }
         if !initialised.isEmpty {
             let names = Set(initialised)

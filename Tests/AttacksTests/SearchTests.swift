@@ -145,6 +145,19 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(result.status, .success)
     }
 
+    /// Found by fuzz-attack-recipe: greedy-wir walks the original's positions, so once it kept a word-delete
+    /// candidate a later position could lie past the end of the shorter text, and the transformation indexed
+    /// out of range (a trap). Such a position now has no candidates.
+    func testGreedyWalksOnPastADeletedWord() {
+        // "a b c": deleting "a" (the most important word) keeps the prediction; the walk then reaches
+        // position 2, which "b c" no longer has, and goes on to position 1 ("c"), whose deletion flips it.
+        let victim = WeightedWordVictim(weights: ["a": 2, "b": -0.5, "c": 1.5], bias: -0.9)
+        let result = attackOne("a b c", procedure: attack(GreedyWordImportance(ranking: .delete), transformation: WordEdit(.delete)),
+                               victim: victim)
+        XCTAssertEqual(result.status, .success, result.reason ?? "")
+        XCTAssertEqual(result.adversarialText, "b")
+    }
+
     func testBeamAndGreedySearch() {
         // Two words must change; the beam explores both orders and stops at the first success.
         let victim = WeightedWordVictim(weights: ["good": 2, "great": 2, "ok": 0.5, "meh": -0.5])

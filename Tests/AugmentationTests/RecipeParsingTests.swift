@@ -99,6 +99,22 @@ final class RecipeParsingTests: XCTestCase {
                           contains: ["unknown key 'rate'", "valid keys: \(Self.validKeys)"])
     }
 
+    /// Found by fuzz-augmentation-recipe: a key that is a list or a mapping (`? [a, b]`) trapped in Yams'
+    /// dictionary constructor (a force-unwrap), before any of robust's checks; it is now a one-line error.
+    func testAKeyThatIsNotAWordIsAnErrorNotATrap() {
+        assertRecipeError("? [name, description]\n: x\noperations:\n  random_swap: 0.1\n", file: "list-key.yaml",
+                          contains: ["keys must be words", "valid keys: \(Self.validKeys)"])
+        assertRecipeError("? {a: 1}\n: x\noperations:\n  random_swap: 0.1\n", file: "map-key.yaml", contains: ["keys must be words"])
+        assertRecipeError("operations:\n  ? [random_swap]\n  : 0.1\n", file: "op-key.yaml", contains: ["operation names must be strings"])
+        XCTAssertFalse(AugmentationLibrary().contains(writeTemporary("? [a]\n: 1\n")))
+    }
+
+    func writeTemporary(_ text: String) -> String {
+        let url = (try? temporaryFolder(self))?.appendingPathComponent("recipe.yaml") ?? URL(fileURLWithPath: "/nonexistent/recipe.yaml")
+        try? text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
     func testUnknownOperationListsValidOperations() {
         assertRecipeError("operations:\n  random_swap: 0.1\n  back_translation: 0.2\n", file: "bt.yaml",
                           contains: ["unknown operation 'back_translation'", "valid operations: \(Self.validOperations)"])

@@ -1,6 +1,7 @@
 // StoreGuardTests: a store is refused, never written, when a newer robust wrote it or a page is corrupt;
 // a run whose final mark cannot be written (full disk) is shown abandoned, not running forever; a WAL
-// store whose -shm file cannot be created (read-only folder) can still be read.
+// store whose -shm file cannot be created (read-only folder) can still be read; a damaged date or a NULL
+// where the schema forbids one is an error, not a trap.
 import Basics
 import Foundation
 import GRDB
@@ -22,6 +23,61 @@ final class StoreGuardTests: XCTestCase {
             }
         }
         XCTAssertEqual(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM runs") }, 1)
+    }
+
+    /// Found by fuzz-results-db: a run whose started_at text is not UTF-8 (a damaged file) trapped in GRDB's
+    /// date parser (an Int8 overflow on a byte ≥ 0x80) when runs were listed; it is now a one-line error.
+    func testADateThatIsNotUTF8IsAnErrorNotATrap() throws {
+        let path = try dbPath()
+        do {
+            let store = try ResultStore(path: path)
+            _ = try store.beginRun(sampleRun())
+        }
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE runs SET started_at = CAST(X'80AF8081' || '-01-01 00:00:00.000' AS TEXT)")
+        }
+        try queue.close()
+        let store = try ResultStore(path: path, access: .readOnly)
+        XCTAssertThrowsError(try store.runs()) { error in
+            XCTAssertTrue(error is ResultStoreError, "\(error)")
+            XCTAssertTrue("\(error)".contains("a stored value cannot be read: could not decode Date"), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+        }
+        // Dates as robust writes them (text, to the millisecond) still read back.
+        let fresh = try ResultStore(path: try temporaryFolder(self).appendingPathComponent("h.db").path)
+        let run = try fresh.beginRun(sampleRun())
+        XCTAssertEqual(try fresh.run(run.runID).startedAt.timeIntervalSince1970, run.startedAt.timeIntervalSince1970, accuracy: 0.001)
+    }
+
+    /// Found by fuzz-results-db: a NULL where the schema forbids one (a damaged file) trapped in GRDB's row
+    /// subscript when `robust show` counted a run's examples; it is now a one-line error.
+    func testANullWhereTheSchemaForbidsOneIsAnErrorNotATrap() throws {
+        let path = try dbPath()
+        do {
+            let store = try ResultStore(path: path)
+            let run = try store.beginRun(sampleRun())
+            for i in 0..<3 { try store.recordExample(sampleExample(i, run: run.runID)) }
+            try store.recordMetric(run: run.runID, recipe: "wordswap", name: "accuracy", value: 0.5)
+        }
+        // Copies of the tables without their NOT NULL constraints, then NULLs in them.
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                PRAGMA foreign_keys = OFF;
+                ALTER TABLE examples RENAME TO damaged_examples; CREATE TABLE examples AS SELECT * FROM damaged_examples;
+                ALTER TABLE metrics RENAME TO damaged_metrics; CREATE TABLE metrics AS SELECT * FROM damaged_metrics;
+                UPDATE examples SET status = NULL WHERE example_index = 1; UPDATE metrics SET recipe = NULL;
+                """)
+        }
+        try queue.close()
+        let store = try ResultStore(path: path, access: .readOnly)
+        for read in [{ _ = try store.exampleCounts(run: 1) }, { _ = try store.recipes(ofRuns: [1]) }] {
+            XCTAssertThrowsError(try read()) { error in
+                XCTAssertTrue(error is ResultStoreError, "\(error)")
+                XCTAssertTrue("\(error)".contains("a stored value cannot be read: could not decode"), "\(error)")
+            }
+        }
     }
 
     func testACorruptIndexPageIsFoundBeforeANewRunIsWritten() throws {

@@ -145,6 +145,63 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// Found by fuzz-config: "1" and "01" both name id 1 (as transformers' int(key) reads them). Which name
+    /// was kept depended on the dictionary's order, and class 0 was silently lost; now it is refused.
+    func testID2LabelGivingAnIDTwiceIsRefused() throws {
+        let config = ConfigReader(["id2label": ["0": "a", "01": "b", "1": "c"]])
+        XCTAssertThrowsError(try config.labels()) { error in
+            XCTAssertEqual("\(error)", "invalid config.json: id2label gives id 1 twice (keys '01' and '1')")
+        }
+        XCTAssertThrowsError(try ConfigReader(["id2label": ["+0": "a", "0": "b"]]).labels())
+        XCTAssertEqual(try ConfigReader(["id2label": ["1": "b", "00": "a"]]).labels(), ["a", "b"])
+    }
+
+    /// Found by fuzz-checkpoint: config.json's sizes were allocated before the file was checked, so a bare
+    /// encoder's config asking for 16M × 65536 word vectors beside a 100 KB file trapped ("cannot allocate
+    /// 4 TB") instead of naming the tensor whose shape differs. Every tensor is now checked first.
+    func testAConfigLargerThanItsWeightsIsRefusedBeforeAllocating() throws {
+        let folder = try tinyCheckpointFolder()
+        let weightsURL = folder.appendingPathComponent("model.safetensors")
+        let file = try SafeTensorsFile(data: try Data(contentsOf: weightsURL))
+        let encoder = try file.names.filter { !$0.hasPrefix("classifier.") && !$0.hasPrefix("bert.pooler.") }.map { name in
+            SafeTensorsWriter.Tensor(name: name, shape: try file.requireInfo(name).shape, values: try file.floats(name))
+        }
+        try SafeTensorsWriter.write(encoder, to: weightsURL)
+        let configURL = folder.appendingPathComponent("config.json")
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        config.removeValue(forKey: "id2label")
+        config.removeValue(forKey: "label2id")
+        config["architectures"] = ["BertModel"]
+        config["vocab_size"] = 1 << 24
+        config["hidden_size"] = 1 << 16
+        config["num_attention_heads"] = 1
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        expectError({ _ = try ModelHandle(directory: folder) },
+                    contains: "tensor 'bert.embeddings.word_embeddings.weight' has shape [128, 32] but config.json implies [16777216, 65536]")
+    }
+
+    /// Found by fuzz-checkpoint: an ALBERT config.json of a few hundred bytes (1024 groups of 64 inner layers)
+    /// kept robust busy for minutes naming 65,536 layers' tensors; now the layers with their own weights are
+    /// limited to 1024, as num_hidden_layers is, and a config that needs more tensors than the file holds is
+    /// refused before they are named one by one.
+    func testAConfigNeedingFarMoreTensorsThanTheFileHoldsIsRefusedAtOnce() throws {
+        var albert: [String: Any] = ["model_type": "albert", "vocab_size": 16, "hidden_size": 8, "num_attention_heads": 2,
+                                     "intermediate_size": 12, "num_hidden_layers": 1024, "num_hidden_groups": 1024, "inner_group_num": 64]
+        XCTAssertThrowsError(try ModelFamilies.load(ConfigReader(albert))) { error in
+            XCTAssertEqual("\(error)", "invalid config.json: num_hidden_groups × inner_group_num must be at most 1024 (layers with their own weights), got 1024 × 64")
+        }
+        albert["inner_group_num"] = 1
+        XCTAssertNoThrow(try ModelFamilies.load(ConfigReader(albert)))
+
+        let folder = try tinyCheckpointFolder()
+        let configURL = folder.appendingPathComponent("config.json")
+        var config = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        config["num_hidden_layers"] = 1024
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        expectError({ _ = try ModelHandle(directory: folder) },
+                    contains: "model.safetensors lacks tensors the config needs: config.json describes 16389 (besides the head) but the file holds 41")
+    }
+
     func testHeadSizeMismatchWithRequestedLabelsIsAnError() throws {
         let folder = try tinyCheckpointFolder()
         expectError({ _ = try ModelHandle(directory: folder, labels: ["x", "y"]) }, contains: "3 classes")

@@ -1,5 +1,6 @@
 // ConfigJSONTests: reading config.json keys by type (JSON's 0 and 1 are not booleans, nor true a number)
-// and writing it back with floats kept as floats (2.0, not 2), which transformers 5's strict configs need.
+// and writing it back with floats kept as floats (2.0, not 2), which transformers 5's strict configs need;
+// sizes refused before a family uses them.
 import Foundation
 import Transformer
 import XCTest
@@ -16,6 +17,18 @@ final class ConfigJSONTests: XCTestCase {
         XCTAssertThrowsError(try json.int("c"))
         XCTAssertThrowsError(try json.float("f", default: 0))
         XCTAssertThrowsError(try json.int("missing"))
+    }
+
+    /// Found by fuzz-config: ModernBERT built its per-layer attention pattern from num_hidden_layers before the
+    /// config was validated, so a negative count trapped (an invalid range) and a huge one allocated an array
+    /// of that many entries. The count is now checked first, with EncoderConfig's limits.
+    func testModernBERTLayerCountIsCheckedBeforeItIsUsed() {
+        for layers in [-100, 0, 1 << 40] {
+            let json = ConfigReader(["model_type": "modernbert", "vocab_size": 16, "num_hidden_layers": layers])
+            XCTAssertThrowsError(try ModelFamilies.load(json)) { error in
+                XCTAssertEqual("\(error)", "invalid config.json: num_hidden_layers must be in 1...1024, got \(layers)")
+            }
+        }
     }
 
     func testWritingKeepsFloatsFloatsAndRoundTrips() throws {

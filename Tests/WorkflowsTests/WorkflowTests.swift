@@ -1,6 +1,6 @@
 // WorkflowTests: the workflows called directly, as the command line calls them — train a tiny model,
-// evaluate and attack it, resume rules, augmentation written as a dataset, and bad input refused with
-// one-line errors before anything is recorded.
+// evaluate and attack it, resume rules, augmentation written as a dataset, bad input refused with
+// one-line errors before anything is recorded, and stored runs shown (RunQueries).
 import Analysis
 import Attacks
 import Augmentation
@@ -108,6 +108,27 @@ final class WorkflowTests: XCTestCase {
             XCTAssertTrue(String(describing: $0).contains("was started with other options"), String(describing: $0))
         }
         XCTAssertEqual(try writable.run(outcome.runID).status, .interrupted)
+    }
+
+    /// Found by fuzz-results-db: two recipe names SQLite keeps apart but Swift's String equality merges ("café"
+    /// composed and decomposed; a damaged file gave two names equal up to a NUL) made `robust show` trap on a
+    /// duplicate dictionary key. Each name is now shown once, with the counts of both.
+    func testShowingRecipeNamesThatAreOneSwiftStringDoesNotTrap() throws {
+        let db = try temporaryFolder(self).appendingPathComponent("names.db").path
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        do {
+            let store = try ResultStore(path: db)
+            let run = try store.beginRun(RunRecord(kind: .attack, robustVersion: "test"))
+            for (index, recipe) in [composed, decomposed].enumerated() {
+                try store.recordExample(ExampleRecord(runID: run.runID, recipe: recipe, exampleIndex: index, text: "a film",
+                                                      gold: "pos", cleanPrediction: "pos", status: .failed))
+            }
+            try store.markRun(run.runID, status: .finished)
+        }
+        let details = try RunQueries(database: db).details(run: 1, recipe: nil, examples: 3)
+        XCTAssertEqual(details.recipes.count, 1)
+        XCTAssertEqual(details.counts[composed]?[.failed], 2)
+        XCTAssertEqual(details.telling.count, 1)
     }
 
     func testUntrainedHeadAndUnknownLabelsAreRefused() throws {

@@ -65,11 +65,13 @@ public final class SearchSession {
     /// The acceptable candidates at each of `indices` (grouped by index, in order), with the
     /// post-transformation constraints applied to all of them at once. `expensive: false` leaves out the
     /// expensive constraints (sentence similarity), for a search that applies them later, to the
-    /// candidates it actually evaluates (`applyingExpensiveConstraints`).
+    /// candidates it actually evaluates (`applyingExpensiveConstraints`). A position past the end of
+    /// `text` has none: a search walking the original's positions (greedy-wir) reaches them once a
+    /// word-delete candidate was kept.
     public func candidateGroups(of text: AttackedText, indices: [Int], expensive: Bool = true) throws -> [[AttackedText]] {
         var all: [AttackedText] = []
         var owner: [Int] = []
-        for (group, index) in indices.enumerated() {
+        for (group, index) in indices.enumerated() where index >= 0 && index < text.count {
             for candidate in transformation.candidates(of: text, at: index, context: context) {
                 all.append(candidate)
                 owner.append(group)

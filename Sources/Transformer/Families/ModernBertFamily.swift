@@ -17,6 +17,10 @@ public struct ModernBertFamily: ModelFamily {
 
     public func config(from json: ConfigReader) throws -> EncoderConfig {
         let layers = try json.int("num_hidden_layers", default: 22)
+        // Checked here as EncoderConfig checks it, because the per-layer attention pattern is built first.
+        guard layers >= 1, layers <= 1024 else {
+            throw EngineError.invalidConfig("num_hidden_layers must be in 1...1024, got \(layers)")
+        }
         let size = try json.int("hidden_size", default: 768), heads = try json.int("num_attention_heads", default: 12)
         if !json.isAbsent("head_dim"), heads > 0, try json.int("head_dim") != size / heads {
             throw EngineError.invalidConfig("head_dim other than hidden_size / num_attention_heads is not supported")

@@ -47,10 +47,14 @@ public struct RunQueries {
 
     /// One run, or one recipe of it, with `examples` telling examples per recipe.
     public func details(run id: Int64, recipe: String?, examples: Int) throws -> Details {
-        let (run, counts, allRecipes, metrics, curves) = try UserError.wrapping {
+        let (run, counts, stored, metrics, curves) = try UserError.wrapping {
             (try store.run(id), try store.exampleCounts(run: id), try store.recipes(ofRun: id),
              MetricName.sorted(try store.metrics(run: id, recipe: recipe)), try store.curves(run: id, recipe: recipe))
         }
+        // SQLite keeps names apart by their bytes, Swift's String equality by canonical equivalence ("café"
+        // composed and decomposed are one name here, two there): each name once.
+        var seen = Set<String>()
+        let allRecipes = stored.filter { seen.insert($0).inserted }
         var recipes = allRecipes
         if let recipe {
             guard allRecipes.contains(recipe) else {
