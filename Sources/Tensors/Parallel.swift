@@ -47,6 +47,41 @@ public enum Parallel {
         }
     }
 
+    /// Like ``forEach(_:serial:threads:_:)`` but on `threads` threads of its own, even more than there are cores:
+    /// for loops that mostly wait (an attack on a served model waits for its answers), where concurrentPerform
+    /// would run only as many at once as there are cores.
+    public static func forEachOnThreads(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
+        let threads = min(max(1, threads), count)
+        guard threads > 1 else {
+            for index in 0..<count { body(index, 0) }
+            return
+        }
+        let lock = NSLock()
+        var next = 0
+        withoutActuallyEscaping(body) { body in
+            let group = DispatchGroup()
+            for worker in 0..<threads {
+                group.enter()
+                let thread = Thread {
+                    inRegion {
+                        while true {
+                            lock.lock()
+                            let index = next
+                            next += 1
+                            lock.unlock()
+                            if index >= count { break }
+                            body(index, worker)
+                        }
+                    }
+                    group.leave()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            group.wait()
+        }
+    }
+
     /// Calls `body(index, worker)` for each index with dynamic load balancing; `worker` < workers
     /// identifies a per-worker scratch slot.
     /// `serial` forces one thread when the caller knows the work is too small to share; `threads` caps
