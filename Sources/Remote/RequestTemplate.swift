@@ -33,28 +33,30 @@ public struct RequestTemplate: Sendable, Equatable {
 
     public init(yaml: String, file: String) throws {
         do { try YAMLLimits.check(yaml, file: file) } catch { throw EndpointError.configuration("\(error)") }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: yaml) } catch {
+        // The node tree, never `Yams.load`, whose dictionary constructor traps on a key that is a list or a mapping.
+        let node: Node?
+        do { node = try Yams.compose(yaml: yaml) } catch {
             throw EndpointError.configuration("\(file): not YAML (\(UserError.oneLine(String(describing: error))))")
         }
-        guard let root = loaded as? [String: Any] else { throw EndpointError.configuration("\(file): expected a mapping with request and answers") }
+        guard let node, case .object(let root) = try Self.json(node, at: file) else {
+            throw EndpointError.configuration("\(file): expected a mapping with request and answers")
+        }
         for key in root.keys where !["request", "answers", "labels"].contains(key) {
             throw EndpointError.configuration("\(file): unknown key \"\(key)\"\(DidYouMean.hint(for: key, in: ["request", "answers", "labels"]))")
         }
-        guard let request = root["request"] else { throw EndpointError.configuration("\(file): no request (the JSON body, with $texts where the texts go)") }
-        let body = try Self.json(request, at: "\(file): request")
+        guard let body = root["request"] else { throw EndpointError.configuration("\(file): no request (the JSON body, with $texts where the texts go)") }
         guard Self.count(of: "$texts", in: body) == 1 else {
             throw EndpointError.configuration("\(file): request must hold the string $texts exactly once (where the array of texts goes)")
         }
-        guard let path = root["answers"] as? String else {
+        guard let path = root["answers"]?.stringValue else {
             throw EndpointError.configuration("\(file): no answers path (e.g. \"predictions[*]\": where each text's answer is)")
         }
         answerPath = try Self.parsePath(path, file: file)
         if let labels = root["labels"] {
-            guard let names = labels as? [Any], !names.isEmpty, names.allSatisfy({ $0 is String }) else {
+            guard let names = labels.arrayValue?.compactMap(\.stringValue), !names.isEmpty, names.count == labels.arrayValue?.count else {
                 throw EndpointError.configuration("\(file): labels must be a list of names")
             }
-            self.labels = names.compactMap { $0 as? String }
+            self.labels = names
         } else {
             self.labels = nil
         }
@@ -93,21 +95,33 @@ public struct RequestTemplate: Sendable, Equatable {
 
     // MARK: Internals
 
-    static func json(_ value: Any, at place: String) throws -> JSONValue {
-        switch value {
-        case is NSNull: return .null
-        case let v as Bool: return .bool(v)
-        case let v as Int: return .number(Double(v))
-        case let v as Double: return .number(v)
-        case let v as String: return .string(v)
-        case let v as [Any]: return .array(try v.map { try json($0, at: place) })
-        case let v as [String: Any]:
+    /// A YAML node as JSON: scalars with their YAML type (null, booleans, numbers, strings), lists, and mappings
+    /// whose keys are scalars.
+    static func json(_ node: Node, at place: String) throws -> JSONValue {
+        switch node {
+        case .scalar:
+            switch node.any {
+            case let v as Bool: return .bool(v)
+            case let v as Int: return .number(Double(v))
+            case let v as Double:
+                guard v.isFinite else { throw EndpointError.configuration("\(place): \(v) is not a JSON number") }
+                return .number(v)
+            case let v as String: return .string(v)
+            default: return .null
+            }
+        case .sequence(let items):
+            return .array(try items.map { try json($0, at: place) })
+        case .mapping(let mapping):
             var members: [String: JSONValue] = [:]
-            for (key, item) in v { members[key] = try json(item, at: "\(place).\(key)") }
+            for (keyNode, value) in mapping {
+                guard case .scalar = keyNode, let key = keyNode.string else {
+                    throw EndpointError.configuration("\(place): a key that is a list or a mapping")
+                }
+                members[key] = try json(value, at: "\(place).\(key)")
+            }
             return .object(members)
         default:
-            if Mirror(reflecting: value).displayStyle == .optional { return .null }
-            throw EndpointError.configuration("\(place): a value JSON cannot hold (\(type(of: value)))")
+            throw EndpointError.configuration("\(place): an alias JSON cannot hold")
         }
     }
 

@@ -59,6 +59,11 @@ public enum Parallel {
         let lock = NSLock()
         var next = 0
         withoutActuallyEscaping(body) { body in
+            // The threads reach `body` through a box that is emptied before returning: a finished Thread may still
+            // hold its block for a moment, and `body` must not outlive this call.
+            final class Box: @unchecked Sendable { var body: ((Int, Int) -> Void)? }
+            let box = Box()
+            box.body = body
             let group = DispatchGroup()
             for worker in 0..<threads {
                 group.enter()
@@ -68,9 +73,10 @@ public enum Parallel {
                             lock.lock()
                             let index = next
                             next += 1
+                            let work = box.body
                             lock.unlock()
-                            if index >= count { break }
-                            body(index, worker)
+                            guard index < count, let work else { break }
+                            work(index, worker)
                         }
                     }
                     group.leave()
@@ -79,6 +85,9 @@ public enum Parallel {
                 thread.start()
             }
             group.wait()
+            lock.lock()
+            box.body = nil
+            lock.unlock()
         }
     }
 

@@ -111,6 +111,8 @@ final class EndpointProtocolTests: XCTestCase {
             ("request: {x: $texts}\nanswers: \"a[x]\"", "t.yaml: answers path \"a[x]\": [x] is neither [*] nor an index"),
             ("request: {x: $texts}\nanswer: \"[*]\"", "t.yaml: unknown key \"answer\" (did you mean 'answers'?)"),
             ("request: {x: $texts}\nanswers: \"[*]\"\nlabels: 3", "t.yaml: labels must be a list of names"),
+            ("? [a, b]\n: 1\nrequest: {x: $texts}\nanswers: \"[*]\"", "t.yaml: a key that is a list or a mapping"),
+            ("request: {x: $texts, y: .inf}\nanswers: \"[*]\"", "t.yaml.request.y: inf is not a JSON number"),
             ("request: " + String(repeating: "[", count: 100), "t.yaml:1: nested more than 64 levels deep; recipes are limited to 64"),
         ]
         for (yaml, message) in cases {
