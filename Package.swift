@@ -5,6 +5,7 @@
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
 //   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation
+//   Basics, Attacks + AsyncHTTPClient → Remote (served classifiers as victims)
 //   all of them → Workflows (train, eval, attack, augment, retrain: the only writers of Results)
 //   Workflows → robust (the command line: parses, calls one workflow, prints)
 import PackageDescription
@@ -47,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
@@ -84,13 +87,20 @@ let package = Package(
         ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         // Workflows: train, eval, attack, augment and retrain as types with inputs and a result; the only
         // callers of the modules above that record runs, and the mapping of attack results to records.
+        // Remote: classifiers served over HTTP (Open Inference Protocol v2, KServe v1, a JSON template) as
+        // victims — the client (batching, concurrency, retries, rate limit, authentication headers) and the protocols.
+        .target(name: "Remote", dependencies: [
+            "Basics", "Attacks", .product(name: "Yams", package: "Yams"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: optimise),
         .target(name: "Workflows", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets", "WordNet",
-            "Results", "Analysis", "Attacks", "Augmentation",
+            "Results", "Analysis", "Attacks", "Augmentation", "Remote",
         ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "Training", "Datasets",
-            "Results", "Analysis", "Attacks", "Reports", "Augmentation", "Workflows",
+            "Results", "Analysis", "Attacks", "Reports", "Augmentation", "Remote", "Workflows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -136,6 +146,13 @@ let package = Package(
         .testTarget(name: "WorkflowsTests",
                     dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Augmentation", "Basics", "Datasets", "Results",
                                    "Training", "Transformer", "TestSupport"]),
+        // RemoteTests run the client against an in-process fake server (slow answers, 429, 500s, dropped
+        // connections, malformed JSON).
+        .target(name: "FakeServer", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Tests/FakeServer"),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Attacks", "Basics", "FakeServer", "TestSupport"]),
         // ReportsTests run gnuplot (they fail, not skip, without it) and the built `robust report`.
         .testTarget(name: "ReportsTests", dependencies: ["Basics", "Reports", "Results", "Analysis", "TestSupport"]),
     ]

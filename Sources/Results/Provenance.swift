@@ -1,4 +1,5 @@
 // Provenance: what a run records about where it came from — the git commit and the command line.
+import Basics
 import Foundation
 
 public enum Provenance {
@@ -53,9 +54,10 @@ public enum Provenance {
         (text.count == 40 || text.count == 64) && text.allSatisfy(\.isHexDigit)
     }
 
-    /// The command line, each argument quoted for a POSIX shell when it needs to be.
+    /// The command line, each argument quoted for a POSIX shell when it needs to be, with credentials in URLs
+    /// (an endpoint's user, password and query values) redacted.
     public static func commandLine(_ arguments: [String] = CommandLine.arguments) -> String {
-        arguments.map(shellQuoted).joined(separator: " ")
+        Redaction.arguments(arguments).map(shellQuoted).joined(separator: " ")
     }
 
     static func shellQuoted(_ argument: String) -> String {

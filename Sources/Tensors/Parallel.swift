@@ -47,6 +47,50 @@ public enum Parallel {
         }
     }
 
+    /// Like ``forEach(_:serial:threads:_:)`` but on `threads` threads of its own, even more than there are cores:
+    /// for loops that mostly wait (an attack on a served model waits for its answers), where concurrentPerform
+    /// would run only as many at once as there are cores.
+    public static func forEachOnThreads(_ count: Int, threads: Int, _ body: (Int, Int) -> Void) {
+        let threads = min(max(1, threads), count)
+        guard threads > 1 else {
+            for index in 0..<count { body(index, 0) }
+            return
+        }
+        let lock = NSLock()
+        var next = 0
+        withoutActuallyEscaping(body) { body in
+            // The threads reach `body` through a box that is emptied before returning: a finished Thread may still
+            // hold its block for a moment, and `body` must not outlive this call.
+            final class Box: @unchecked Sendable { var body: ((Int, Int) -> Void)? }
+            let box = Box()
+            box.body = body
+            let group = DispatchGroup()
+            for worker in 0..<threads {
+                group.enter()
+                let thread = Thread {
+                    inRegion {
+                        while true {
+                            lock.lock()
+                            let index = next
+                            next += 1
+                            let work = box.body
+                            lock.unlock()
+                            guard index < count, let work else { break }
+                            work(index, worker)
+                        }
+                    }
+                    group.leave()
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            group.wait()
+            lock.lock()
+            box.body = nil
+            lock.unlock()
+        }
+    }
+
     /// Calls `body(index, worker)` for each index with dynamic load balancing; `worker` < workers
     /// identifies a per-worker scratch slot.
     /// `serial` forces one thread when the caller knows the work is too small to share; `threads` caps

@@ -355,6 +355,21 @@ public enum Evaluation {
         public var probabilities: [[Float]]
     }
 
+    /// The result from probabilities already computed (e.g. by a served model): mean cross-entropy of the gold
+    /// labels (a probability of 0 counts as e^-100, so one confident mistake does not make the loss infinite),
+    /// argmax predictions and the classification report.
+    public static func result(probabilities: [[Float]], gold: [Int], labels: [String]) -> Result {
+        var total = 0.0
+        let predictions = probabilities.map { p in p.indices.max { p[$0] < p[$1] } ?? 0 }
+        for (p, label) in zip(probabilities, gold) {
+            let value = p.indices.contains(label) ? Double(p[label]) : 0
+            total -= value > 0 ? max(log(value), -100) : -100
+        }
+        let report = ClassificationReport(labels: labels, gold: gold, predicted: predictions)
+        return Result(loss: gold.isEmpty ? .nan : total / Double(gold.count), report: report, predictions: predictions,
+                      probabilities: probabilities)
+    }
+
     /// Mean cross-entropy, predictions and the classification report of `examples` (evaluation mode).
     public static func evaluate(_ model: EncoderModel, examples: [TokenizedExample], labels: [String],
                                 batchSize: Int = 64) throws -> Result {

@@ -37,7 +37,7 @@ final class EmbeddingAttackTests: XCTestCase {
             XCTAssertGreaterThan(stepped.loss, clean.loss, text)
             XCTAssertEqual(delta[0], 0)   // [CLS] is never perturbed
 
-            let result = attackOne(text, gold: label, procedure: FGSMProcedure(epsilons: [0.01, 0.1, 1], norm: .linf), victim: victim)
+            let result = try attackOne(text, gold: label, procedure: FGSMProcedure(epsilons: [0.01, 0.1, 1], norm: .linf), victim: victim)
             let curve = result.curves.filter { $0.curve == "accuracy_vs_epsilon" }
             XCTAssertEqual(curve.map(\.x), [0.01, 0.1, 1])
             XCTAssertTrue(curve.allSatisfy { $0.y == 0 || $0.y == 1 })
@@ -86,7 +86,7 @@ final class EmbeddingAttackTests: XCTestCase {
         var pgdBroken = 0, fgsmBroken = 0, brokenOnlyAtLargerRadii = 0, unbroken = 0, projected = 0
         for text in texts {
             let (label, gold) = try predictedLabel(text, victim)
-            let pgd = attackOne(text, gold: label, procedure: PGDProcedure(epsilons: epsilons, norm: .l2, steps: 5, stepRatio: 0.4),
+            let pgd = try attackOne(text, gold: label, procedure: PGDProcedure(epsilons: epsilons, norm: .l2, steps: 5, stepRatio: 0.4),
                                 victim: victim)
             let reference = try referencePGD(victim.tokenIDs(text), gold: gold, epsilons: epsilons, steps: 5, ratio: 0.4,
                                              victim: victim)
@@ -102,7 +102,7 @@ final class EmbeddingAttackTests: XCTestCase {
             if reference.broken.first == false && reference.broken.last == true { brokenOnlyAtLargerRadii += 1 }
             if reference.broken.last == false { unbroken += 1 }
 
-            let fgsm = attackOne(text, gold: label, procedure: FGSMProcedure(epsilons: [0.8], norm: .l2), victim: victim)
+            let fgsm = try attackOne(text, gold: label, procedure: FGSMProcedure(epsilons: [0.8], norm: .l2), victim: victim)
             if pgd.status == .success { pgdBroken += 1 }
             if fgsm.status == .success { fgsmBroken += 1 }
         }
@@ -139,9 +139,9 @@ final class EmbeddingAttackTests: XCTestCase {
         var successes = 0
         for text in texts {
             let (label, gold) = try predictedLabel(text, victim)
-            let result = attackOne(text, gold: label, procedure: HotFlipProcedure(maxFlips: 3, maxWordFraction: 0.5, candidates: 5),
+            let result = try attackOne(text, gold: label, procedure: HotFlipProcedure(maxFlips: 3, maxWordFraction: 0.5, candidates: 5),
                                    victim: victim)
-            let again = attackOne(text, gold: label, procedure: HotFlipProcedure(maxFlips: 3, maxWordFraction: 0.5, candidates: 5),
+            let again = try attackOne(text, gold: label, procedure: HotFlipProcedure(maxFlips: 3, maxWordFraction: 0.5, candidates: 5),
                                   victim: victim)
             XCTAssertEqual(result.adversarialText, again.adversarialText, "not deterministic")
             guard let adversarial = result.adversarialText else { continue }

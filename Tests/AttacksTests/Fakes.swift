@@ -31,8 +31,8 @@ func makeContext(_ text: String, victim: any Victim = WeightedWordVictim(weights
 /// Runs a procedure on one text the way the runner does.
 func attackOne(_ text: String, gold: String = "pos", procedure: any AttackProcedure, victim: any Victim,
                encoder: (any SentenceEncoder)? = nil, wordnet: WordNetDatabase? = nil, seed: UInt64 = 7,
-               index: Int = 0) -> ExampleResult {
-    AttackRunner.attack(AttackInput(index: index, text: text, gold: gold), procedure: procedure,
+               index: Int = 0) throws -> ExampleResult {
+    try AttackRunner.attack(AttackInput(index: index, text: text, gold: gold), procedure: procedure,
                         worker: AttackWorker(victim: victim, encoder: encoder), lexicon: Lexicon(wordnet: wordnet), seed: seed)
 }
 

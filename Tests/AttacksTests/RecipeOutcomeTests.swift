@@ -10,7 +10,7 @@ final class RecipeOutcomeTests: XCTestCase {
 
     func testPWWS() throws {
         let victim = WeightedWordVictim(weights: weights)
-        let result = attackOne("a good movie", procedure: try shipped("pwws").procedure, victim: victim, wordnet: try wordNet())
+        let result = try attackOne("a good movie", procedure: try shipped("pwws").procedure, victim: victim, wordnet: try wordNet())
         XCTAssertEqual(result.status, .success)
         XCTAssertEqual(result.adversarialText, "a respectable movie")
         XCTAssertEqual(result.adversarialPrediction, "neg")
@@ -26,7 +26,7 @@ final class RecipeOutcomeTests: XCTestCase {
         // whose vector points away; part of speech rejects good's noun synonyms (good is mostly an
         // adjective). The best remaining swap is "just".
         let encoder = WordVectorEncoder(vectors: ["respectable": [0, 0, 5]])
-        let result = attackOne("a good movie", procedure: try shipped("textfooler-wordnet").procedure,
+        let result = try attackOne("a good movie", procedure: try shipped("textfooler-wordnet").procedure,
                                victim: WeightedWordVictim(weights: weights), encoder: encoder, wordnet: try wordNet())
         XCTAssertEqual(result.status, .success)
         XCTAssertEqual(result.adversarialText, "a just movie")
@@ -46,7 +46,7 @@ final class RecipeOutcomeTests: XCTestCase {
     func testDeepWordBug() throws {
         // Any character edit of "good" hides the keyword; [UNK] ranking finds it first.
         let victim = WeightedWordVictim(weights: ["good": 2], bias: -0.1)
-        let result = attackOne("a good movie", procedure: try shipped("deepwordbug").procedure, victim: victim,
+        let result = try attackOne("a good movie", procedure: try shipped("deepwordbug").procedure, victim: victim,
                                wordnet: try wordNet(), seed: 7)
         XCTAssertEqual(result.status, .success)
         // The four random edits were a swap of the two o's (no change, dropped), g→v, a deletion and an
@@ -57,14 +57,14 @@ final class RecipeOutcomeTests: XCTestCase {
         XCTAssertEqual(result.queries, 1 + 2 + 3)
         XCTAssertEqual(victim.batches, [1, 2, 3])
         // Another seed, another edit; the same seed, the same edit.
-        let again = attackOne("a good movie", procedure: try shipped("deepwordbug").procedure,
+        let again = try attackOne("a good movie", procedure: try shipped("deepwordbug").procedure,
                               victim: WeightedWordVictim(weights: ["good": 2], bias: -0.1), wordnet: try wordNet(), seed: 7)
         XCTAssertEqual(again.adversarialText, result.adversarialText)
     }
 
     func testEDANoise() throws {
         let victim = WeightedWordVictim(weights: ["good": 1.5], bias: -0.5)
-        let result = attackOne("a good movie with a dull plot", procedure: try shipped("eda-noise").procedure, victim: victim,
+        let result = try attackOne("a good movie with a dull plot", procedure: try shipped("eda-noise").procedure, victim: victim,
                                wordnet: try wordNet(), seed: 7)
         XCTAssertEqual(result.status, .success)
         // Trial 0 (synonym replacement) drew "good" → "dependable": the first success in trial order.
@@ -72,7 +72,7 @@ final class RecipeOutcomeTests: XCTestCase {
         XCTAssertEqual(result.queries, 1 + 16)      // 20 trials, 16 distinct texts, one batch
         XCTAssertEqual(victim.batches, [1, 16])
         // Without "good" nothing can flip it: failed, the best-scoring trial kept.
-        let robust = attackOne("a fine movie with a dull plot", procedure: try shipped("eda-noise").procedure,
+        let robust = try attackOne("a fine movie with a dull plot", procedure: try shipped("eda-noise").procedure,
                                victim: WeightedWordVictim(weights: ["fine": 5], bias: 0.5), wordnet: try wordNet(), seed: 7)
         XCTAssertEqual(robust.status, .failed)
     }

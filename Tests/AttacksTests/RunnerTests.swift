@@ -17,38 +17,38 @@ final class RunnerTests: XCTestCase {
                        search: GreedyWordImportance(ranking: .unk))
     }
 
-    func testBadInputIsSkippedWithAReason() {
-        func run(_ text: String, gold: String = "pos", victim: WeightedWordVictim? = nil) -> ExampleResult {
-            attackOne(text, gold: gold, procedure: procedure, victim: victim ?? WeightedWordVictim(weights: weights, bias: 0.5))
+    func testBadInputIsSkippedWithAReason() throws {
+        func run(_ text: String, gold: String = "pos", victim: WeightedWordVictim? = nil) throws -> ExampleResult {
+            try attackOne(text, gold: gold, procedure: procedure, victim: victim ?? WeightedWordVictim(weights: weights, bias: 0.5))
         }
-        let empty = run("   ")
+        let empty = try run("   ")
         XCTAssertEqual(empty.status, .skipped)
         XCTAssertEqual(empty.reason, "empty text")
         XCTAssertEqual(empty.cleanPrediction, "pos")
         XCTAssertEqual(empty.cacheHits, 0)
 
-        let unknown = run("a good movie", gold: "neutral")
+        let unknown = try run("a good movie", gold: "neutral")
         XCTAssertEqual(unknown.status, .skipped)
         XCTAssertEqual(unknown.reason, "label 'neutral' is not one of the model's labels (neg, pos)")
 
-        let wrong = run("a bad movie")
+        let wrong = try run("a bad movie")
         XCTAssertEqual(wrong.status, .cleanWrong)
         XCTAssertEqual(wrong.queries, 1)
 
-        let stopwordsOnly = run("and the of it")
+        let stopwordsOnly = try run("and the of it")
         XCTAssertEqual(stopwordsOnly.status, .skipped)
         XCTAssertEqual(stopwordsOnly.reason, "no attackable words")
 
-        let noCandidates = run("a splendid spectacle")
+        let noCandidates = try run("a splendid spectacle")
         XCTAssertEqual(noCandidates.status, .skipped)
         XCTAssertEqual(noCandidates.reason, "no attackable words (no candidate for any allowed word)")
 
         // Longer than the model sees (3 words): only "movie" and "plot" could matter, but they are past
         // the cut; the keyword "good" is inside, so the attack changes it and nothing beyond.
-        let long = run("good movie was the plot movie plot movie", victim: WeightedWordVictim(weights: weights, maxWords: 3))
+        let long = try run("good movie was the plot movie plot movie", victim: WeightedWordVictim(weights: weights, maxWords: 3))
         XCTAssertTrue(long.truncated)
         XCTAssertEqual(long.adversarialText, "bad movie was the plot movie plot movie")
-        let cut = run("was the of good", victim: WeightedWordVictim(weights: weights, bias: 1, maxWords: 2))
+        let cut = try run("was the of good", victim: WeightedWordVictim(weights: weights, bias: 1, maxWords: 2))
         XCTAssertEqual(cut.status, .skipped)
         XCTAssertEqual(cut.reason, "no attackable words")
     }

@@ -13,9 +13,9 @@ final class SearchTests: XCTestCase {
         ComposedAttack(goal: goal, transformation: transformation ?? swaps, constraints: constraints, search: search)
     }
 
-    func testGreedyWIRFindsTheOneWordThatMatters() {
+    func testGreedyWIRFindsTheOneWordThatMatters() throws {
         let victim = WeightedWordVictim(weights: weights)
-        let result = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk)), victim: victim)
+        let result = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk)), victim: victim)
         XCTAssertEqual(result.status, .success)
         XCTAssertEqual(result.adversarialText, "a bad movie")
         XCTAssertEqual(result.adversarialPrediction, "neg")
@@ -32,7 +32,7 @@ final class SearchTests: XCTestCase {
         let encoder = WordVectorEncoder(vectors: ["bad": [0, 0, 10]])
         let similarity = SentenceSimilarity(threshold: 0.8, window: nil, reference: .original, metric: .cosine)
         let victim = WeightedWordVictim(weights: weights)
-        let result = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk), constraints: [similarity]),
+        let result = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk), constraints: [similarity]),
                                victim: victim, encoder: encoder)
         XCTAssertEqual(result.adversarialText, "a poor movie")
         XCTAssertEqual(result.status, .success)
@@ -43,7 +43,7 @@ final class SearchTests: XCTestCase {
 
         // A stopword list that protects "good": the attack must change "movie" instead ("flop").
         let flop = DictionarySwap(table: ["good": ["bad"], "movie": ["flop"]])
-        let protected = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk),
+        let protected = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk),
                                                                     constraints: [StopwordModification(stopwords: ["good", "a"])],
                                                                     transformation: flop),
                                   victim: WeightedWordVictim(weights: weights))
@@ -51,7 +51,7 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(protected.status, .success)
 
         // Every position blocked: skipped, not failed.
-        let blocked = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk),
+        let blocked = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk),
                                                                   constraints: [MinimumWordLength(minimum: 6)]),
                                 victim: WeightedWordVictim(weights: weights))
         XCTAssertEqual(blocked.status, .skipped)
@@ -61,27 +61,27 @@ final class SearchTests: XCTestCase {
         // A swap that needs two words is refused by max-words-perturbed with max_count 1.
         let twoWords = WeightedWordVictim(weights: ["good": 3, "nice": 3, "ok": -0.5])
         let swapBoth = DictionarySwap(table: ["good": ["ok"], "nice": ["ok"]])
-        let limited = attackOne("good nice", procedure: attack(BeamSearch(width: 1),
+        let limited = try attackOne("good nice", procedure: attack(BeamSearch(width: 1),
                                                                constraints: [MaxWordsPerturbed(maxFraction: nil, maxCount: 1)],
                                                                transformation: swapBoth), victim: twoWords)
         XCTAssertEqual(limited.status, .failed)
         XCTAssertEqual(limited.adversarialText, "ok nice")
         XCTAssertEqual(limited.wordsChanged, 1)
-        let unlimited = attackOne("good nice", procedure: attack(BeamSearch(width: 1), transformation: swapBoth), victim: twoWords)
+        let unlimited = try attackOne("good nice", procedure: attack(BeamSearch(width: 1), transformation: swapBoth), victim: twoWords)
         XCTAssertEqual(unlimited.status, .success)
         XCTAssertEqual(unlimited.adversarialText, "ok ok")
     }
 
-    func testQueryBudgetStopsTheSearch() {
+    func testQueryBudgetStopsTheSearch() throws {
         let victim = WeightedWordVictim(weights: weights)
         let budget = attack(GreedyWordImportance(ranking: .unk), goal: GoalFunction(queryBudget: 3))
-        let result = attackOne("a good movie", procedure: budget, victim: victim)
+        let result = try attackOne("a good movie", procedure: budget, victim: victim)
         XCTAssertEqual(result.status, .failed)
         XCTAssertEqual(result.reason, "query budget spent")
         XCTAssertEqual(result.queries, 3)
         XCTAssertEqual(victim.batches, [1, 2])   // the ranking batch was cut to the two queries left
         // With a budget of 6 the ranking fits, and the last step gets 2 of its 3 candidates: "fine", "bad".
-        let enough = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk), goal: GoalFunction(queryBudget: 6)),
+        let enough = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk), goal: GoalFunction(queryBudget: 6)),
                                victim: WeightedWordVictim(weights: weights))
         XCTAssertEqual(enough.status, .success)
         XCTAssertEqual(enough.adversarialText, "a bad movie")
@@ -103,7 +103,7 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(victim.batches, [2])          // answered without the model
 
         // PWWS evaluates every candidate while ranking; the greedy step at the first position then reuses them.
-        let pwws = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .pwws)),
+        let pwws = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .pwws)),
                              victim: WeightedWordVictim(weights: weights))
         XCTAssertEqual(pwws.adversarialText, "a bad movie")
         XCTAssertEqual(pwws.queries, 1 + 3 + 5)      // clean, 3 [UNK] probes, 5 candidates (3 + 1 + 1)
@@ -128,17 +128,17 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(try order(.unk), [0, 1])
         XCTAssertEqual(try order(.pwws), [1, 0])
         XCTAssertEqual(try order(.delete), [0, 1])
-        let result = attackOne("x y z", procedure: attack(GreedyWordImportance(ranking: .pwws), transformation: swaps),
+        let result = try attackOne("x y z", procedure: attack(GreedyWordImportance(ranking: .pwws), transformation: swaps),
                                victim: WeightedWordVictim(weights: ["x": 2, "y": 1, "x1": 1.5, "y1": -3]))
         XCTAssertEqual(result.adversarialText, "x y1 z")
         XCTAssertEqual(result.status, .success)
     }
 
-    func testGreedyKeepsOnlyImprovementsAndWalksOn() {
+    func testGreedyKeepsOnlyImprovementsAndWalksOn() throws {
         // "good" can only go to "fine" (still pos); the walk must keep "fine" and go on to "movie" → "flop".
         let victim = WeightedWordVictim(weights: ["good": 3, "fine": 2, "flop": -3])
         let swaps = DictionarySwap(table: ["good": ["fine"], "movie": ["flop"]])
-        let result = attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk), transformation: swaps),
+        let result = try attackOne("a good movie", procedure: attack(GreedyWordImportance(ranking: .unk), transformation: swaps),
                                victim: victim)
         XCTAssertEqual(result.adversarialText, "a fine flop")
         XCTAssertEqual(result.wordsChanged, 2)
@@ -148,27 +148,27 @@ final class SearchTests: XCTestCase {
     /// Found by fuzz-attack-recipe: greedy-wir walks the original's positions, so once it kept a word-delete
     /// candidate a later position could lie past the end of the shorter text, and the transformation indexed
     /// out of range (a trap). Such a position now has no candidates.
-    func testGreedyWalksOnPastADeletedWord() {
+    func testGreedyWalksOnPastADeletedWord() throws {
         // "a b c": deleting "a" (the most important word) keeps the prediction; the walk then reaches
         // position 2, which "b c" no longer has, and goes on to position 1 ("c"), whose deletion flips it.
         let victim = WeightedWordVictim(weights: ["a": 2, "b": -0.5, "c": 1.5], bias: -0.9)
-        let result = attackOne("a b c", procedure: attack(GreedyWordImportance(ranking: .delete), transformation: WordEdit(.delete)),
+        let result = try attackOne("a b c", procedure: attack(GreedyWordImportance(ranking: .delete), transformation: WordEdit(.delete)),
                                victim: victim)
         XCTAssertEqual(result.status, .success, result.reason ?? "")
         XCTAssertEqual(result.adversarialText, "b")
     }
 
-    func testBeamAndGreedySearch() {
+    func testBeamAndGreedySearch() throws {
         // Two words must change; the beam explores both orders and stops at the first success.
         let victim = WeightedWordVictim(weights: ["good": 2, "great": 2, "ok": 0.5, "meh": -0.5])
         let swaps = DictionarySwap(table: ["good": ["ok", "meh"], "great": ["ok", "meh"]])
-        let greedy = attackOne("good great", procedure: attack(BeamSearch(width: 1), constraints: [RepeatModification()],
+        let greedy = try attackOne("good great", procedure: attack(BeamSearch(width: 1), constraints: [RepeatModification()],
                                                                transformation: swaps), victim: victim)
         XCTAssertEqual(greedy.adversarialText, "meh meh")
         XCTAssertEqual(greedy.status, .success)
         // step 1: 4 candidates; step 2: 2 candidates of "meh great".
         XCTAssertEqual(greedy.queries, 1 + 4 + 2)
-        let beam = attackOne("good great", procedure: attack(BeamSearch(width: 2), constraints: [RepeatModification()],
+        let beam = try attackOne("good great", procedure: attack(BeamSearch(width: 2), constraints: [RepeatModification()],
                                                              transformation: swaps), victim: WeightedWordVictim(weights: victim.weights))
         XCTAssertEqual(beam.adversarialText, "meh meh")
         // step 2 expands "meh great" and "good meh": 4 texts, of which "meh meh" twice → 3 queries.
@@ -178,21 +178,21 @@ final class SearchTests: XCTestCase {
     func testTargetedGoal() throws {
         let victim = WeightedWordVictim(weights: weights)
         let targeted = attack(GreedyWordImportance(ranking: .unk), goal: GoalFunction(kind: .targeted("neg")))
-        XCTAssertEqual(attackOne("a good movie", procedure: targeted, victim: victim).adversarialText, "a bad movie")
-        let already = attackOne("a bad movie", gold: "neg", procedure: targeted, victim: WeightedWordVictim(weights: weights))
+        XCTAssertEqual(try attackOne("a good movie", procedure: targeted, victim: victim).adversarialText, "a bad movie")
+        let already = try attackOne("a bad movie", gold: "neg", procedure: targeted, victim: WeightedWordVictim(weights: weights))
         XCTAssertEqual(already.status, .skipped)
         XCTAssertEqual(already.reason, "the gold label is already the target label 'neg'")
         let unknown = attack(GreedyWordImportance(ranking: .unk), goal: GoalFunction(kind: .targeted("neutral")))
-        let result = attackOne("a good movie", procedure: unknown, victim: WeightedWordVictim(weights: weights))
+        let result = try attackOne("a good movie", procedure: unknown, victim: WeightedWordVictim(weights: weights))
         XCTAssertEqual(result.status, .skipped)
         XCTAssertEqual(result.reason, "attack error: the goal's target label 'neutral' is not one of the model's labels (neg, pos)")
     }
 
-    func testRandomSearchIsSeededPerExample() {
+    func testRandomSearchIsSeededPerExample() throws {
         let victim = WeightedWordVictim(weights: ["good": 1], bias: -0.5)
         let noise = attack(RandomSearch(trials: 6, edits: 1, editFraction: 0.1), transformation: WordEdit(.delete))
-        let a = attackOne("a good movie with a plot", procedure: noise, victim: victim, seed: 3, index: 5)
-        let b = attackOne("a good movie with a plot", procedure: noise, victim: WeightedWordVictim(weights: ["good": 1], bias: -0.5),
+        let a = try attackOne("a good movie with a plot", procedure: noise, victim: victim, seed: 3, index: 5)
+        let b = try attackOne("a good movie with a plot", procedure: noise, victim: WeightedWordVictim(weights: ["good": 1], bias: -0.5),
                           seed: 3, index: 5)
         XCTAssertEqual(a.adversarialText, b.adversarialText)
         XCTAssertEqual(a.queries, b.queries)

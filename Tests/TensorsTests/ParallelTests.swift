@@ -95,4 +95,30 @@ final class ParallelTests: XCTestCase {
         withWorkers(7) { XCTAssertEqual(Parallel.workers, 7) }
         XCTAssertEqual(Parallel.workers, saved)
     }
+
+    func testLoopsOnTheirOwnThreadsRunAtOnceBeyondTheCoreCount() {
+        // 8 workers that each wait for all the others: only possible if all 8 run at once, even on 2 cores.
+        let count = 8
+        let barrier = DispatchGroup()
+        for _ in 0..<count { barrier.enter() }
+        let lock = NSLock()
+        var visits = [Int](repeating: 0, count: 40)
+        var workers = Set<Int>()
+        var nested = 0
+        Parallel.forEachOnThreads(40, threads: count) { index, worker in
+            lock.lock()
+            let first = !workers.contains(worker)
+            workers.insert(worker)
+            visits[index] += 1
+            if Parallel.insideParallelRegion { nested += 1 }
+            lock.unlock()
+            if first {
+                barrier.leave()
+                XCTAssertEqual(barrier.wait(timeout: .now() + 20), .success, "worker \(worker) waited for the others")
+            }
+        }
+        XCTAssertEqual(visits, [Int](repeating: 1, count: 40))
+        XCTAssertEqual(workers, Set(0..<count))
+        XCTAssertEqual(nested, 40, "inner loops run serially")
+    }
 }

@@ -28,12 +28,12 @@ final class RecordingTests: XCTestCase {
 
     func testRecordsCarryTheOutcomeAndItsDetails() throws {
         let worker = AttackWorker(victim: WeightedWordVictim(weights: weights, bias: 0.5), encoder: nil)
-        let empty = AttackRunner.attack(AttackInput(index: 0, text: "   ", gold: "pos"), procedure: procedure, worker: worker,
+        let empty = try AttackRunner.attack(AttackInput(index: 0, text: "   ", gold: "pos"), procedure: procedure, worker: worker,
                                         lexicon: Lexicon(wordnet: nil), seed: 7)
         let record = empty.record(runID: 1, recipe: "r")
         XCTAssertEqual(record.status, .skipped)
         XCTAssertEqual(record.detailJSON, "{\"cache_hits\":0,\"reason\":\"empty text\"}")
-        let long = AttackRunner.attack(AttackInput(index: 1, text: "good movie was the plot movie plot movie", gold: "pos"),
+        let long = try AttackRunner.attack(AttackInput(index: 1, text: "good movie was the plot movie plot movie", gold: "pos"),
                                        procedure: procedure,
                                        worker: AttackWorker(victim: WeightedWordVictim(weights: weights, maxWords: 3), encoder: nil),
                                        lexicon: Lexicon(wordnet: nil), seed: 7)

@@ -33,9 +33,15 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let victim = ScriptedVictim()
     let clean = (try? victim.probabilities([victim.tokenIDs(text)]))?.first ?? [0.5, 0.5]
     let gold = clean[1] > clean[0] ? "pos" : "neg"
-    let result = AttackRunner.attack(AttackInput(index: 3, text: text, gold: gold), procedure: recipe.procedure,
-                                     worker: AttackWorker(victim: victim, encoder: ScriptedEncoder()),
-                                     lexicon: Lexicon(wordnet: nil), seed: 11)
+    let result: ExampleResult
+    do {
+        result = try AttackRunner.attack(AttackInput(index: 3, text: text, gold: gold), procedure: recipe.procedure,
+                                         worker: AttackWorker(victim: victim, encoder: ScriptedEncoder()),
+                                         lexicon: Lexicon(wordnet: nil), seed: 11)
+    } catch {
+        // Only a victim that cannot answer throws, and the scripted one always answers.
+        Fuzz.fail("the attack threw: \(error)")
+    }
     Fuzz.check(result.queries >= 0 && result.cacheHits >= 0 && result.wordsChanged >= 0, "negative counters")
     if let prediction = result.adversarialPrediction {
         Fuzz.check(victim.labels.contains(prediction), "prediction '\(prediction)' is not a label")

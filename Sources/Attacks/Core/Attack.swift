@@ -170,10 +170,13 @@ public enum AttackError: Error, CustomStringConvertible, Equatable, Sendable {
     case victim(String)
     /// A requirement of a recipe that this setup cannot meet (e.g. no sentence encoder).
     case unsupported(String)
+    /// The victim could not answer at all (a service unreachable or failing after its retries, or answering
+    /// with something that fails its checks): the example is not recorded and the run stops.
+    case unavailable(String)
 
     public var description: String {
         switch self {
-        case .recipe(let message), .victim(let message), .unsupported(let message): return message
+        case .recipe(let message), .victim(let message), .unsupported(let message), .unavailable(let message): return message
         }
     }
 }

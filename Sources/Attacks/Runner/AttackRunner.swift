@@ -89,7 +89,10 @@ public final class AttackRunner {
         let lock = NSLock()
         var next = 0
         var failure: Error?
-        Parallel.forEach(count) { slot, _ in
+        // More workers than cores only pays when they wait (a served model): then each gets a thread of its own.
+        let loop: (Int, (Int, Int) -> Void) -> Void = count > ProcessInfo.processInfo.activeProcessorCount
+            ? { Parallel.forEachOnThreads($0, threads: $0, $1) } : { Parallel.forEach($0, $1) }
+        loop(count) { slot, _ in
             let kit = kits[slot]
             let lexicon = Lexicon(wordnet: wordnet)
             while true {
@@ -99,8 +102,16 @@ public final class AttackRunner {
                 next += 1
                 lock.unlock()
                 if stop || index >= inputs.count { return }
-                let result = AttackRunner.attack(inputs[index], procedure: recipe.procedure, worker: kit,
-                                                 lexicon: lexicon, seed: seed)
+                let result: ExampleResult
+                do {
+                    result = try AttackRunner.attack(inputs[index], procedure: recipe.procedure, worker: kit,
+                                                     lexicon: lexicon, seed: seed)
+                } catch {
+                    lock.lock()
+                    if failure == nil { failure = error }
+                    lock.unlock()
+                    return
+                }
                 lock.lock()
                 if failure == nil {
                     do { try onResult(result) } catch { failure = error }
@@ -121,9 +132,10 @@ public final class AttackRunner {
         }
     }
 
-    /// Attacks one example (never throws: problems become a skipped example with a reason).
+    /// Attacks one example. Problems become a skipped example with a reason, except a victim that cannot
+    /// answer at all (`AttackError.unavailable`), which is thrown: nothing about the example is known.
     public static func attack(_ input: AttackInput, procedure: any AttackProcedure, worker: AttackWorker,
-                              lexicon: Lexicon, seed: UInt64) -> ExampleResult {
+                              lexicon: Lexicon, seed: UInt64) throws -> ExampleResult {
         let started = DispatchTime.now().uptimeNanoseconds
         let victim = worker.victim
         let labels = victim.labels
@@ -148,6 +160,10 @@ public final class AttackRunner {
             }
             clean = answer
             result.cleanPrediction = labels[predicted]
+        } catch let error as AttackError {
+            if case .unavailable = error { throw error }
+            result.reason = "attack error: \(error)"
+            return finish()
         } catch {
             result.reason = "attack error: \(error)"
             return finish()
@@ -191,6 +207,7 @@ public final class AttackRunner {
                 }
             }
         } catch {
+            if case AttackError.unavailable = error { throw error }
             result.status = .skipped
             result.adversarialText = nil
             result.adversarialPrediction = nil

@@ -1,4 +1,4 @@
-// AttackSetup: what every attack of a workflow shares — the model handle, the sentence encoder and
+// AttackSetup: what every attack of a workflow shares — the classifier (checkpoint or service), the sentence encoder and
 // WordNet, loaded once as the recipes need them — and the loop that attacks examples on several cores
 // while committing each finished example to the results store. Also the settings every attacking
 // workflow takes (`AttackSettings`), and recipe loading with one-line errors.
@@ -48,7 +48,7 @@ public enum RecipeLoading {
 }
 
 public struct AttackSetup {
-    public let model: ModelHandle
+    public let classifier: Classifier
     public let maxLength: Int
     let encoder: (model: EncoderModel, tokenizer: TextTokenizer)?
     let wordnet: WordNetDatabase?
@@ -58,6 +58,12 @@ public struct AttackSetup {
     /// `similarityOnlyIfNeeded` skips it unless a recipe needs it (A2T: training examples, where the
     /// recorded similarity is not worth its forward passes).
     public static func prepare(model: ModelHandle, recipes: [Recipe], encoderPath: String, maxLength: Int,
+                               reporter: Reporter, similarityOnlyIfNeeded: Bool = false) throws -> AttackSetup {
+        try prepare(classifier: .checkpoint(model), recipes: recipes, encoderPath: encoderPath, maxLength: maxLength,
+                    reporter: reporter, similarityOnlyIfNeeded: similarityOnlyIfNeeded)
+    }
+
+    public static func prepare(classifier: Classifier, recipes: [Recipe], encoderPath: String, maxLength: Int,
                                reporter: Reporter, similarityOnlyIfNeeded: Bool = false) throws -> AttackSetup {
         var encoder: (EncoderModel, TextTokenizer)?
         do {
@@ -72,13 +78,13 @@ public struct AttackSetup {
             reporter.warn("warning: no sentence encoder (\(error)); similarity is not recorded")
         }
         let wordnet = recipes.contains(where: { $0.procedure.needsWordNet }) ? try Lexicon.sharedWordNet() : nil
-        return AttackSetup(model: model, maxLength: min(maxLength, model.config.maxSequenceLength),
+        return AttackSetup(classifier: classifier, maxLength: classifier.maxLength(maxLength),
                            encoder: encoder, wordnet: wordnet)
     }
 
     /// A worker's own victim and encoder (each owns its scratch space).
     public func worker() -> AttackWorker {
-        AttackWorker(victim: ModelVictim(checkpoint: model, maxLength: maxLength),
+        AttackWorker(victim: classifier.victim(maxLength: maxLength),
                      encoder: encoder.map { MiniLMEncoder(model: $0.model, tokenizer: $0.tokenizer) })
     }
 

@@ -7,6 +7,7 @@ import Attacks
 import Basics
 import Datasets
 import Foundation
+import Remote
 import Results
 
 /// What an eval or attack run stores as its configuration (`config_json`): which examples, with which
@@ -23,6 +24,8 @@ public struct AttackRunConfig: Codable, Sendable, Equatable {
     public var seed: UInt64?
     /// `--num-examples-offset`; nil when 0, so configurations without one read as before.
     public var offset: Int?
+    /// The served model attacked (`--endpoint`), without credentials; nil for a checkpoint.
+    public var endpoint: EndpointRecord?
 
     public init(model: String, data: String, selection: ExampleSelection, maxLength: Int, recipes: [String]?, seed: UInt64?) {
         self.model = model

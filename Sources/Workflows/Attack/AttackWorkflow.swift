@@ -10,7 +10,7 @@ import Transformer
 public enum AttackWorkflow {
     /// One text attacked by each recipe. `gold` nil: the model's prediction on the text.
     public struct OneText {
-        public var model: ModelHandle
+        public var classifier: Classifier
         public var recipes: [Recipe]
         public var text: String
         public var gold: String?
@@ -19,7 +19,11 @@ public enum AttackWorkflow {
 
         /// `gold` is a property (default: the model's prediction).
         public init(model: ModelHandle, recipes: [Recipe], text: String, maxLength: Int, attack: AttackSettings) {
-            self.model = model
+            self.init(classifier: .checkpoint(model), recipes: recipes, text: text, maxLength: maxLength, attack: attack)
+        }
+
+        public init(classifier: Classifier, recipes: [Recipe], text: String, maxLength: Int, attack: AttackSettings) {
+            self.classifier = classifier
             self.recipes = recipes
             self.text = text
             self.maxLength = maxLength
@@ -34,12 +38,12 @@ public enum AttackWorkflow {
         }
 
         public func run(reporter: Reporter) throws -> Outcome {
-            try model.requireTrainedHead()
-            let labels = model.labels
+            try classifier.requireUsable()
+            let labels = classifier.labels
             if let gold, !labels.contains(gold) {
                 throw UserError("label '\(gold)' is not one of the model's labels (\(labels.joined(separator: ", ")))")
             }
-            let setup = try AttackSetup.prepare(model: model, recipes: recipes, encoderPath: attack.encoderPath,
+            let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes, encoderPath: attack.encoderPath,
                                                 maxLength: maxLength, reporter: reporter)
             let worker = setup.worker()
             var label = gold
@@ -51,7 +55,7 @@ public enum AttackWorkflow {
             var results: [(String, ExampleResult)] = []
             for recipe in recipes {
                 try UserError.wrapping { try AttackRunner.check(recipe, kit: worker) }
-                results.append((recipe.name, AttackRunner.attack(input, procedure: recipe.procedure, worker: worker,
+                results.append((recipe.name, try AttackRunner.attack(input, procedure: recipe.procedure, worker: worker,
                                                                  lexicon: setup.lexicon(), seed: attack.seed)))
             }
             return Outcome(input: input, maxLength: setup.maxLength, results: results)
@@ -60,26 +64,30 @@ public enum AttackWorkflow {
 
     /// The plan's recipes over its examples, every example recorded as it finishes, in an `attack` run.
     public struct OnData {
-        public var model: ModelHandle
+        public var classifier: Classifier
         public var plan: EvaluationPlan
         public var resume: Int64?
 
         public init(model: ModelHandle, plan: EvaluationPlan) {
-            self.model = model
+            self.init(classifier: .checkpoint(model), plan: plan)
+        }
+
+        public init(classifier: Classifier, plan: EvaluationPlan) {
+            self.classifier = classifier
             self.plan = plan
         }
 
         public func run(reporter: Reporter) throws -> (runID: Int64, outcome: AttackSuite.Outcome) {
-            try model.requireTrainedHead()
+            try classifier.requireUsable()
             let (recipes, attack, dataset) = (plan.suite, plan.attack, plan.dataset)
-            let setup = try AttackSetup.prepare(model: model, recipes: recipes, encoderPath: attack.encoderPath,
+            let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes, encoderPath: attack.encoderPath,
                                                 maxLength: plan.maxLength, reporter: reporter)
             let inputs = plan.examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
             let store = try RunRecording.openForWriting(plan.database)
-            let modelHash = model.weightsSHA256
+            let modelHash = classifier.identity
             let recipeHash = Recipe.hash(recipes)
             var runRecord = try RunRecording.run(kind: .attack, modelHash: modelHash, dataHash: dataset.manifest.contentSHA256,
-                                                 seed: attack.seed, config: plan.config(model: model))
+                                                 seed: attack.seed, config: plan.config(classifier: classifier))
             runRecord.recipeHash = recipeHash
             if let resume {
                 try ResumeCheck.check(store, run: resume, kind: .attack, modelHash: modelHash,
@@ -92,6 +100,7 @@ public enum AttackWorkflow {
                 try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
                     outcome = try AttackSuite.run(recipes, setup: setup, inputs: inputs, store: store, runID: run.runID,
                                                   settings: attack, reporter: reporter)
+                    try RunRecording.recordService(store, run: run.runID, classifier: classifier, reporter: reporter)
                     return run.runID
                 }
             }

@@ -74,8 +74,13 @@ public struct AugmentWorkflow {
     public var perExample: Int?
     /// Keep only a seeded, label-stratified sample of this many training examples first.
     public var trainSubset: Int?
+    /// The classifier attacked by attack recipes: a checkpoint, or a served model.
+    public var classifier: Classifier?
     /// The checkpoint attacked by attack recipes.
-    public var model: ModelHandle?
+    public var model: ModelHandle? {
+        get { classifier?.checkpoint }
+        set { classifier = newValue.map { .checkpoint($0) } }
+    }
     public var maxLength: Int = 128
     /// Attack only a seeded sample of this many training examples (attacks are the costly part).
     public var attackSample: Int?
@@ -192,11 +197,11 @@ public struct AugmentWorkflow {
             }
         }
         if !recipes.attackRecipes.isEmpty {
-            guard let checkpoint = model else { throw UserError("attack recipes (\(recipes.attackRecipes.map(\.name).joined(separator: ", "))) need --model, the checkpoint to attack") }
-            if let unknown = train.first(where: { !checkpoint.labels.contains($0.label) }) {
-                throw UserError("the training split has label '\(unknown.label)', which \(checkpoint.labels) does not include")
+            guard let classifier else { throw UserError("attack recipes (\(recipes.attackRecipes.map(\.name).joined(separator: ", "))) need --model (the checkpoint to attack) or --endpoint") }
+            if let unknown = train.first(where: { !classifier.labels.contains($0.label) }) {
+                throw UserError("the training split has label '\(unknown.label)', which \(classifier.labels) does not include")
             }
-            let setup = try AttackSetup.prepare(model: checkpoint, recipes: recipes.attackRecipes, encoderPath: encoderPath,
+            let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes.attackRecipes, encoderPath: encoderPath,
                                                 maxLength: maxLength, reporter: SilentReporter())
             let maker = AdversarialExampleMaker(setup: setup, recipes: recipes.attackRecipes, workers: workers ?? Parallel.workers, store: store, runID: runID,
                                                 reporter: reporter)
@@ -207,6 +212,7 @@ public struct AugmentWorkflow {
             for recipe in recipes.attackRecipes {
                 reporter.say("\(recipe.name): \(harvest.succeeded[recipe.name] ?? 0) adversarial examples from \(harvest.attacked[recipe.name] ?? 0) attacked training examples")
             }
+            try RunRecording.recordService(store, run: runID, classifier: classifier, reporter: reporter)
         }
         let (newTrain, counts) = try UserError.wrapping { try AugmentedDataset.merge(dataset, augmented: augmented) }
         var metrics = [

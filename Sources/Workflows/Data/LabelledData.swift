@@ -54,8 +54,9 @@ public struct LabelledData: Sendable {
     public var truncated: Int
 
     /// Tokenises a split, mapping label names to indices of `labels`. Empty texts are skipped and counted;
-    /// a label outside `labels` is an error naming the split.
-    public static func tokenize(_ examples: [Example], split: String, labels: [String], tokenizer: TextTokenizer,
+    /// a label outside `labels` is an error naming the split. Without a tokenizer (a served model tokenizes
+    /// for itself) the examples keep their labels and no ids.
+    public static func tokenize(_ examples: [Example], split: String, labels: [String], tokenizer: TextTokenizer?,
                                 maxLength: Int) throws -> LabelledData {
         var index: [String: Int] = [:]
         for (position, label) in labels.enumerated() { index[label] = position }
@@ -65,6 +66,11 @@ public struct LabelledData: Sendable {
                 throw UserError("the \(split) split has label '\(example.label)', which the model does not know (its labels: \(labels.joined(separator: ", ")))")
             }
             if example.text.allSatisfy(\.isWhitespace) { result.skippedEmpty += 1; continue }
+            guard let tokenizer else {
+                result.examples.append(TokenizedExample(ids: [], label: label))
+                result.kept.append(example)
+                continue
+            }
             let encoding = tokenizer.encode(example.text, maxLength: maxLength)
             if encoding.count == maxLength && tokenizer.encode(example.text, maxLength: maxLength + 1).count > maxLength {
                 result.truncated += 1

@@ -35,21 +35,29 @@ public struct EvaluationPlan {
     }
 
     /// The configuration an eval run of `model` stores.
-    public func config(model: ModelHandle) -> AttackRunConfig {
-        AttackRunConfig(model: model.path, data: dataset.name, selection: selection, maxLength: maxLength,
-                        recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
+    public func config(model: ModelHandle) -> AttackRunConfig { config(classifier: .checkpoint(model)) }
+
+    public func config(classifier: Classifier) -> AttackRunConfig {
+        var config = AttackRunConfig(model: classifier.name, data: dataset.name, selection: selection, maxLength: maxLength,
+                                     recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
+        config.endpoint = classifier.endpoint
+        return config
     }
 }
 
 public struct EvalWorkflow {
-    public var model: ModelHandle
+    public var classifier: Classifier
     public var plan: EvaluationPlan
     public var resume: Int64?
     public var parentRunID: Int64?
     public var label: String?
 
     public init(model: ModelHandle, plan: EvaluationPlan) {
-        self.model = model
+        self.init(classifier: .checkpoint(model), plan: plan)
+    }
+
+    public init(classifier: Classifier, plan: EvaluationPlan) {
+        self.classifier = classifier
         self.plan = plan
     }
 
@@ -65,27 +73,28 @@ public struct EvalWorkflow {
 
     /// Evaluates, then attacks; with attacks, the clean report is said before they start.
     public func run(reporter: Reporter) throws -> Outcome {
-        try model.requireTrainedHead()
+        try classifier.requireUsable()
         let (dataset, examples, suite, attack) = (plan.dataset, plan.examples, plan.suite, plan.attack)
         let (split, maxLength) = (plan.selection.split, plan.maxLength)
-        let known = Set(model.labels)
+        let labels = classifier.labels
+        let known = Set(labels)
         let unknownLabels = examples.filter { !known.contains($0.label) }
         let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
-                                             labels: model.labels, tokenizer: model.tokenizer,
-                                             maxLength: min(maxLength, model.config.maxSequenceLength))
+                                             labels: labels, tokenizer: classifier.checkpoint?.tokenizer,
+                                             maxLength: classifier.maxLength(maxLength))
         guard !data.examples.isEmpty else {
             if !unknownLabels.isEmpty {
-                throw UserError("no example of the \(split) split has a label the model knows (its labels: \(model.labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")
+                throw UserError("no example of the \(split) split has a label the model knows (its labels: \(labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")
             }
             throw UserError("no usable examples in the \(split) split")
         }
-        let setup = suite.isEmpty ? nil : try AttackSetup.prepare(model: model, recipes: suite, encoderPath: attack.encoderPath,
+        let setup = suite.isEmpty ? nil : try AttackSetup.prepare(classifier: classifier, recipes: suite, encoderPath: attack.encoderPath,
                                                                   maxLength: maxLength, reporter: reporter)
         let store = try RunRecording.openForWriting(plan.database)
-        let modelHash = model.weightsSHA256
+        let modelHash = classifier.identity
         let dataHash = dataset.manifest.contentSHA256
         var runRecord = try RunRecording.run(kind: .eval, modelHash: modelHash, dataHash: dataHash,
-                                             seed: suite.isEmpty ? 0 : attack.seed, config: plan.config(model: model), label: label)
+                                             seed: suite.isEmpty ? 0 : attack.seed, config: plan.config(classifier: classifier), label: label)
         runRecord.parentRunID = parentRunID
         if !suite.isEmpty { runRecord.recipeHash = Recipe.hash(suite) }
         if let resume {
@@ -100,10 +109,17 @@ public struct EvalWorkflow {
         let run = try UserError.wrapping {
             try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
                 let started = Date()
-                let evaluated = try Evaluation.evaluate(model.model, examples: data.examples, labels: model.labels)
+                let evaluated: Evaluation.Result
+                switch classifier {
+                case .checkpoint(let model):
+                    evaluated = try Evaluation.evaluate(model.model, examples: data.examples, labels: labels)
+                case .service(let service):
+                    evaluated = try classifier.serviceEvaluation(service, texts: data.kept.map(\.text),
+                                                                 gold: data.examples.map(\.label), reporter: reporter)
+                }
                 seconds = Date().timeIntervalSince(started)
                 try RunRecording.recordClean(store, run: run.runID, examples: data.kept, result: evaluated,
-                                             labels: model.labels, seconds: seconds)
+                                             labels: labels, seconds: seconds)
                 result = evaluated
                 if let setup {
                     reporter.say(Self.cleanReport(evaluated, data: data, dataset: dataset.name, split: split,
@@ -111,6 +127,7 @@ public struct EvalWorkflow {
                     attackOutcome = try AttackSuite.run(suite, setup: setup, inputs: inputs, store: store, runID: run.runID,
                                                         settings: attack, reporter: reporter)
                 }
+                try RunRecording.recordService(store, run: run.runID, classifier: classifier, reporter: reporter)
                 return run.runID
             }
         }

@@ -3,6 +3,7 @@
 // sentence-transformers computes them).
 import Basics
 import Foundation
+import Remote
 import Transformer
 
 public struct Inference {
@@ -52,6 +53,24 @@ public struct Inference {
         for start in stride(from: 0, to: texts.count, by: batchSize) {
             let chunk = Array(texts[start..<min(start + batchSize, texts.count)])
             try body(chunk, model.batch(chunk, maxLength: maxLength))
+        }
+    }
+}
+
+extension Inference {
+    /// Each text's predicted label and class probabilities from a served model, checked as an attack's answers
+    /// are; `each` is called per group of `batch size × concurrency` texts (sent concurrently).
+    public static func predict(_ service: RemoteService, texts: [String], each: ([Prediction]) throws -> Void) throws {
+        let victim = service.victim()
+        let labels = service.labels.names
+        let chunk = max(1, service.client.settings.batchSize * service.client.settings.concurrency)
+        for start in stride(from: 0, to: texts.count, by: chunk) {
+            let part = Array(texts[start..<min(start + chunk, texts.count)])
+            let rows = try UserError.wrapping { try victim.classify(part) }
+            try each(zip(part, rows).map { text, row in
+                let best = row.indices.max { row[$0] < row[$1] } ?? 0
+                return Prediction(text: text, label: labels[best], probabilities: row.enumerated().map { (labels[$0.offset], $0.element) })
+            })
         }
     }
 }

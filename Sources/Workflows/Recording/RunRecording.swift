@@ -5,6 +5,7 @@ import Analysis
 import Basics
 import Datasets
 import Foundation
+import Remote
 import Results
 import Training
 
@@ -25,6 +26,20 @@ public enum RunRecording {
         return RunRecord(kind: kind, modelHash: modelHash, dataHash: dataHash, seed: Int64(bitPattern: seed),
                          gitCommit: Provenance.gitCommit(), robustVersion: RobustVersion.current,
                          commandLine: Provenance.commandLine(), configJSON: json, label: label)
+    }
+
+    /// The recipe name under which a run against a service stores its request figures.
+    public static let endpointRecipe = "endpoint"
+
+    /// A run against a service: its request figures (requests, retries, latency percentiles, canary checks) as
+    /// metrics of the "endpoint" recipe, said in one line, and a warning when the service changed its answer.
+    static func recordService(_ store: ResultStore, run: Int64, classifier: Classifier, reporter: Reporter) throws {
+        guard case .service(let service) = classifier else { return }
+        try store.recordMetrics(service.statistics.map {
+            MetricRecord(runID: run, recipe: endpointRecipe, name: $0.name, value: $0.value)
+        })
+        reporter.say("endpoint \(service.record.url): \(service.summary)")
+        if let changed = service.watch.summary { reporter.warn("warning: \(changed)") }
     }
 
     /// Every example of a clean evaluation (committed one by one), then accuracy with its bootstrap

@@ -24,8 +24,10 @@ struct AttackCommand: ParsableCommand {
             are left alone); an empty text, or a label the model does not know, is skipped and counted.
             """)
 
-    @Option(help: "ModelHandle folder.")
+    @Option(help: "Checkpoint folder (or --endpoint).")
     var model: String?
+
+    @OptionGroup var endpoint: EndpointOptions
 
     @Option(help: "Recipe name (built in, or in attacks/ or $ROBUST_ATTACKS_DIR) or recipe file.")
     var recipe: String?
@@ -58,7 +60,7 @@ struct AttackCommand: ParsableCommand {
 
     func validate() throws {
         if list { return }
-        guard model != nil else { throw ValidationError("give --model CKPT") }
+        guard (model != nil) != endpoint.isSet else { throw ValidationError("give --model CKPT or --endpoint URL") }
         guard recipe != nil else { throw ValidationError("give --recipe NAME (see robust attack --list)") }
         guard (text == nil) != (data == nil) else { throw ValidationError("give either --text TEXT or --data DATASET") }
         if text != nil && (resume != nil || selection.limit != nil || selection.sample != nil || selection.offset != 0) {
@@ -72,13 +74,14 @@ struct AttackCommand: ParsableCommand {
             print(Catalog.listing())
             return
         }
-        guard let model, let recipeName = recipe else { return }
-        let recipes = try RecipeLoading.load([recipeName])
-        let handle = try loadModel(model)
-        try handle.requireTrainedHead()
+        guard let recipeName = recipe else { return }
+        var recipes = try RecipeLoading.load([recipeName])
         if let text {
-            var workflow = AttackWorkflow.OneText(model: handle, recipes: recipes, text: text, maxLength: selection.maxLength,
-                                                  attack: attackOptions.settings)
+            let classifier = try endpoint.classifier(model: model, expected: nil, probe: text)
+            defer { if case .service(let service) = classifier { service.shutdown() } }
+            recipes = try classifier.runnable(recipes, named: true, reporter: TerminalReporter(quiet: json))
+            var workflow = AttackWorkflow.OneText(classifier: classifier, recipes: recipes, text: text, maxLength: selection.maxLength,
+                                                  attack: endpoint.attackSettings(attackOptions.settings))
             workflow.gold = label
             let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
@@ -86,14 +89,17 @@ struct AttackCommand: ParsableCommand {
             let dataset = try file.source(data, splitFile: !selection.selection.readsFilesWhole)
                 .load(reporter: TerminalReporter(quiet: json))
             let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
+            let classifier = try endpoint.classifier(model: model, expected: dataset.labels, probe: examples.first?.text)
+            defer { if case .service(let service) = classifier { service.shutdown() } }
+            recipes = try classifier.runnable(recipes, named: true, reporter: TerminalReporter(quiet: json))
             var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
-                                      maxLength: selection.maxLength, suite: recipes, attack: attackOptions.settings)
+                                      maxLength: selection.maxLength, suite: recipes, attack: endpoint.attackSettings(attackOptions.settings))
             plan.database = database.path
-            var workflow = AttackWorkflow.OnData(model: handle, plan: plan)
+            var workflow = AttackWorkflow.OnData(classifier: classifier, plan: plan)
             workflow.resume = resume
             let (runID, outcome) = try workflow.run(reporter: TerminalReporter(quiet: json))
             if json {
-                try JSONOutput.print(["run": runID, "model": model, "data": dataset.name, "split": selection.split,
+                try JSONOutput.print(["run": runID, "model": classifier.name, "data": dataset.name, "split": selection.split,
                                       "attacks": outcome.summaries.map { $0.json(wall: outcome.wallSecondsPerExample[$0.recipe]) }])
             } else {
                 print(AttackSummary.table(outcome.summaries, wallSecondsPerExample: outcome.wallSecondsPerExample))

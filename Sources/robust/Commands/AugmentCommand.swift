@@ -37,8 +37,10 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Seed of every random choice (example i uses a seed mixed from it and i).")
     var seed: UInt64 = 42
 
-    @Option(help: "ModelHandle that attack recipes attack.")
+    @Option(help: "Checkpoint that attack recipes attack (or --endpoint).")
     var model: String?
+
+    @OptionGroup var endpoint: EndpointOptions
 
     @Option(help: "Keep only a seeded, label-stratified sample of N training examples (dev and test unchanged).")
     var trainSubset: Int?
@@ -73,7 +75,12 @@ struct AugmentCommand: ParsableCommand {
         let recipes = recipe == "none" ? AugmentationRecipes() : try AugmentationRecipes.load(RecipeLoading.split(recipe) ?? [])
         let outURL = URL(fileURLWithPath: out)
         let dataset = try dataOptions.load()
-        let handle = try model.map { try loadModel($0) }
+        var classifier: Classifier?
+        if model != nil || endpoint.isSet {
+            classifier = try endpoint.classifier(model: model, expected: dataset.labels, probe: dataset.train.first?.text,
+                                                requireHead: false)
+        }
+        defer { if case .service(let service)? = classifier { service.shutdown() } }
         let subsetNote = trainSubset.map { " (train subset \($0))" } ?? ""
         let description = recipes.names.isEmpty ? "\(dataset.name)\(subsetNote) without augmentation (seed \(seed))"
             : "\(dataset.name)\(subsetNote) augmented with \(recipes.names.joined(separator: ", ")) (seed \(seed)"
@@ -81,7 +88,8 @@ struct AugmentCommand: ParsableCommand {
         var workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, seed: seed, name: name ?? outURL.lastPathComponent,
                                        description: description)
         (workflow.perExample, workflow.trainSubset, workflow.attackSample) = (perExample, trainSubset, attackSample)
-        (workflow.model, workflow.maxLength, workflow.workers) = (handle, maxLength, workers)
+        (workflow.classifier, workflow.maxLength) = (classifier, maxLength)
+        workflow.workers = workers ?? (endpoint.isSet ? endpoint.endpointConcurrency : nil)
         (workflow.encoderPath, workflow.database) = (encoder ?? Defaults.baseModel, database.path)
         (workflow.out, workflow.overwrite) = (outURL, overwrite)
         let outcome = try workflow.run(reporter: TerminalReporter())

@@ -19,8 +19,10 @@ struct EvalCommand: ParsableCommand {
             does not know are left out of the clean evaluation and skipped (and counted) by the attacks.
             """)
 
-    @Option(help: "Checkpoint folder.")
-    var model: String
+    @Option(help: "Checkpoint folder (or --endpoint).")
+    var model: String?
+
+    @OptionGroup var endpoint: EndpointOptions
 
     @OptionGroup var dataOptions: DataOptions
 
@@ -47,21 +49,23 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let handle = try loadModel(model)
-        try handle.requireTrainedHead()
+        if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         // Recipes are checked before any work, so a typo fails at once.
-        let suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
+        var suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
+        let classifier = try endpoint.classifier(model: model, expected: dataset.labels, probe: examples.first?.text)
+        defer { if case .service(let service) = classifier { service.shutdown() } }
+        suite = try classifier.runnable(suite, named: recipes != nil, reporter: TerminalReporter(quiet: json))
         var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
-                                  maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings)
+                                  maxLength: selection.maxLength, suite: suite, attack: endpoint.attackSettings(attackOptions.settings))
         plan.database = database.path
-        var workflow = EvalWorkflow(model: handle, plan: plan)
+        var workflow = EvalWorkflow(classifier: classifier, plan: plan)
         workflow.resume = resume
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
         if json {
             let report = try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(outcome.result.report))
-            var object: [String: Any] = ["run": outcome.runID, "model": model, "data": dataset.name, "split": selection.split,
+            var object: [String: Any] = ["run": outcome.runID, "model": classifier.name, "data": dataset.name, "split": selection.split,
                                          "examples": outcome.data.examples.count, "skipped_empty": outcome.data.skippedEmpty,
                                          "skipped_unknown_label": outcome.unknownLabels, "loss": outcome.result.loss, "report": report]
             if let attacks = outcome.attacks {

@@ -1,6 +1,7 @@
 // PredictCommand: `robust predict` prints the predicted label and class probabilities of a classifier checkpoint.
 import ArgumentParser
 import Foundation
+import Remote
 import Workflows
 
 struct PredictCommand: ParsableCommand {
@@ -8,26 +9,40 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify texts with a checkpoint and print each label with the class probabilities.")
 
-    @Option(help: "Checkpoint folder (a BertForSequenceClassification in Hugging Face format).")
-    var model: String
+    @Option(help: "Checkpoint folder (a sequence classifier in Hugging Face format), or --endpoint.")
+    var model: String?
+
+    @OptionGroup var endpoint: EndpointOptions
 
     @OptionGroup var input: TextBatchOptions
 
     func run() throws {
+        let texts = try TextInput.read(input.texts)
+        let each: ([Inference.Prediction]) throws -> Void = { try show($0) }
+        if endpoint.isSet {
+            if model != nil { throw ValidationError("--model and --endpoint name two victims; give one") }
+            guard case .service(let service) = try endpoint.classifier(model: nil, expected: nil, probe: texts.first) else { return }
+            defer { service.shutdown() }
+            try Inference.predict(service, texts: texts, each: each)
+            return
+        }
+        guard let model else { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         let handle = try loadModel(model)
         if !handle.hasTrainedHead {
             FileHandle.standardError.write(Data("warning: \(model) has no classification head; predictions come from a new, untrained head\n".utf8))
         }
-        try input.inference(handle).predict(try TextInput.read(input.texts)) { predictions in
-            for prediction in predictions {
-                if input.json {
-                    var byLabel: [String: Double] = [:]
-                    for (label, p) in prediction.probabilities { byLabel[label] = Double(p) }
-                    try JSONOutput.print(["text": prediction.text, "label": prediction.label, "probabilities": byLabel])
-                } else {
-                    let shown = prediction.probabilities.map { "\($0.label)=\(String(format: "%.4f", $0.probability))" }
-                    print("\(prediction.label)\t\(shown.joined(separator: " "))\t\(prediction.text)")
-                }
+        try input.inference(handle).predict(texts, each: each)
+    }
+
+    private func show(_ predictions: [Inference.Prediction]) throws {
+        for prediction in predictions {
+            if input.json {
+                var byLabel: [String: Double] = [:]
+                for (label, p) in prediction.probabilities { byLabel[label] = Double(p) }
+                try JSONOutput.print(["text": prediction.text, "label": prediction.label, "probabilities": byLabel])
+            } else {
+                let shown = prediction.probabilities.map { "\($0.label)=\(String(format: "%.4f", $0.probability))" }
+                print("\(prediction.label)\t\(shown.joined(separator: " "))\t\(prediction.text)")
             }
         }
     }
