@@ -5,8 +5,8 @@
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
 //   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation
-//   Basics, Attacks + AsyncHTTPClient → Remote (served classifiers as victims)
-//   all of them → Workflows (train, eval, attack, augment, retrain: the only writers of Results)
+//   all of them but Remote → Workflows (a served classifier is its `ServedClassifier` protocol)
+//   Basics, Attacks + AsyncHTTPClient → Remote (served classifiers as victims; the command line plugs it in) (train, eval, attack, augment, retrain: the only writers of Results)
 //   Workflows → robust (the command line: parses, calls one workflow, prints)
 import PackageDescription
 
@@ -96,7 +96,7 @@ let package = Package(
         ], swiftSettings: optimise),
         .target(name: "Workflows", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets", "WordNet",
-            "Results", "Analysis", "Attacks", "Augmentation", "Remote",
+            "Results", "Analysis", "Attacks", "Augmentation",
         ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "Training", "Datasets",

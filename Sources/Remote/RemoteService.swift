@@ -5,23 +5,15 @@ import Attacks
 import Basics
 import Foundation
 
-/// What a run stores about the service it attacked (in its configuration; never credentials).
-public struct EndpointRecord: Codable, Sendable, Equatable {
-    public var url: String
-    public var `protocol`: String
-    public var model: String?
-    public var version: String?
-}
-
 public final class RemoteService: @unchecked Sendable {
     public let client: EndpointClient
-    public let labels: ServiceLabels
+    public let serviceLabels: ServiceLabels
     public let watch: AnswerWatch
     public let info: ServiceInfo
 
     init(client: EndpointClient, labels: ServiceLabels, watch: AnswerWatch, info: ServiceInfo) {
         self.client = client
-        self.labels = labels
+        serviceLabels = labels
         self.watch = watch
         self.info = info
     }
@@ -45,18 +37,21 @@ public final class RemoteService: @unchecked Sendable {
     }
 
     /// A victim for one attack worker (the client, labels and watch are shared).
-    public func victim() -> RemoteVictim { RemoteVictim(client: client, labels: labels, watch: watch) }
+    public func remoteVictim() -> RemoteVictim { RemoteVictim(client: client, labels: serviceLabels, watch: watch) }
 
-    public var record: EndpointRecord {
-        EndpointRecord(url: client.settings.displayURL, protocol: client.settings.wire.name, model: info.modelName,
-                       version: info.modelVersion)
-    }
+    /// The endpoint without credentials.
+    public var displayURL: String { client.settings.displayURL }
 
     /// Stands for the weights' hash in the run: the same endpoint, protocol, model and version resume each other.
     public var identity: String {
-        let r = record
-        return SHA256.hex(Data("endpoint\n\(r.url)\n\(r.protocol)\n\(r.model ?? "")\n\(r.version ?? "")".utf8))
+        SHA256.hex(Data("endpoint\n\(displayURL)\n\(client.settings.wire.name)\n\(info.modelName ?? "")\n\(info.modelVersion ?? "")".utf8))
     }
+
+    /// Texts per call that keep every request slot busy.
+    public var textsPerCall: Int { max(1, client.settings.batchSize * client.settings.concurrency) }
+
+    /// Checked probabilities of `texts`, in label order.
+    public func classify(_ texts: [String]) throws -> [[Float]] { try remoteVictim().classify(texts) }
 
     /// End-of-run figures (stored as metrics of the "endpoint" recipe): requests, texts, retries, latency
     /// percentiles in milliseconds, canary checks and whether an answer changed.

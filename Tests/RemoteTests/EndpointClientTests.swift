@@ -246,7 +246,7 @@ final class FlakyServiceTests: XCTestCase {
         defer { service.shutdown() }
         let recipe = try RecipeLibrary().load(["deepwordbug"])[0]
         let runner = AttackRunner(recipe: recipe, workers: 3, seed: 11, wordnet: nil) { _ in
-            AttackWorker(victim: service.victim(), encoder: nil)
+            AttackWorker(victim: service.remoteVictim(), encoder: nil)
         }
         var results: [Int: ExampleResult] = [:]
         let inputs = texts.enumerated().map { AttackInput(index: $0.offset, text: $0.element, gold: "pos") }

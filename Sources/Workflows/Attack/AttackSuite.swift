@@ -7,11 +7,25 @@ import Attacks
 import Basics
 import Datasets
 import Foundation
-import Remote
 import Results
 
 /// What an eval or attack run stores as its configuration (`config_json`): which examples, with which
 /// recipes and seed. `--resume` and `retrain --before` compare it.
+/// What a run stores about the served model it attacked (in its configuration; never credentials).
+public struct EndpointRecord: Codable, Sendable, Equatable {
+    public var url: String
+    public var `protocol`: String
+    public var model: String?
+    public var version: String?
+
+    public init(url: String, protocol: String, model: String?, version: String?) {
+        self.url = url
+        self.protocol = `protocol`
+        self.model = model
+        self.version = version
+    }
+}
+
 public struct AttackRunConfig: Codable, Sendable, Equatable {
     public var model: String
     public var data: String

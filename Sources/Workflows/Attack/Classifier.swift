@@ -4,18 +4,41 @@
 import Attacks
 import Basics
 import Foundation
-import Remote
 import Training
 import Transformer
 
+/// A classifier served over HTTP, as workflows use it (the `Remote` module implements it; workflows need no HTTP).
+public protocol ServedClassifier: AnyObject {
+    /// Label names in the order of `classify`'s probabilities.
+    var labels: [String] { get }
+    /// Stands for the weights' hash in a run: the same endpoint, protocol, model and version.
+    var identity: String { get }
+    /// What a run records about the service (never credentials).
+    var endpoint: EndpointRecord { get }
+    /// Texts per `classify` call that keep every request slot busy.
+    var textsPerCall: Int { get }
+    /// A victim for one attack worker.
+    func victim() -> any Victim
+    /// Checked probabilities of `texts`, in label order (`AttackError.unavailable` when the service cannot answer).
+    func classify(_ texts: [String]) throws -> [[Float]]
+    /// End-of-run figures stored as metrics of the "endpoint" recipe.
+    var statistics: [(name: String, value: Double)] { get }
+    /// One line on the requests made.
+    var summary: String { get }
+    /// Said as a warning at the end, e.g. the service changed its answer mid-run.
+    var warning: String? { get }
+    /// Closes its connections.
+    func shutdown()
+}
+
 public enum Classifier {
     case checkpoint(ModelHandle)
-    case service(RemoteService)
+    case service(any ServedClassifier)
 
     public var labels: [String] {
         switch self {
         case .checkpoint(let model): return model.labels
-        case .service(let service): return service.labels.names
+        case .service(let service): return service.labels
         }
     }
 
@@ -31,12 +54,12 @@ public enum Classifier {
     public var name: String {
         switch self {
         case .checkpoint(let model): return model.path
-        case .service(let service): return service.record.url
+        case .service(let service): return service.endpoint.url
         }
     }
 
     public var endpoint: EndpointRecord? {
-        if case .service(let service) = self { return service.record }
+        if case .service(let service) = self { return service.endpoint }
         return nil
     }
 
@@ -81,16 +104,15 @@ public enum Classifier {
 
     /// Clean probabilities of `texts` (a checkpoint's through its own evaluation; this serves a service, in batches,
     /// with a progress line).
-    func serviceEvaluation(_ service: RemoteService, texts: [String], gold: [Int], reporter: Reporter) throws -> Evaluation.Result {
-        let victim = service.victim()
+    func serviceEvaluation(_ service: any ServedClassifier, texts: [String], gold: [Int], reporter: Reporter) throws -> Evaluation.Result {
         var probabilities: [[Float]] = []
         probabilities.reserveCapacity(texts.count)
-        let chunk = max(1, service.client.settings.batchSize * service.client.settings.concurrency)
+        let chunk = max(1, service.textsPerCall)
         defer { reporter.endProgress() }
         for start in stride(from: 0, to: texts.count, by: chunk) {
             try Interruption.check()
             let part = Array(texts[start..<min(start + chunk, texts.count)])
-            probabilities += try UserError.wrapping { try victim.classify(part) }
+            probabilities += try UserError.wrapping { try service.classify(part) }
             reporter.progress("clean: \(probabilities.count)/\(texts.count) texts from the service")
         }
         return Evaluation.result(probabilities: probabilities, gold: gold, labels: labels)

@@ -3,7 +3,6 @@
 // sentence-transformers computes them).
 import Basics
 import Foundation
-import Remote
 import Transformer
 
 public struct Inference {
@@ -60,13 +59,12 @@ public struct Inference {
 extension Inference {
     /// Each text's predicted label and class probabilities from a served model, checked as an attack's answers
     /// are; `each` is called per group of `batch size × concurrency` texts (sent concurrently).
-    public static func predict(_ service: RemoteService, texts: [String], each: ([Prediction]) throws -> Void) throws {
-        let victim = service.victim()
-        let labels = service.labels.names
-        let chunk = max(1, service.client.settings.batchSize * service.client.settings.concurrency)
+    public static func predict(_ service: any ServedClassifier, texts: [String], each: ([Prediction]) throws -> Void) throws {
+        let labels = service.labels
+        let chunk = max(1, service.textsPerCall)
         for start in stride(from: 0, to: texts.count, by: chunk) {
             let part = Array(texts[start..<min(start + chunk, texts.count)])
-            let rows = try UserError.wrapping { try victim.classify(part) }
+            let rows = try UserError.wrapping { try service.classify(part) }
             try each(zip(part, rows).map { text, row in
                 let best = row.indices.max { row[$0] < row[$1] } ?? 0
                 return Prediction(text: text, label: labels[best], probabilities: row.enumerated().map { (labels[$0.offset], $0.element) })

@@ -5,7 +5,6 @@ import Analysis
 import Basics
 import Datasets
 import Foundation
-import Remote
 import Results
 import Training
 
@@ -38,8 +37,8 @@ public enum RunRecording {
         try store.recordMetrics(service.statistics.map {
             MetricRecord(runID: run, recipe: endpointRecipe, name: $0.name, value: $0.value)
         })
-        reporter.say("endpoint \(service.record.url): \(service.summary)")
-        if let changed = service.watch.summary { reporter.warn("warning: \(changed)") }
+        reporter.say("endpoint \(service.endpoint.url): \(service.summary)")
+        if let warning = service.warning { reporter.warn("warning: \(warning)") }
     }
 
     /// Every example of a clean evaluation (committed one by one), then accuracy with its bootstrap

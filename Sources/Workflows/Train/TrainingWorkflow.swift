@@ -209,7 +209,7 @@ public struct TrainingWorkflow {
         let waitingFile = outURL.appendingPathComponent(Self.waitingFileName)
         tuner.shouldStop = {
             if tuner.state.step == waitAt {
-                FileManager.default.createFile(atPath: waitingFile.path, contents: Data("\(tuner.state.step)\n".utf8))
+                _ = FileManager.default.createFile(atPath: waitingFile.path, contents: Data("\(tuner.state.step)\n".utf8))
                 Interruption.wait(upTo: 600)
                 try? FileManager.default.removeItem(at: waitingFile)
             }

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Basics
 import Foundation
+import Attacks
 import Remote
 import Workflows
 
@@ -128,4 +129,14 @@ struct EndpointOptions: ParsableArguments {
         if isSet && settings.workers == nil { settings.workers = endpointConcurrency }
         return settings
     }
+}
+
+/// The served classifier as workflows see it.
+extension RemoteService: ServedClassifier {
+    public var labels: [String] { serviceLabels.names }
+    public var endpoint: EndpointRecord {
+        EndpointRecord(url: displayURL, protocol: client.settings.wire.name, model: info.modelName, version: info.modelVersion)
+    }
+    public func victim() -> any Victim { remoteVictim() }
+    public var warning: String? { watch.summary }
 }
