@@ -41,6 +41,23 @@ final class EndpointCommandTests: XCTestCase {
         XCTAssertTrue(show.stdout.contains("latency_p50_ms"), show.stdout)
     }
 
+    func testAugmentAttacksAServiceForAdversarialExamples() throws {
+        let folder = try temporaryFolder(self)
+        let server = try FakeServer(handler: fakeV2Service(labelScores: true))
+        defer { server.stop() }
+        let rows = ["text,label"] + (0..<20).map { "a good film number \($0) with a good cast,pos" }
+            + (0..<20).map { "a bad film number \($0) with bad acting,neg" }
+        let data = folder.appendingPathComponent("reviews.csv")
+        try rows.joined(separator: "\n").write(to: data, atomically: true, encoding: .utf8)
+        let result = try runRobust(["augment", "--data", data.path, "--recipe", "deepwordbug", "--endpoint", server.url + "/v2/models/clf",
+                                    "--out", folder.appendingPathComponent("augmented").path],
+                                   folder: folder, environment: ["ROBUST_BASE_MODEL": try requireMiniLM().path])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("deepwordbug:") && result.stdout.contains("adversarial examples"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("endpoint http://127.0.0.1:\(server.port)/v2/models/clf:"), result.stdout)
+        XCTAssertTrue(server.requests.contains { $0.method == "POST" })
+    }
+
     func testNamingAGradientRecipeForAServiceIsAnError() throws {
         let folder = try temporaryFolder(self)
         let server = try FakeServer(handler: fakeV2Service())

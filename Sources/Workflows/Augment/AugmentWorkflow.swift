@@ -140,12 +140,12 @@ public struct AugmentWorkflow {
             guard model.hasTrainedHead else {
                 throw UserError("\(model.path) has no trained classification head; attack recipes need a fine-tuned checkpoint")
             }
-        } else if !recipes.attackRecipes.isEmpty {
-            throw UserError("attack recipes (\(recipes.attackRecipes.map(\.name).joined(separator: ", "))) need --model, the checkpoint to attack")
+        } else if classifier == nil && !recipes.attackRecipes.isEmpty {
+            throw UserError("attack recipes (\(recipes.attackRecipes.map(\.name).joined(separator: ", "))) need --model (the checkpoint to attack) or --endpoint")
         }
         let store = try RunRecording.openForWriting(database)
         let config = AugmentationConfig(data: dataset.name, recipes: recipes.names, perExample: perExample, seed: seed,
-                                        trainSubset: trainSubset, attackSample: attackSample, model: model?.path,
+                                        trainSubset: trainSubset, attackSample: attackSample, model: classifier?.name,
                                         out: out?.relativePath)
         var runRecord = try RunRecording.run(kind: .augment, modelHash: model?.weightsSHA256 ?? "",
                                              dataHash: dataset.manifest.contentSHA256, seed: seed, config: config, label: label)
