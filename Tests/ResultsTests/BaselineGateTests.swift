@@ -84,6 +84,13 @@ final class BaselineGateTests: XCTestCase {
         XCTAssertEqual(message(replacingFirst("\"tolerance\": 0.02", "\"tolerance\": -0.02")),
                        "baseline baselines/x.json: metrics[0].tolerance: must not be negative")
         XCTAssertTrue(message(replacingFirst("\"correct\": \"1", "\"correct\": \"2")).contains("per_example[0].correct: character 0 is \"2\""))
+        // Found by fuzz-baseline: a fingerprint with a control character (\f) was accepted, and jsonText()
+        // copied it verbatim into JSON that no longer parsed; fingerprints must now be TextFingerprints.
+        let fingerprint = try XCTUnwrap(baseline().perExample.first?.outcomes.first?.fingerprint)
+        for bad in ["\\f" + fingerprint.dropFirst(), fingerprint.uppercased(), String(fingerprint.dropFirst())] where bad != fingerprint {
+            XCTAssertEqual(message(replacingFirst("\"\(fingerprint)\"", "\"\(bad)\"")),
+                           "baseline baselines/x.json: per_example[0].fingerprint[0]: is not 16 lowercase hex digits (a TextFingerprint)")
+        }
         XCTAssertTrue(message("{\"format\": ").hasPrefix("baseline baselines/x.json: is not valid JSON ("))
         XCTAssertEqual(message("[]"), "baseline baselines/x.json: must be an object, found an array")
         XCTAssertEqual(message(replacingFirst("\"metrics\": [", "\"metrics\": [],\"x\": [")),
