@@ -179,6 +179,23 @@ final class BaselineGateTests: XCTestCase {
     // MARK: Word diff
 
 
+    /// Found by fuzz-baseline: a whole-number value past Int64's range (a baseline's 1e19, or the infinite
+    /// difference of two huge values) trapped when the gate's table was formatted.
+    func testHugeValuesAreFormattedWithoutTrapping() {
+        XCTAssertEqual(ResultFormat.value(1e19), "1e+19")
+        XCTAssertEqual(ResultFormat.value(-1e300), "-1e+300")
+        XCTAssertEqual(ResultFormat.signed(-.infinity), "−inf")
+        XCTAssertEqual(ResultFormat.value(123_456), "123456")
+        XCTAssertEqual(ResultFormat.value(0.5), "0.5000")
+        let huge = Baseline(created: "", description: nil,
+                            sourceRun: .init(id: 1, kind: .eval, modelHash: "", dataHash: "", recipeHash: "", label: nil),
+                            metrics: [.init(recipe: "clean", name: "loss", value: 1.7e308, tolerance: 1e19, higherIsBetter: false)],
+                            perExample: [])
+        let report = Gate.evaluate(baseline: huge, baselinePath: "b.json", runID: 2,
+                                   metrics: [MetricRecord(runID: 2, recipe: "clean", name: "loss", value: -1.7e308)], examples: [])
+        XCTAssertTrue(report.markdown().contains("| clean | loss ↓ | 1.7e+308 | -1.7e+308 | −inf | ±1e+19 |"), report.markdown())
+    }
+
     func testMetricDirections() {
         XCTAssertTrue(MetricName.higherIsBetter("clean_accuracy"))
         XCTAssertTrue(MetricName.higherIsBetter("accuracy_under_attack"))
