@@ -357,6 +357,11 @@ private struct StrictReader {
                     guard case let .string(fingerprint) = fingerprints[i] else {
                         throw wrongType(fingerprints[i], "fingerprint[\(i)]", "a string", at)
                     }
+                    // A fingerprint of another form never matches an example, which would silently turn the
+                    // McNemar test off (and the writer copies fingerprints verbatim).
+                    guard fingerprint.utf8.count == 16, fingerprint.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                        throw fail("\(at).fingerprint[\(i)]", "is not 16 lowercase hex digits (a TextFingerprint)")
+                    }
                     guard correct[i] == "0" || correct[i] == "1" else {
                         throw fail("\(at).correct", "character \(i) is \"\(correct[i])\"; use only 0 and 1")
                     }

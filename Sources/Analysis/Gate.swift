@@ -167,8 +167,10 @@ public enum Comparison {
 
 /// Number formatting shared by the gate, compare and show.
 public enum ResultFormat {
-    /// Four significant decimals for values under 10, fewer for larger ones.
+    /// Four significant decimals for values under 10, fewer for larger ones; whole numbers past 10^15 (and
+    /// infinities, such as a difference of two huge values) in Swift's own notation, as Int64 cannot hold them.
     public static func value(_ x: Double) -> String {
+        if !x.isFinite || abs(x) >= 1e15 { return "\(x)" }
         if x == x.rounded() && abs(x) >= 10 { return String(Int64(x)) }
         if abs(x) >= 100 { return String(format: "%.1f", x) }
         if abs(x) >= 10 { return String(format: "%.2f", x) }

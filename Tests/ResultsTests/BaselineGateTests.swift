@@ -84,6 +84,13 @@ final class BaselineGateTests: XCTestCase {
         XCTAssertEqual(message(replacingFirst("\"tolerance\": 0.02", "\"tolerance\": -0.02")),
                        "baseline baselines/x.json: metrics[0].tolerance: must not be negative")
         XCTAssertTrue(message(replacingFirst("\"correct\": \"1", "\"correct\": \"2")).contains("per_example[0].correct: character 0 is \"2\""))
+        // Found by fuzz-baseline: a fingerprint with a control character (\f) was accepted, and jsonText()
+        // copied it verbatim into JSON that no longer parsed; fingerprints must now be TextFingerprints.
+        let fingerprint = try XCTUnwrap(baseline().perExample.first?.outcomes.first?.fingerprint)
+        for bad in ["\\f" + fingerprint.dropFirst(), fingerprint.uppercased(), String(fingerprint.dropFirst())] where bad != fingerprint {
+            XCTAssertEqual(message(replacingFirst("\"\(fingerprint)\"", "\"\(bad)\"")),
+                           "baseline baselines/x.json: per_example[0].fingerprint[0]: is not 16 lowercase hex digits (a TextFingerprint)")
+        }
         XCTAssertTrue(message("{\"format\": ").hasPrefix("baseline baselines/x.json: is not valid JSON ("))
         XCTAssertEqual(message("[]"), "baseline baselines/x.json: must be an object, found an array")
         XCTAssertEqual(message(replacingFirst("\"metrics\": [", "\"metrics\": [],\"x\": [")),
@@ -171,6 +178,23 @@ final class BaselineGateTests: XCTestCase {
 
     // MARK: Word diff
 
+
+    /// Found by fuzz-baseline: a whole-number value past Int64's range (a baseline's 1e19, or the infinite
+    /// difference of two huge values) trapped when the gate's table was formatted.
+    func testHugeValuesAreFormattedWithoutTrapping() {
+        XCTAssertEqual(ResultFormat.value(1e19), "1e+19")
+        XCTAssertEqual(ResultFormat.value(-1e300), "-1e+300")
+        XCTAssertEqual(ResultFormat.signed(-.infinity), "−inf")
+        XCTAssertEqual(ResultFormat.value(123_456), "123456")
+        XCTAssertEqual(ResultFormat.value(0.5), "0.5000")
+        let huge = Baseline(created: "", description: nil,
+                            sourceRun: .init(id: 1, kind: .eval, modelHash: "", dataHash: "", recipeHash: "", label: nil),
+                            metrics: [.init(recipe: "clean", name: "loss", value: 1.7e308, tolerance: 1e19, higherIsBetter: false)],
+                            perExample: [])
+        let report = Gate.evaluate(baseline: huge, baselinePath: "b.json", runID: 2,
+                                   metrics: [MetricRecord(runID: 2, recipe: "clean", name: "loss", value: -1.7e308)], examples: [])
+        XCTAssertTrue(report.markdown().contains("| clean | loss ↓ | 1.7e+308 | -1.7e+308 | −inf | ±1e+19 |"), report.markdown())
+    }
 
     func testMetricDirections() {
         XCTAssertTrue(MetricName.higherIsBetter("clean_accuracy"))
