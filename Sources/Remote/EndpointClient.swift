@@ -64,9 +64,7 @@ public struct EndpointSettings: Sendable {
     }
 
     /// The URL without credentials: no user or password, and query values hidden (API keys often live there).
-    public var displayURL: String { Self.redacted(url) }
-
-    static func redacted(_ url: String) -> String { Redaction.url(url) }
+    public var displayURL: String { Redaction.url(url) }
 }
 
 /// What the service said about itself at start-up (v2 metadata), and what every response says.
@@ -193,7 +191,7 @@ public final class EndpointClient: @unchecked Sendable {
             } catch let error as EndpointError {
                 guard case .unavailable = error, attempt < settings.retries else { throw error }
             }
-            Thread.sleep(forTimeInterval: Double.random(in: 0...min(settings.maxBackoff, settings.backoff * pow(2, Double(attempt)))))
+            Thread.sleep(forTimeInterval: backoff(attempt, retryAfter: nil))
             attempt += 1
         }
         guard health.status == 200 else {
@@ -266,9 +264,9 @@ public final class EndpointClient: @unchecked Sendable {
                 let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
                 switch response.status {
                 case 200..<300:
-                    let answers = try settings.wire.answers(response.body, count: texts.count, output: settings.output)
-                    record(latency: milliseconds, texts: texts.count, response: response.body)
-                    return answers
+                    let reply = try settings.wire.reply(response.body, count: texts.count, output: settings.output)
+                    record(latency: milliseconds, texts: texts.count, reply: reply)
+                    return reply.answers
                 case 429, 500..<600:
                     outcome = .retry(cause: "\(response.status)", after: Self.retryAfter(response.headers),
                                      message: "\(inferPath) answered \(response.status) (\(EndpointProtocol.preview(response.body)))")
@@ -289,8 +287,7 @@ public final class EndpointClient: @unchecked Sendable {
                 throw EndpointError.unavailable("\(message), after \(attempt + 1) attempts")
             }
             if Interruption.wasRequested { throw EndpointError.unavailable("\(message); interrupted while waiting to retry") }
-            let exponential = min(settings.maxBackoff, settings.backoff * pow(2, Double(attempt)))
-            let delay = min(max(after ?? 0, Double.random(in: 0...exponential)), max(settings.maxBackoff, after ?? 0))
+            let delay = backoff(attempt, retryAfter: after)
             attempt += 1
             lock.lock()
             statistics.retries += 1
@@ -302,15 +299,16 @@ public final class EndpointClient: @unchecked Sendable {
 
     private enum Outcome { case retry(cause: String, after: Double?, message: String) }
 
+    /// Seconds before retry `attempt` + 1: full jitter over an exponential bound, but at least `Retry-After`.
+    private func backoff(_ attempt: Int, retryAfter: Double?) -> Double {
+        let exponential = min(settings.maxBackoff, settings.backoff * pow(2, Double(attempt)))
+        return min(max(retryAfter ?? 0, Double.random(in: 0...exponential)), max(settings.maxBackoff, retryAfter ?? 0))
+    }
+
     private var inferPath: String { URLComponents(string: inferURL)?.path ?? "the service" }
 
-    private func record(latency: Double, texts: Int, response: Data) {
-        var version: String?
-        var name: String?
-        if case .v2 = settings.wire, let root = try? JSONValue.parse(response) {
-            version = root["model_version"]?.stringValue
-            name = root["model_name"]?.stringValue
-        }
+    private func record(latency: Double, texts: Int, reply: EndpointProtocol.Reply) {
+        let (name, version) = (reply.modelName, reply.modelVersion)
         lock.lock()
         statistics.requests += 1
         statistics.texts += texts

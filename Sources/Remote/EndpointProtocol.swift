@@ -44,16 +44,29 @@ public enum EndpointProtocol: Sendable, Equatable {
         }
     }
 
+    /// A response read once: one answer per text, and the model name and version a v2 response reports.
+    struct Reply {
+        var answers: [ServiceAnswer]
+        var modelName: String?
+        var modelVersion: String?
+    }
+
     /// One answer per text from a response body; `output` names the v2 output tensor to read (default: the first
     /// that holds one answer per text).
     func answers(_ body: Data, count: Int, output: String?) throws -> [ServiceAnswer] {
+        try reply(body, count: count, output: output).answers
+    }
+
+    func reply(_ body: Data, count: Int, output: String?) throws -> Reply {
         let root: JSONValue
         do { root = try JSONValue.parse(body) } catch {
             throw EndpointError.response("the response is not JSON (\(Self.preview(body)))")
         }
         let items: [JSONValue]
         switch self {
-        case .v2: return try Self.v2Answers(root, count: count, output: output)
+        case .v2:
+            return Reply(answers: try Self.v2Answers(root, count: count, output: output),
+                         modelName: root["model_name"]?.stringValue, modelVersion: root["model_version"]?.stringValue)
         case .v1:
             guard let predictions = root["predictions"]?.arrayValue else {
                 throw EndpointError.response("the response has no \"predictions\" array (\(Self.preview(body)))")
@@ -65,7 +78,7 @@ public enum EndpointProtocol: Sendable, Equatable {
         guard items.count == count else {
             throw EndpointError.response("the response has \(items.count) answers for \(count) texts")
         }
-        return try items.enumerated().map { try Self.answer($0.element, at: "answer \($0.offset + 1)") }
+        return Reply(answers: try items.enumerated().map { try Self.answer($0.element, at: "answer \($0.offset + 1)") })
     }
 
     // MARK: Open Inference Protocol

@@ -8,12 +8,15 @@ import Foundation
 public final class RemoteService: @unchecked Sendable {
     public let client: EndpointClient
     public let serviceLabels: ServiceLabels
+    /// The victim `classify` uses (workers get their own from `remoteVictim()`).
+    private let ownVictim: RemoteVictim
     public let watch: AnswerWatch
     public let info: ServiceInfo
 
     init(client: EndpointClient, labels: ServiceLabels, watch: AnswerWatch, info: ServiceInfo) {
         self.client = client
         serviceLabels = labels
+        ownVictim = RemoteVictim(client: client, labels: labels, watch: watch)
         self.watch = watch
         self.info = info
     }
@@ -51,7 +54,7 @@ public final class RemoteService: @unchecked Sendable {
     public var textsPerCall: Int { max(1, client.settings.batchSize * client.settings.concurrency) }
 
     /// Checked probabilities of `texts`, in label order.
-    public func classify(_ texts: [String]) throws -> [[Float]] { try remoteVictim().classify(texts) }
+    public func classify(_ texts: [String]) throws -> [[Float]] { try ownVictim.classify(texts) }
 
     /// End-of-run figures (stored as metrics of the "endpoint" recipe): requests, texts, retries, latency
     /// percentiles in milliseconds, canary checks and whether an answer changed.

@@ -147,7 +147,7 @@ final class EndpointProtocolTests: XCTestCase {
     }
 
     func testCredentialsNeverAppearInTheShownURL() throws {
-        XCTAssertEqual(EndpointSettings.redacted("https://user:secret@api.example.com/v1/predict?key=SECRET&mode=x"),
+        XCTAssertEqual(Redaction.url("https://user:secret@api.example.com/v1/predict?key=SECRET&mode=x"),
                        "https://api.example.com/v1/predict?key=redacted&mode=redacted")
         let header = try EndpointSettings.header("Authorization=TOKEN_VAR", environment: ["TOKEN_VAR": "Bearer s3cr3t"])
         XCTAssertEqual(header.name, "Authorization")

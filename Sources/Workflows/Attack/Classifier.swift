@@ -96,9 +96,9 @@ public enum Classifier {
         let needWeights = recipes.filter { $0.procedure.needsGradients }
         guard !needWeights.isEmpty else { return recipes }
         let names = needWeights.map(\.name).joined(separator: ", ")
-        let reason = "need the model's weights (gradients or embeddings), which a service does not expose"
-        if named { throw UserError("recipe\(needWeights.count == 1 ? "" : "s") \(names) \(needWeights.count == 1 ? "needs" : "need") the model's weights (gradients or embeddings), which a service does not expose") }
-        reporter.warn("warning: skipping \(names): they \(reason)")
+        let reason = "the model's weights (gradients or embeddings), which a service does not expose"
+        if named { throw UserError("recipe\(needWeights.count == 1 ? " \(names) needs" : "s \(names) need") \(reason)") }
+        reporter.warn("warning: skipping \(names): they need \(reason)")
         return recipes.filter { !$0.procedure.needsGradients }
     }
 
