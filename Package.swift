@@ -4,7 +4,7 @@
 // Module order (each depends only on those before it):
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
-//   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation
+//   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation;  Attacks, WordNet → Audit
 //   all of them but Remote → Workflows (a served classifier is its `ServedClassifier` protocol)
 //   Basics, Attacks + AsyncHTTPClient → Remote (served classifiers as victims; the command line plugs it in) (train, eval, attack, augment, retrain: the only writers of Results)
 //   Workflows → robust (the command line: parses, calls one workflow, prints)
@@ -40,7 +40,7 @@ let package = Package(
         // The modules that read files robust did not write, and the workflows that call them, for the fuzz
         // package in Fuzz/ (its only user; `swift build` here builds these modules anyway).
         .library(name: "RobustReaders", targets: [
-            "SafeTensors", "Tokenizer", "Transformer", "Datasets", "Attacks", "Augmentation", "Results", "Analysis",
+            "SafeTensors", "Tokenizer", "Transformer", "Datasets", "Attacks", "Augmentation", "Audit", "Results", "Analysis",
             "Workflows",
         ]),
     ],
@@ -85,6 +85,11 @@ let package = Package(
         .target(name: "Augmentation", dependencies: [
             "Basics", "Attacks", "Datasets", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
+        // Audit: the validity checks of adversarial examples (meaning, antonyms and negation, label words, form)
+        // from YAML audit recipes (audits/*.yaml); knows nothing about storage.
+        .target(name: "Audit", dependencies: [
+            "Basics", "Attacks", "Tokenizer", "WordNet", .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         // Workflows: train, eval, attack, augment and retrain as types with inputs and a result; the only
         // callers of the modules above that record runs, and the mapping of attack results to records.
         // Remote: classifiers served over HTTP (Open Inference Protocol v2, KServe v1, a JSON template) as
@@ -96,11 +101,11 @@ let package = Package(
         ], swiftSettings: optimise),
         .target(name: "Workflows", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets", "WordNet",
-            "Results", "Analysis", "Attacks", "Augmentation",
+            "Results", "Analysis", "Attacks", "Augmentation", "Audit",
         ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "Training", "Datasets",
-            "Results", "Analysis", "Attacks", "Reports", "Augmentation", "Remote", "Workflows",
+            "Results", "Analysis", "Attacks", "Reports", "Augmentation", "Audit", "Remote", "Workflows",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimise),
 
@@ -110,8 +115,8 @@ let package = Package(
             "Basics", "Results", "Analysis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Tests/ResultsWriter"),
 
-        // EmbedRecipes: a build-tool plugin that compiles attacks/*.yaml into Attacks and augmentations/*.yaml
-        // into Augmentation as string literals (the YAML files stay the source), with the tool it runs.
+        // EmbedRecipes: a build-tool plugin that compiles attacks/*.yaml into Attacks, augmentations/*.yaml
+        // into Augmentation and audits/*.yaml into Audit as string literals (the YAML files stay the source), with the tool it runs.
         .executableTarget(name: "EmbedRecipesTool"),
         .plugin(name: "EmbedRecipes", capability: .buildTool(), dependencies: ["EmbedRecipesTool"]),
 
@@ -134,6 +139,8 @@ let package = Package(
         // `robust` (`runs`, `gate`, …) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "Analysis", "TestSupport", "ResultsWriter",
                                                         .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AuditTests",
+                    dependencies: ["Audit", "Attacks", "AttackFakes", "Basics", "WordNet", "TestSupport"]),
         .testTarget(name: "AugmentationTests",
                     dependencies: ["Augmentation", "Attacks", "Basics", "Datasets", "WordNet", "TestSupport"]),
         // AttackFakes: a scripted victim, encoder and swap table for exact expectations in attack tests.

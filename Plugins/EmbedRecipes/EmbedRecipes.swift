@@ -1,5 +1,5 @@
 // EmbedRecipes: a build-tool plugin that compiles the shipped recipes into the binary. Applied to the
-// Attacks target it embeds attacks/*.yaml, applied to Augmentation it embeds augmentations/*.yaml: it
+// Attacks target it embeds attacks/*.yaml, to Augmentation augmentations/*.yaml, to Audit audits/*.yaml: it
 // runs EmbedRecipesTool, which writes the files' texts as string literals into a generated
 // EmbeddedRecipes.swift (`EmbeddedRecipeFiles.all`). The YAML files stay the single source of truth:
 // every build regenerates the Swift file when one of them is added, removed or changed.
@@ -9,7 +9,7 @@ import PackagePlugin
 @main
 struct EmbedRecipes: BuildToolPlugin {
     /// The recipe folder (at the package root) of each target the plugin may be applied to.
-    static let folders = ["Attacks": "attacks", "Augmentation": "augmentations"]
+    static let folders = ["Attacks": "attacks", "Augmentation": "augmentations", "Audit": "audits"]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         guard let folderName = Self.folders[target.name] else {

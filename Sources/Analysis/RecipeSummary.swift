@@ -21,7 +21,8 @@ public enum MetricName {
     public static let examples = "examples"
 
     /// The order metrics are listed in: the standard ones first, in this order, then the rest by name.
-    public static let standardOrder = [examples, cleanAccuracy, accuracyUnderAttack, attackSuccessRate,
+    public static let standardOrder = [examples, cleanAccuracy, accuracyUnderAttack, "accuracy_under_valid_attack",
+                                       attackSuccessRate, "valid_attack_success_rate",
                                        wordsChangedFraction, meanQueries, meanSimilarity]
 
     /// Sorts metrics by recipe, then in `standardOrder`, then by name.
@@ -41,9 +42,12 @@ public enum MetricName {
     /// listed; otherwise names containing "loss", "error" or "success" are lower-is-better, and the
     /// rest higher-is-better. A baseline file stores the direction explicitly, so it can be edited.
     public static func higherIsBetter(_ name: String) -> Bool {
+        let name = splitAudit(name).base   // "valid_attack_success_rate@morris2020" reads as its base name
         switch name {
-        case cleanAccuracy, accuracyUnderAttack, wordsChangedFraction, meanQueries, examples: return true
-        case attackSuccessRate, meanSimilarity: return false   // more similar adversarial texts = a stealthier attack
+        case cleanAccuracy, accuracyUnderAttack, wordsChangedFraction, meanQueries, examples,
+             "accuracy_under_valid_attack", "audited_successes": return true
+        // More similar adversarial texts = a stealthier attack.
+        case attackSuccessRate, meanSimilarity, "valid_attack_success_rate": return false
         // Skipped examples are not attacked, yet count as correct under attack (TextAttack's rule): a
         // rise means the evaluation tests less, so the gate treats it as the regression.
         case "skipped": return false

@@ -4,7 +4,8 @@
 // Where the database lives (`ResultStoreLocation.resolve`): `--db PATH`, else `$ROBUST_DB`, else
 // `robust.db` in the working directory (git ignores `/robust.db*`).
 //
-// Schema (`ResultSchema`, migration "v1-runs-examples-metrics-curves"; `PRAGMA user_version` = 1,
+// Schema (`ResultSchema`, migrations "v1-runs-examples-metrics-curves" and "v2-audits-human-labels";
+// `PRAGMA user_version` = 2,
 // `PRAGMA application_id` = 0x52425354 "RBST"):
 //   runs      id, kind [train|eval|attack|retrain|augment], status [running|finished|failed|interrupted],
 //             model_hash, data_hash, recipe_hash, seed, git_commit?, robust_version, command_line,
@@ -15,7 +16,12 @@
 //             UNIQUE(run_id, recipe, example_index)
 //   metrics   run_id → runs, recipe, name, value, low?, high?; UNIQUE(run_id, recipe, name)
 //   curves    run_id → runs, recipe, curve, x_name, x, y_name, y; UNIQUE(run_id, recipe, curve, x)
-// Deleting a run deletes its examples, metrics and curves. Times are UTC ("YYYY-MM-DD HH:MM:SS.SSS").
+//   audits        run_id → runs, audit, recipe_hash, config_json, audited_at; UNIQUE(run_id, audit)
+//   audit_checks  run_id → runs, recipe, example_index, audit, check_name, value, passed, detail?;
+//                 UNIQUE(run_id, recipe, audit, example_index, check_name)
+//   human_labels  run_id → runs, recipe, example_index, annotator, same_label?, natural?, note?, source,
+//                 imported_at; UNIQUE(run_id, recipe, example_index, annotator)
+// Deleting a run deletes its examples, metrics, curves, audits and labels. Times are UTC ("YYYY-MM-DD HH:MM:SS.SSS").
 // Beside the store, `STORE.run-ID.lock` is held (flock) by the process recording run ID (`RunLock`):
 // left behind unheld, it marks the run abandoned.
 //

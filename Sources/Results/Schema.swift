@@ -27,6 +27,10 @@ public enum ResultSchema {
             try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: "PRAGMA user_version = 1")
         }
+        migrator.registerMigration("v2-audits-human-labels") { db in
+            try createVersion2(db)
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
         return migrator
     }()
 
@@ -110,6 +114,49 @@ public enum ResultSchema {
             t.column("y", .double).notNull()
             // One y per x: re-recording a point (e.g. after a resume) replaces it.
             t.uniqueKey(["run_id", "recipe", "curve", "x"])
+        }
+    }
+
+    /// Version 2: the validity audit of successful adversarial examples (one row per example, audit recipe
+    /// and check, with the check's value) and people's labels of sampled pairs.
+    static func createVersion2(_ db: Database) throws {
+        // Which audit recipes a run was audited with: the recipe's text hash and what it was computed from
+        // (label words, encoder), so a re-audit with a changed recipe is visible.
+        try db.create(table: "audits") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("audit", .text).notNull()
+            t.column("recipe_hash", .text).notNull()
+            t.column("config_json", .text).notNull().defaults(to: "{}")
+            t.column("audited_at", .datetime).notNull()
+            t.uniqueKey(["run_id", "audit"])
+        }
+        try db.create(table: "audit_checks") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("recipe", .text).notNull()
+            t.column("example_index", .integer).notNull().check(sql: "example_index >= 0")
+            t.column("audit", .text).notNull()
+            t.column("check_name", .text).notNull()
+            t.column("value", .double).notNull()
+            t.column("passed", .boolean).notNull()
+            t.column("detail", .text)
+            t.uniqueKey(["run_id", "recipe", "audit", "example_index", "check_name"])
+        }
+        try db.create(table: "human_labels") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("recipe", .text).notNull()
+            t.column("example_index", .integer).notNull().check(sql: "example_index >= 0")
+            t.column("annotator", .text).notNull().defaults(to: "")
+            // 1: the adversarial text keeps the original's label; 0: it does not; NULL: not answered.
+            t.column("same_label", .boolean)
+            // 1: the adversarial text reads as natural text; 0: it does not; NULL: not answered.
+            t.column("natural", .boolean)
+            t.column("note", .text)
+            t.column("source", .text).notNull().defaults(to: "")
+            t.column("imported_at", .datetime).notNull()
+            t.uniqueKey(["run_id", "recipe", "example_index", "annotator"])
         }
     }
 }

@@ -27,12 +27,12 @@ final class ResultStoreTests: XCTestCase {
         let path = try dbPath()
         let store = try ResultStore(path: path)
         XCTAssertEqual(try store.appliedMigrations(), ResultSchema.migrationIdentifiers)
-        XCTAssertEqual(ResultSchema.migrationIdentifiers, ["v1-runs-examples-metrics-curves"])
+        XCTAssertEqual(ResultSchema.migrationIdentifiers, ["v1-runs-examples-metrics-curves", "v2-audits-human-labels"])
         try store.writer.read { db in
             XCTAssertEqual(try Int32.fetchOne(db, sql: "PRAGMA application_id"), ResultSchema.applicationID)
-            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA user_version"), 1)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA user_version"), 2)
             XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
-            for table in ["runs", "examples", "metrics", "curves"] { XCTAssertTrue(try db.tableExists(table), table) }
+            for table in ["runs", "examples", "metrics", "curves", "audits", "audit_checks", "human_labels"] { XCTAssertTrue(try db.tableExists(table), table) }
             let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
             XCTAssertTrue(Set(indexes).isSuperset(of: ["runs_by_started", "runs_by_model", "examples_by_outcome", "metrics_by_recipe"]))
         }

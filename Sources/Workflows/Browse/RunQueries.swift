@@ -1,5 +1,5 @@
 // RunQueries: what `robust runs`, `show`, `compare`, `baseline save` and `gate` read from a results
-// store (opened read-only: nothing is created, migrated or written), gathered in one place so the
+// store (opened read-only: nothing is created or written; an older schema is migrated first), gathered in one place so the
 // commands only print. Also the gate's choice of run and baseline writing.
 import Analysis
 import Basics
@@ -9,9 +9,20 @@ import Results
 public struct RunQueries {
     public let store: ResultStore
 
-    /// Opens the store at `path` for reading only.
+    /// Opens the store at `path` for reading only. A store from an older robust (a schema migration
+    /// pending) is first upgraded in place, as any recording command would (migrations only add tables);
+    /// when the file cannot be written, the one-line "older schema" error stands.
     public init(database path: String) throws {
-        store = try UserError.wrapping { try ResultStore(path: path, access: .readOnly) }
+        store = try UserError.wrapping {
+            do {
+                return try ResultStore(path: path, access: .readOnly)
+            } catch ResultStoreError.needsUpgrade(let path, let pending) {
+                do { _ = try ResultStore(path: path, access: .existing) } catch {
+                    throw ResultStoreError.needsUpgrade(path: path, pendingMigrations: pending)
+                }
+                return try ResultStore(path: path, access: .readOnly)
+            }
+        }
     }
 
     /// `running`, `abandoned` (its process is gone) or the stored status.
