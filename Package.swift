@@ -88,7 +88,7 @@ let package = Package(
         // Audit: the validity checks of adversarial examples (meaning, antonyms and negation, label words, form)
         // from YAML audit recipes (audits/*.yaml); knows nothing about storage.
         .target(name: "Audit", dependencies: [
-            "Basics", "Attacks", "Tokenizer", "WordNet", .product(name: "Yams", package: "Yams"),
+            "Basics", "Attacks", "Tensors", "Tokenizer", "WordNet", .product(name: "Yams", package: "Yams"),
         ], swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         // Workflows: train, eval, attack, augment and retrain as types with inputs and a result; the only
         // callers of the modules above that record runs, and the mapping of attack results to records.

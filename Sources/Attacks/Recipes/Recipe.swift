@@ -390,7 +390,7 @@ public enum RecipeParser {
     }
 
     /// Builds one component from `name` or `{name: …, parameters…}`.
-    static func component<T>(_ node: Node, kind: String, catalog: [Component<T>], file: String) throws -> T {
+    public static func component<T>(_ node: Node, kind: String, catalog: [Component<T>], file: String) throws -> T {
         let where_ = "\(file):\(line(node))"
         let names = catalog.map(\.name)
         var componentName: String
@@ -501,9 +501,9 @@ public enum RecipeParser {
         }
     }
 
-    static func line(_ node: Node) -> Int { node.mark?.line ?? 1 }
+    public static func line(_ node: Node) -> Int { node.mark?.line ?? 1 }
 
-    static func describe(_ error: YamlError, file: String) -> String {
+    public static func describe(_ error: YamlError, file: String) -> String {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):

@@ -67,8 +67,10 @@ public enum AttackSuite {
         public var wallSecondsPerExample: [String: Double]
     }
 
+    /// Attacks `inputs` with each recipe, then records its summary metrics and curves and, with `audit`, audits
+    /// its successful attacks and records the valid metrics.
     static func run(_ recipes: [Recipe], setup: AttackSetup, inputs: [AttackInput], store: ResultStore, runID: Int64,
-                    settings: AttackSettings, reporter: Reporter) throws -> Outcome {
+                    settings: AttackSettings, audit: RunAudit? = nil, reporter: Reporter) throws -> Outcome {
         var outcome = Outcome(summaries: [], wallSecondsPerExample: [:])
         for recipe in recipes {
             let done = try store.completedExampleIndices(run: runID, recipe: recipe.name)
@@ -91,8 +93,14 @@ public enum AttackSuite {
             }
             let examples = try store.examples(run: runID, recipe: recipe.name)
             try store.recordSummaryMetrics(run: runID, recipe: recipe.name)
-            let summary = AttackSummary(recipe: recipe.name, examples: examples)
+            var summary = AttackSummary(recipe: recipe.name, examples: examples)
             try store.recordMetrics(summary.extraMetrics(runID: runID))
+            if let audit {
+                reporter.progress("\(recipe.name): auditing \(examples.filter { $0.status == .success }.count) successful attack(s) (audit '\(audit.recipe.name)')")
+                summary.validity = try audit.audit(examples, recipe: recipe.name, store: store, runID: runID,
+                                                   workers: settings.workerCount)
+                reporter.endProgress()
+            }
             try store.recordCurvePoints(AttackRecording.curvePoints(of: examples, runID: runID, recipe: recipe.name))
             outcome.summaries.append(summary)
         }

@@ -83,6 +83,7 @@ public enum AttackWorkflow {
             let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes, encoderPath: attack.encoderPath,
                                                 maxLength: plan.maxLength, reporter: reporter)
             let inputs = plan.examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+            let audit = try plan.runAudit()
             let store = try RunRecording.openForWriting(plan.database)
             let modelHash = classifier.identity
             let recipeHash = Recipe.hash(recipes)
@@ -99,7 +100,7 @@ public enum AttackWorkflow {
             let runID = try UserError.wrapping {
                 try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
                     outcome = try AttackSuite.run(recipes, setup: setup, inputs: inputs, store: store, runID: run.runID,
-                                                  settings: attack, reporter: reporter)
+                                                  settings: attack, audit: audit, reporter: reporter)
                     try RunRecording.recordService(store, run: run.runID, classifier: classifier, reporter: reporter)
                     return run.runID
                 }

@@ -2,6 +2,7 @@
 // the classification report on the selected examples, then the attack suite on the same examples,
 // all in one results-store run; `--resume` continues an interrupted one.
 import Attacks
+import Audit
 import Basics
 import Datasets
 import Foundation
@@ -23,6 +24,9 @@ public struct EvaluationPlan {
     /// How attacks run, and where the run is recorded (default: `ResultStoreLocation`'s rule).
     public var attack: AttackSettings
     public var database = ResultStoreLocation.resolve(option: nil)
+    /// The validity audit of every recipe's successful attacks (nil: none; the command line's default is
+    /// the `default` audit).
+    public var audit: AuditRecipe?
 
     public init(dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe],
                 attack: AttackSettings) {
@@ -32,6 +36,12 @@ public struct EvaluationPlan {
         self.maxLength = maxLength
         self.suite = suite
         self.attack = attack
+    }
+
+    /// The audit with what it needs loaded, when there are attacks to audit and an audit recipe.
+    func runAudit() throws -> RunAudit? {
+        guard let audit, !suite.isEmpty else { return nil }
+        return try RunAudit.prepare(audit, dataset: dataset, encoderPath: self.attack.encoderPath)
     }
 
     /// The configuration an eval run of `model` stores.
@@ -90,6 +100,7 @@ public struct EvalWorkflow {
         }
         let setup = suite.isEmpty ? nil : try AttackSetup.prepare(classifier: classifier, recipes: suite, encoderPath: attack.encoderPath,
                                                                   maxLength: maxLength, reporter: reporter)
+        let audit = try plan.runAudit()
         let store = try RunRecording.openForWriting(plan.database)
         let modelHash = classifier.identity
         let dataHash = dataset.manifest.contentSHA256
@@ -125,7 +136,7 @@ public struct EvalWorkflow {
                     reporter.say(Self.cleanReport(evaluated, data: data, dataset: dataset.name, split: split,
                                                   unknown: unknownLabels.count, seconds: seconds))
                     attackOutcome = try AttackSuite.run(suite, setup: setup, inputs: inputs, store: store, runID: run.runID,
-                                                        settings: attack, reporter: reporter)
+                                                        settings: attack, audit: audit, reporter: reporter)
                 }
                 try RunRecording.recordService(store, run: run.runID, classifier: classifier, reporter: reporter)
                 return run.runID

@@ -32,6 +32,40 @@ public struct AttackSummary: Sendable, Equatable {
     public var secondsPerExample: Double
     /// Cache hits / (hits + queries), over all examples.
     public var cacheHitRate: Double?
+    /// What the validity audit found (nil when the recipe was not audited).
+    public var validity: Validity?
+
+    /// The valid side of the summary under one audit: invalid successes count as failed attacks.
+    public struct Validity: Sendable, Equatable {
+        public var audit: String
+        public var audited: Int
+        public var invalid: Int
+        public var validAttackSuccessRate: Double?
+        public var accuracyUnderValidAttack: Double
+        /// (check, examples it flagged), most first.
+        public var reasons: [Reason]
+        /// Seconds the audit took (wall clock).
+        public var seconds: Double
+
+        public struct Reason: Sendable, Equatable {
+            public var check: String
+            public var count: Int
+        }
+
+        public init(verdicts: AuditVerdicts, examples: [ExampleRecord], seconds: Double) {
+            audit = verdicts.audit
+            let successes = Set(examples.filter { $0.status == .success }.map(\.exampleIndex))
+            audited = verdicts.audited.intersection(successes).count
+            invalid = verdicts.failedChecks.keys.filter { successes.contains($0) }.count
+            let attacked = examples.filter(\.wasAttacked)
+            validAttackSuccessRate = attacked.isEmpty ? nil
+                : Double(attacked.filter { $0.isValidSuccess(verdicts) }.count) / Double(attacked.count)
+            accuracyUnderValidAttack = Double(examples.filter { $0.isCorrectUnderValidAttack(verdicts) }.count)
+                / Double(max(examples.count, 1))
+            reasons = verdicts.reasons().map { Reason(check: $0.check, count: $0.count) }
+            self.seconds = seconds
+        }
+    }
 
     public init(recipe: String, examples records: [ExampleRecord]) {
         self.recipe = recipe
@@ -94,6 +128,17 @@ public struct AttackSummary: Sendable, Equatable {
             ("Original accuracy", summaries.map { percent($0.originalAccuracy) }),
             ("Accuracy under attack", summaries.map { percent($0.accuracyUnderAttack) }),
             ("Attack success rate", summaries.map { percent($0.attackSuccessRate) }),
+        ]
+        if let audit = summaries.lazy.compactMap(\.validity).first?.audit {
+            func valid(_ value: (Validity) -> String) -> [String] { summaries.map { $0.validity.map(value) ?? "–" } }
+            rows += [
+                ("Valid attack success rate (\(audit))", valid { percent($0.validAttackSuccessRate) }),
+                ("Accuracy under valid attack", valid { percent($0.accuracyUnderValidAttack) }),
+                ("Invalid / audited successes", valid { "\($0.invalid)/\($0.audited)" }),
+                ("  most common reason", valid { $0.reasons.first.map { "\($0.check) \($0.count)" } ?? "–" }),
+            ]
+        }
+        rows += [
             ("Average perturbed word %", summaries.map { percent($0.perturbedWordFraction) }),
             ("Average num. words per input", summaries.map { number($0.wordsPerInput, "%.2f") }),
             ("Avg num queries", summaries.map { number($0.queries, "%.2f") }),
@@ -143,6 +188,15 @@ public struct AttackSummary: Sendable, Equatable {
         if let v = similarity { object["similarity"] = v }
         if let v = cacheHitRate { object["cache_hit_rate"] = v }
         if let wall { object["wall_seconds_per_example"] = wall }
+        if let validity {
+            var valid: [String: Any] = [
+                "audit": validity.audit, "audited": validity.audited, "invalid": validity.invalid,
+                "accuracy_under_valid_attack": validity.accuracyUnderValidAttack, "audit_seconds": validity.seconds,
+                "reasons": Dictionary(validity.reasons.map { ($0.check, $0.count) }, uniquingKeysWith: +),
+            ]
+            if let v = validity.validAttackSuccessRate { valid["valid_attack_success_rate"] = v }
+            object["validity"] = valid
+        }
         return object
     }
 }

@@ -50,6 +50,8 @@ struct AttackCommand: ParsableCommand {
 
     @OptionGroup var attackOptions: AttackOptions
 
+    @OptionGroup var auditOptions: AuditOptions
+
     @OptionGroup var database: DatabaseOption
 
     @Flag(help: "List the recipes and every recipe part with its parameters.")
@@ -69,6 +71,7 @@ struct AttackCommand: ParsableCommand {
     }
 
     func run() throws {
+        let audit = data == nil ? nil : try auditOptions.recipe()
         if list {
             print(RecipeLibrary().listing() + "\n")
             print(Catalog.listing())
@@ -95,6 +98,7 @@ struct AttackCommand: ParsableCommand {
             var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
                                       maxLength: selection.maxLength, suite: recipes, attack: endpoint.attackSettings(attackOptions.settings))
             plan.database = database.path
+            plan.audit = audit
             var workflow = AttackWorkflow.OnData(classifier: classifier, plan: plan)
             workflow.resume = resume
             let (runID, outcome) = try workflow.run(reporter: TerminalReporter(quiet: json))

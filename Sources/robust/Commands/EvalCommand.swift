@@ -41,6 +41,8 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var attackOptions: AttackOptions
 
+    @OptionGroup var auditOptions: AuditOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -52,6 +54,7 @@ struct EvalCommand: ParsableCommand {
         if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         // Recipes are checked before any work, so a typo fails at once.
         var suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
+        let audit = noAttacks ? nil : try auditOptions.recipe()
         let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         let classifier = try endpoint.classifier(model: model, expected: dataset.labels, probe: examples.first?.text)
@@ -60,6 +63,7 @@ struct EvalCommand: ParsableCommand {
         var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
                                   maxLength: selection.maxLength, suite: suite, attack: endpoint.attackSettings(attackOptions.settings))
         plan.database = database.path
+        plan.audit = audit
         var workflow = EvalWorkflow(classifier: classifier, plan: plan)
         workflow.resume = resume
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))

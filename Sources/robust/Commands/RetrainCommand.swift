@@ -47,6 +47,8 @@ struct RetrainCommand: ParsableCommand {
 
     @OptionGroup var attackOptions: AttackOptions
 
+    @OptionGroup var auditOptions: AuditOptions
+
     @Option(help: "Reuse this finished eval run of --model (same examples, recipes and seed) as the before run.")
     var before: Int64?
 
@@ -74,12 +76,14 @@ struct RetrainCommand: ParsableCommand {
         let handle = try loadModel(model)
         try handle.requireTrainedHead()
         let suite = try RecipeLoading.load(RecipeLoading.split(recipes))
+        let audit = try auditOptions.recipe()
         let augmentation = method == .augment ? try AugmentationRecipes.load(RecipeLoading.split(augment) ?? []) : nil
         let dataset = try dataOptions.load()
         let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
         var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
                                   maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings)
         plan.database = database.path
+        plan.audit = audit
         var workflow = RetrainWorkflow(model: handle, plan: plan, method: method, settings: settings, out: URL(fileURLWithPath: out))
         (workflow.augmentation, workflow.perExample, workflow.attackSample) = (augmentation, perExample, attackSample)
         (workflow.before, workflow.overwrite, workflow.resume, workflow.keepLast) = (before, trainer.overwrite, resume, trainer.keepLast)

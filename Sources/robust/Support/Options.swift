@@ -3,6 +3,7 @@
 // `AttackSettings`), the results database (`DatabaseOption`), and the fine-tuning hyper-parameters
 // (`TrainerOptions`, with each command's own defaults) and A2T (`A2TOptions`).
 import ArgumentParser
+import Audit
 import Basics
 import Datasets
 import Foundation
@@ -96,6 +97,19 @@ struct AttackOptions: ParsableArguments {
     }
 
     var settings: AttackSettings { AttackSettings(workers: workers, seed: seed, encoderPath: encoder ?? Defaults.baseModel) }
+}
+
+/// `--audit NAME` / `--no-audit`: the validity audit of every successful adversarial example.
+struct AuditOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Audit recipe judging each successful attack's validity: a name (built in: \(AuditLibrary.builtIn.keys.sorted().joined(separator: ", ")); or audits/NAME.yaml, $\(AuditLibrary.environmentVariable)) or a file.",
+                               valueName: "NAME"))
+    var audit: String = AuditLibrary.defaultName
+
+    @Flag(help: "Do not audit (the valid success rate is then not reported).")
+    var noAudit = false
+
+    /// The audit recipe, loaded (a typo fails before any work), or nil with --no-audit.
+    func recipe() throws -> AuditRecipe? { noAudit ? nil : try RunAudit.load(audit) }
 }
 
 /// `--db PATH`: the results database. See `ResultStoreLocation.resolve` for the rule.
