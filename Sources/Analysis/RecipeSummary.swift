@@ -39,7 +39,8 @@ public enum MetricName {
     }
 
     /// Whether a larger value means a better (more accurate or more robust) model. Known names are
-    /// listed; otherwise names containing "loss", "error" or "success" are lower-is-better, and the
+    /// listed; otherwise names containing "loss", "error", "success" or "seconds", or starting with "invalid",
+    /// are lower-is-better, and the
     /// rest higher-is-better. A baseline file stores the direction explicitly, so it can be edited.
     public static func higherIsBetter(_ name: String) -> Bool {
         let name = splitAudit(name).base   // "valid_attack_success_rate@morris2020" reads as its base name
@@ -53,7 +54,8 @@ public enum MetricName {
         case "skipped": return false
         default:
             let lowered = name.lowercased()
-            return !(lowered.contains("loss") || lowered.contains("error") || lowered.contains("success"))
+            return !(lowered.contains("loss") || lowered.contains("error") || lowered.contains("success")
+                     || lowered.hasPrefix("invalid") || lowered.contains("seconds"))
         }
     }
 
