@@ -42,9 +42,9 @@ final class WorkflowTests: XCTestCase {
 
     /// Fine-tunes the tiny fixture model (as scripts/ci-gate.sh does, fewer epochs) into `out`.
     func trainTiny(_ out: URL, database: String, reporter: Reporter = SilentReporter(),
-                   data: DatasetSplits? = nil) throws -> TrainingWorkflow.Outcome {
+                   data: DatasetSplits? = nil, epochs: Int = 6) throws -> TrainingWorkflow.Outcome {
         var settings = TrainerSettings()
-        settings.epochs = 6
+        settings.epochs = epochs
         settings.batchSize = 16
         settings.learningRate = 5e-3
         settings.maxLength = 24
