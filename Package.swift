@@ -5,7 +5,7 @@
 //   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
 //   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation;  Attacks, WordNet → Audit
-//   all of them but Remote → Workflows (a served classifier is its `ServedClassifier` protocol)
+//   all of them but Remote → Workflows (a served classifier is its `ServedClassifier` protocol; Reports for the labelling sheet)
 //   Basics, Attacks + AsyncHTTPClient → Remote (served classifiers as victims; the command line plugs it in) (train, eval, attack, augment, retrain: the only writers of Results)
 //   Workflows → robust (the command line: parses, calls one workflow, prints)
 import PackageDescription
@@ -101,7 +101,7 @@ let package = Package(
         ], swiftSettings: optimise),
         .target(name: "Workflows", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets", "WordNet",
-            "Results", "Analysis", "Attacks", "Augmentation", "Audit",
+            "Results", "Analysis", "Reports", "Attacks", "Augmentation", "Audit",
         ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "Training", "Datasets",
@@ -134,7 +134,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Basics", "Datasets", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // CommandLineTests run the built `robust` as a user would (train, eval, runs) on tiny models.
-        .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "TestSupport"]),
+        // AuditCommandTests build their results store through Results (synthetic runs, no model).
+        .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "Datasets", "Results", "Reports", "TestSupport"]),
         // ResultsTests (the store and its analysis) also spawn the test program ResultsWriter and the built
         // `robust` (`runs`, `gate`, …) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "Analysis", "TestSupport", "ResultsWriter",
@@ -151,7 +152,7 @@ let package = Package(
                     swiftSettings: optimise),
         // WorkflowsTests call the workflows directly: recording, resuming, summaries, the whole eval on a tiny model.
         .testTarget(name: "WorkflowsTests",
-                    dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Augmentation", "Basics", "Datasets", "Results",
+                    dependencies: ["Workflows", "Attacks", "AttackFakes", "Analysis", "Augmentation", "Basics", "Datasets", "Reports", "Results",
                                    "Training", "Transformer", "TestSupport"]),
         // RemoteTests run the client against an in-process fake server (slow answers, 429, 500s, dropped
         // connections, malformed JSON).

@@ -9,17 +9,18 @@
 //   - a `"` inside an unquoted field is an ordinary character;
 //   - the same rules hold for TSV (tab delimiter), as Python's csv writes it.
 // The input must already be valid UTF-8 (`UTF8Check`), so fields decode without loss.
+// Public for the other readers of CSV files robust wrote (Workflows' labelling-sheet import).
 import Foundation
 
-struct DelimitedRecord {
+public struct DelimitedRecord: Sendable {
     /// Physical line (1-based) where the record starts.
-    let line: Int
-    let fields: [String]
+    public let line: Int
+    public let fields: [String]
     /// An empty or whitespace-only line (one unquoted field).
-    let isBlank: Bool
+    public let isBlank: Bool
 }
 
-struct DelimitedParser {
+public struct DelimitedParser {
     private let bytes: [UInt8]
     private let delimiter: UInt8
     private let file: String
@@ -32,7 +33,7 @@ struct DelimitedParser {
     private static let carriageReturn = UInt8(ascii: "\r")
 
     /// `bytes` with any UTF-8 byte order mark already removed (see `UTF8Check.strippingBOM`).
-    init(bytes: [UInt8], delimiter: UInt8, file: String) {
+    public init(bytes: [UInt8], delimiter: UInt8, file: String) {
         self.bytes = bytes
         self.delimiter = delimiter
         self.file = file
@@ -40,7 +41,7 @@ struct DelimitedParser {
     }
 
     /// The next record, or nil at the end of the input.
-    mutating func next() throws -> DelimitedRecord? {
+    public mutating func next() throws -> DelimitedRecord? {
         guard position < bytes.count else { return nil }
         let recordLine = line
         var fields: [String] = []
@@ -112,15 +113,15 @@ struct DelimitedParser {
     }
 }
 
-enum UTF8Check {
+public enum UTF8Check {
     /// The bytes without a leading UTF-8 byte order mark.
-    static func strippingBOM(_ bytes: [UInt8]) -> [UInt8] {
+    public static func strippingBOM(_ bytes: [UInt8]) -> [UInt8] {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { return Array(bytes[3...]) }
         return bytes
     }
 
     /// Throws `.invalidUTF8` naming the line of the first malformed sequence.
-    static func validate(_ bytes: [UInt8], file: String) throws {
+    public static func validate(_ bytes: [UInt8], file: String) throws {
         var index = 0
         var line = 1
         let count = bytes.count

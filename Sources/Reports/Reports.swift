@@ -17,6 +17,9 @@
 //   accuracy_vs_queries        budget curve: stored, else derived from per-example queries
 //   training_loss, training_accuracy, training_learning_rate   training curves against the step
 //
+// Also the labelling sheet of `robust audit export` (LabellingSheet.swift): labels.csv and a self-contained
+// labels.html in which people judge sampled adversarial pairs.
+//
 // gnuplot: `--gnuplot PATH`, else the first `gnuplot` on $PATH (`/usr/bin/gnuplot` when PATH is unset).
 // When it is missing or fails, the report is still written in full (scripts, data, tables), without
 // the images, and `ReportOutcome.figureError` says why; `robust report` then exits non-zero.

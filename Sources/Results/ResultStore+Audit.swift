@@ -54,15 +54,35 @@ extension ResultStore {
     // MARK: - Human labels
 
     /// Records people's labels in one transaction (all or nothing); a label already stored for the same
-    /// (run, recipe, example, annotator) is replaced.
-    public func recordHumanLabels(_ labels: [HumanLabelRecord]) throws {
+    /// (run, recipe, example, annotator) is replaced. In the same transaction, the metrics named in
+    /// `replacingMetrics` are removed from every (run, recipe) the labels belong to, and `metrics` are
+    /// recorded (replacing any of the same run, recipe and name), so the statistics of the labels can never
+    /// be stored without them, nor stale ones left beside them.
+    public func recordHumanLabels(_ labels: [HumanLabelRecord], metrics: [MetricRecord] = [],
+                                  replacingMetrics names: Set<String> = []) throws {
         guard let first = labels.first else { return }
+        for metric in metrics where !metric.value.isFinite {
+            throw ResultStoreError.invalidRequest(path: path, detail: "metric \(metric.recipe)/\(metric.name) is \(metric.value), not a finite number")
+        }
         try write(run: first.runID) { db in
+            var recipes: [Int64: Set<String>] = [:]
             for label in labels {
                 guard try RunRecord.exists(db, key: label.runID) else { throw ResultStoreError.noSuchRun(id: label.runID, path: path) }
                 var label = label
                 label.id = nil
                 try label.insert(db, onConflict: .replace)
+                recipes[label.runID, default: []].insert(label.recipe)
+            }
+            if !names.isEmpty {
+                for (run, runRecipes) in recipes {
+                    try MetricRecord.filter(MetricRecord.Columns.runID == run && runRecipes.contains(MetricRecord.Columns.recipe)
+                                            && names.contains(MetricRecord.Columns.name)).deleteAll(db)
+                }
+            }
+            for metric in metrics {
+                var metric = metric
+                metric.id = nil
+                try metric.insert(db, onConflict: .replace)
             }
         }
     }

@@ -13,4 +13,5 @@
 //   Data/                     a dataset resolved, checked against a model's labels, tokenised
 //   Attack/                   AttackSetup (victim, encoder, WordNet), recipes, the suite, one text
 //   Eval/, Train/, Augment/, Retrain/   the workflows
+//   Audit/                    people's labels of adversarial pairs: the labelling sheet out, its answers in
 import Foundation
