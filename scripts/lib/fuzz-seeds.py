@@ -117,6 +117,9 @@ write("datasets", "gate-data.csv", b"\0" + read("Tests/Fixtures/gate/data.csv")[
 # attack-recipe and augmentation-recipe: the recipe, NUL, a text.
 for path in sorted(glob.glob(os.path.join(root, "attacks/*.yaml"))):
     write("attack-recipe", os.path.basename(path), read(os.path.relpath(path, root)) + b"\0the film is a good and warm story, not bad")
+# The attack-recipe target also reads its YAML as an audit recipe.
+for path in sorted(glob.glob(os.path.join(root, "audits/*.yaml"))):
+    write("attack-recipe", "audit-" + os.path.basename(path), read(os.path.relpath(path, root)) + b"\0the film is a good and warm story, not bad")
 for path in sorted(glob.glob(os.path.join(root, "augmentations/*.yaml"))):
     write("augmentation-recipe", os.path.basename(path), read(os.path.relpath(path, root)) + b"\0The film is good, warm and very funny.")
 

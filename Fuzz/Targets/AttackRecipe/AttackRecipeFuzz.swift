@@ -1,11 +1,14 @@
 // AttackRecipeFuzz (fuzz-attack-recipe): attack recipe and suite files, `RecipeParser.parse` (attacks/*.yaml or
 // a user's recipe), then the recipe that parsed run by `AttackRunner.attack` on one short text against a
-// scripted victim (with gradients) and sentence encoder, without WordNet.
+// scripted victim (with gradients) and sentence encoder, without WordNet. The same YAML is also read as an
+// audit recipe (`AuditRecipeParser.parse`, audits/*.yaml; they share the parameter checker), and an audit that
+// parses and needs no WordNet judges the text against a changed copy of it.
 //
 // Input: the YAML, a NUL byte, the text to attack (at most 80 scalars are used). An input must be refused with
 // an AttackError, or run to an outcome the runner can record: a status, counters that are not negative, and
 // an adversarial prediction that is one of the victim's labels.
 import Attacks
+import Audit
 import Basics
 import Foundation
 import FuzzSupport
@@ -18,6 +21,7 @@ enum AttackRecipeFuzz {
 func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let parts = Fuzz.split(Fuzz.bytes(data, size), separator: 0, parts: 2)
     guard let yaml = String(validating: parts[0], as: UTF8.self) else { return 0 }
+    auditRecipe(yaml, text: String(decoding: parts.count > 1 ? parts[1] : [], as: UTF8.self))
     let parsed: RecipeParser.Parsed
     do {
         parsed = try RecipeParser.parse(yaml: yaml, file: "fuzz.yaml", defaultName: "fuzz")
@@ -47,6 +51,34 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         Fuzz.check(victim.labels.contains(prediction), "prediction '\(prediction)' is not a label")
     }
     return 0
+}
+
+/// The YAML as an audit recipe: refused with an AuditError, or judging a pair (the text and the text with its
+/// first word replaced) with one result per check, in order, each with a finite value.
+func auditRecipe(_ yaml: String, text: String) {
+    let recipe: AuditRecipe
+    do {
+        recipe = try AuditRecipeParser.parse(yaml: yaml, file: "fuzz.yaml", defaultName: "fuzz")
+    } catch is AuditError {
+        return
+    } catch {
+        Fuzz.fail("untyped error from the audit recipe parser: \(error)")
+    }
+    Fuzz.check(!recipe.checks.isEmpty && !recipe.name.isEmpty, "an audit recipe without checks or a name")
+    guard !recipe.needs.contains(.wordNet) else { return }
+    let original = String(String.UnicodeScalarView(text.unicodeScalars.prefix(80)))
+    var changed = AttackedText(original)
+    if changed.count > 0 { changed = changed.replacingWord(at: 0, with: "zzq") }
+    let resources = AuditResources(encoder: { ScriptedEncoder() },
+                                   labelWords: LabelWordTable(examples: [(original, "pos"), ("zzq zzq", "neg")], source: "fuzz"))
+    do {
+        let auditor = try Auditor(recipe: recipe, resources: resources)
+        let results = try auditor.audit([AuditedPair(index: 0, original: original, adversarial: changed.text, gold: "pos")], workers: 1)
+        Fuzz.check(results.count == 1 && results[0].map(\.check) == recipe.checks.map(\.name), "the audit skipped or reordered checks")
+        Fuzz.check(results[0].allSatisfy { $0.value.isFinite }, "a check value that is not a finite number")
+    } catch {
+        Fuzz.fail("the audit threw: \(error)")
+    }
 }
 
 /// FNV-1a of a word's UTF-8 bytes: a fixed pseudo-random weight per word (Swift's Hasher is seeded per process).
