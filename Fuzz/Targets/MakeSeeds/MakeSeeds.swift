@@ -61,7 +61,8 @@ enum MakeSeeds {
         return (Array(try family.configData(config, mergingInto: raw)), weights)
     }
 
-    /// A store with an eval run (metrics, examples of every status), an attack run with curves, and a failed run.
+    /// A store with an eval run (metrics, examples of every status, an audit and a human label), an attack run with
+    /// curves, and a failed run.
     static func resultsDatabase(at path: String) throws {
         try? FileManager.default.removeItem(atPath: path)
         let store = try ResultStore(path: path)
@@ -82,7 +83,18 @@ enum MakeSeeds {
             MetricRecord(runID: evalID, recipe: "clean", name: "clean_accuracy", value: 0.75, low: 0.5, high: 1),
             MetricRecord(runID: evalID, recipe: "textfooler", name: "accuracy_under_attack", value: 0.25),
             MetricRecord(runID: evalID, recipe: "textfooler", name: "mean_queries", value: 12),
+            MetricRecord(runID: evalID, recipe: "textfooler", name: "valid_attack_success_rate", value: 0, low: 0, high: 0),
         ])
+        // The validity audit of the successful example (index 0), and a person's label of it.
+        try store.recordAudit(AuditRecord(runID: evalID, audit: "default", recipeHash: "0a1b", configJSON: "{\"checks\": {}}"),
+                              checks: [
+                                AuditCheckRecord(runID: evalID, recipe: "textfooler", exampleIndex: 0, audit: "default",
+                                                 checkName: "sentence-cosine", value: 0.93, passed: true),
+                                AuditCheckRecord(runID: evalID, recipe: "textfooler", exampleIndex: 0, audit: "default",
+                                                 checkName: "antonym", value: 1, passed: false, detail: "fine → coarse"),
+                              ])
+        try store.recordHumanLabels([HumanLabelRecord(runID: evalID, recipe: "textfooler", exampleIndex: 0, annotator: "seed",
+                                                      sameLabel: false, natural: true, note: "label flipped", source: "labels.csv")])
         try store.markRun(evalID, status: .finished)
         let attack = try store.beginRun(RunRecord(kind: .attack, robustVersion: "fuzz", parentRunID: evalID))
         guard let attackID = attack.id else { throw CocoaError(.fileWriteUnknown) }
