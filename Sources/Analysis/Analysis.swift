@@ -1,6 +1,8 @@
 // Analysis: what the stored numbers mean. Computes the standard metrics of a recipe from its stored
 // examples (`RecipeSummary`, `MetricName`), bootstrap intervals and McNemar's test (`Statistics`),
-// compares two runs (`Comparison`), and reads, writes and checks baselines (`Baseline`, `Gate`).
+// the valid metrics of an audit (`Validity`), accuracy against the attack's budget (`BudgetCurves`) and the
+// stored budget metrics (`BudgetMetrics`), compares two runs (`Comparison`), and reads, writes and checks
+// baselines (`Baseline`, `Gate`).
 // Reads records of the Results store; never opens a database or writes SQL itself.
 //
 // Statistics: `Bootstrap` (seeded SplitMix64 percentile intervals, B = 1000), `McNemar` (exact,

@@ -85,12 +85,16 @@ public struct Baseline: Equatable, Sendable {
 
     /// A baseline from a stored run: all its metrics but the example count, and the per-example
     /// outcomes of its accuracy-like metrics.
-    /// Whether a metric belongs in a baseline: not the example count, and nothing that measures this
+    /// Whether a metric belongs in a baseline: not the example count, nothing that measures this
     /// machine or the implementation rather than the model (wall time, cache hits), which would make a
-    /// gate flaky across machines and runs.
+    /// gate flaky across machines and runs, and not the audit's counts (successes audited, judged invalid,
+    /// flagged by each check): they grow with the number of successes and have no better direction; the
+    /// valid rates (`valid_attack_success_rate`, `accuracy_under_valid_attack`, the valid budget metrics)
+    /// are what a baseline keeps of an audit.
     public static func isGateable(_ name: String) -> Bool {
         let lowered = name.lowercased()
         return name != MetricName.examples && !lowered.contains("seconds") && !lowered.contains("cache_hit")
+            && !MetricName.isAuditCount(name)
     }
 
     public static func make(run: RunRecord, metrics: [MetricRecord], examples: [ExampleRecord], tolerance: Double,

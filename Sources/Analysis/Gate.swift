@@ -9,6 +9,9 @@
 //       McNemar exact p < α (0.05)                    → "regression"  (exit 1)
 //       p ≥ α                                         → "not significant" (passes: within noise)
 //   - regression > tolerance, no paired data          → "regression"  (exit 1)
+//     (the valid and the budget metrics keep no per-example outcomes in a baseline: the valid ones depend on
+//     audit check values the gate does not read, and ten more arrays per recipe would swell the file; so
+//     tolerance alone decides for them)
 // Exit code: 2 if any metric is missing, else 1 if any regression, else 0.
 import Foundation
 import Results

@@ -20,22 +20,29 @@ public enum MetricName {
     /// Number of examples.
     public static let examples = "examples"
 
-    /// The order metrics are listed in: the standard ones first, in this order, then the rest by name.
+    /// The order metrics are listed in: the standard ones first, in this order (each valid metric right
+    /// after its raw counterpart, the budget metrics last), then the rest by name.
     public static let standardOrder = [examples, cleanAccuracy, accuracyUnderAttack, "accuracy_under_valid_attack",
-                                       attackSuccessRate, "valid_attack_success_rate",
-                                       wordsChangedFraction, meanQueries, meanSimilarity]
+                                       attackSuccessRate, "valid_attack_success_rate", "audited_successes", "invalid_successes",
+                                       wordsChangedFraction, meanQueries, meanSimilarity] + BudgetMetrics.names
 
-    /// Sorts metrics by recipe, then in `standardOrder`, then by name.
+    /// Sorts metrics by recipe, then in `standardOrder` of their base name (an audit's "name@audit" right after
+    /// the default audit's "name", audits by name), then by name.
     public static func sorted(_ metrics: [MetricRecord]) -> [MetricRecord] {
-        func rank(_ name: String) -> Int { standardOrder.firstIndex(of: name) ?? standardOrder.count }
+        func key(_ name: String) -> (Int, String, Int, String) {
+            let (base, audit) = splitAudit(name)
+            return (standardOrder.firstIndex(of: base) ?? standardOrder.count, base, audit == defaultAudit ? 0 : 1, audit)
+        }
         return metrics.sorted {
-            ($0.recipe, rank($0.name), $0.name) < ($1.recipe, rank($1.name), $1.name)
+            let a = key($0.name), b = key($1.name)
+            return ($0.recipe, a.0, a.1, a.2, a.3, $0.name) < ($1.recipe, b.0, b.1, b.2, b.3, $1.name)
         }
     }
 
-    /// "↑" for higher-is-better metrics, "↓" for lower-is-better ones, "" for counts.
+    /// "↑" for higher-is-better metrics, "↓" for lower-is-better ones, "" for counts (examples, and an audit's
+    /// successes audited, judged invalid and flagged by each check).
     public static func arrow(_ name: String) -> String {
-        name == examples ? "" : (higherIsBetter(name) ? " ↑" : " ↓")
+        name == examples || isAuditCount(name) ? "" : (higherIsBetter(name) ? " ↑" : " ↓")
     }
 
     /// Whether a larger value means a better (more accurate or more robust) model. Known names are
@@ -47,6 +54,8 @@ public enum MetricName {
         switch name {
         case cleanAccuracy, accuracyUnderAttack, wordsChangedFraction, meanQueries, examples,
              "accuracy_under_valid_attack", "audited_successes": return true
+        // Accuracy within a query budget, and its mean over budgets: raw and valid alike.
+        case _ where BudgetMetrics.isBudgetMetric(name): return true
         // More similar adversarial texts = a stealthier attack.
         case attackSuccessRate, meanSimilarity, "valid_attack_success_rate": return false
         // Skipped examples are not attacked, yet count as correct under attack (TextAttack's rule): a

@@ -114,3 +114,31 @@ public enum ValidityMetrics {
         return metrics
     }
 }
+
+extension AuditVerdicts {
+    /// Audit names in display order: the default audit first, then by name, each once.
+    public static func ordered(_ audits: [String]) -> [String] {
+        Set(audits).sorted { ($0 == MetricName.defaultAudit ? 0 : 1, $0) < ($1 == MetricName.defaultAudit ? 0 : 1, $1) }
+    }
+
+    /// The verdicts of every audit present in one recipe's check values, in `ordered` order.
+    public static func all(_ checks: [AuditCheckRecord]) -> [AuditVerdicts] {
+        ordered(checks.map(\.audit)).map { AuditVerdicts(audit: $0, checks: checks) }
+    }
+}
+
+extension MetricName {
+    /// The check and audit of a check's count of invalid examples ("invalid[antonym]@morris2020" →
+    /// ("antonym", "morris2020")); nil for any other name. Reverses `invalidBecause`.
+    public static func invalidCheck(_ name: String) -> (check: String, audit: String)? {
+        let (base, audit) = splitAudit(name)
+        guard base.hasPrefix("invalid["), base.hasSuffix("]"), base.count > "invalid[]".count else { return nil }
+        return (String(base.dropFirst("invalid[".count).dropLast()), audit)
+    }
+
+    /// Whether a metric is one of an audit's counts: successes audited, judged invalid, or flagged by a check.
+    public static func isAuditCount(_ name: String) -> Bool {
+        let base = splitAudit(name).base
+        return base == auditedSuccesses || base == invalidSuccesses || invalidCheck(name) != nil
+    }
+}

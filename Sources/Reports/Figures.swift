@@ -87,12 +87,16 @@ public enum FigurePlanner {
     public static let wordsFigure = "accuracy_vs_words_changed"
     public static let queriesFigure = "accuracy_vs_queries"
     public static let epsilonCurve = "accuracy_vs_epsilon"
+    public static let validityFigure = "attack_success_raw_vs_valid"
 
-    /// The figures, in report order: accuracy under attack; ε and other stored attack curves; the words
-    /// and queries budget curves; training loss, accuracy and learning rate. A figure with no data is left out.
+    /// The figures, in report order: accuracy under attack; raw against valid attack success rate (audited
+    /// runs); ε and other stored attack curves; the words and queries budget curves (the latter with the
+    /// valid curve beside the raw one for audited recipes); training loss, accuracy and learning rate. A
+    /// figure with no data is left out.
     public static func figures(for data: ReportData) -> [Figure] {
         var figures: [Figure] = []
         if let bars = accuracyBars(data) { figures.append(bars) }
+        if let validity = validityBars(data) { figures.append(validity) }
         figures += storedCurveFigures(data)
         if let words = budgetFigure(data, words: true) { figures.append(words) }
         if let queries = budgetFigure(data, words: false) { figures.append(queries) }
@@ -144,6 +148,40 @@ public enum FigurePlanner {
         SeriesPoint(x: x, y: metric.value * 100, low: metric.low.map { $0 * 100 }, high: metric.high.map { $0 * 100 })
     }
 
+    // MARK: - Raw against valid attack success
+
+    /// Per (run, recipe) with a stored raw and valid attack success rate: a bar for the raw rate and one per
+    /// audit for the valid rate (default audit first), in percent with their intervals.
+    static func validityBars(_ data: ReportData) -> Figure? {
+        var groups: [(run: RunData, recipe: RecipeData)] = []
+        var audits: [String] = []
+        for run in data.runs {
+            for recipe in run.attackRecipes where recipe.metric(MetricName.attackSuccessRate) != nil {
+                let valid = recipe.metrics.map { MetricName.splitAudit($0.name) }
+                    .filter { $0.base == MetricName.validAttackSuccessRate }.map(\.audit)
+                guard !valid.isEmpty else { continue }
+                groups.append((run, recipe))
+                audits += valid
+            }
+        }
+        guard !groups.isEmpty else { return nil }
+        let manyRuns = Set(groups.map(\.run.id)).count > 1
+        let labels = groups.map { manyRuns ? "run \($0.run.id) · \($0.recipe.name)" : $0.recipe.name }
+        func points(_ name: String) -> [SeriesPoint] {
+            groups.enumerated().compactMap { g, group in group.recipe.metric(name).map { percentPoint(x: Double(g), $0) } }
+        }
+        var series = [Series(title: "raw: every success", points: points(MetricName.attackSuccessRate), colour: 0)]
+        for (k, audit) in AuditVerdicts.ordered(audits).enumerated() {
+            series.append(Series(title: audit == MetricName.defaultAudit ? "valid: passed the audit" : "valid: passed audit \(audit)",
+                                 points: points(MetricName.audited(MetricName.validAttackSuccessRate, audit: audit)), colour: k + 1))
+        }
+        return Figure(
+            name: validityFigure, title: "Attack success rate: raw and valid",
+            xLabel: manyRuns ? "run · attack recipe" : "attack recipe", yLabel: "attack success rate (% of attacked examples)",
+            caption: "The share of attacked examples whose attack succeeded: every success (raw), and only the successes that passed every check of the validity audit (valid: an adversarial example that fails a check counts as a failed attack). Error bars are 95% bootstrap intervals over the attacked examples (1,000 resamples); the number above each bar is its value.",
+            kind: .bars(groups: labels), series: series, yRange: (0, 100))
+    }
+
     // MARK: - Stored attack curves (ε sweeps and others)
 
     static func storedCurveFigures(_ data: ReportData) -> [Figure] {
@@ -191,8 +229,10 @@ public enum FigurePlanner {
 
     static func budgetFigure(_ data: ReportData, words: Bool) -> Figure? {
         let storedName = words ? BudgetCurves.wordsCurveName : BudgetCurves.queriesCurveName
-        var sources: [(run: RunData, recipe: String, points: [SeriesPoint])] = []
+        // `valid`: the audit whose valid curve this is (nil: the raw curve).
+        var sources: [(run: RunData, recipe: String, points: [SeriesPoint], valid: String?)] = []
         var anyDerived = false, anyStored = false
+        var validAudits: [String] = []
         for run in data.runs {
             for recipe in run.recipes where recipe.name != trainingRecipe {
                 if let stored = recipe.curves[storedName], !stored.isEmpty {
@@ -200,20 +240,27 @@ public enum FigurePlanner {
                     // Stored shares (0…1) are shown as percentages, like the derived curves.
                     let xScale = words && stored.allSatisfy({ $0.x <= 1 }) ? 100.0 : 1
                     let yScale = stored.allSatisfy({ (0...1).contains($0.y) }) ? 100.0 : 1
-                    sources.append((run, recipe.name, stored.map { SeriesPoint(x: $0.x * xScale, y: $0.y * yScale) }))
+                    sources.append((run, recipe.name, stored.map { SeriesPoint(x: $0.x * xScale, y: $0.y * yScale) }, nil))
                     continue
                 }
                 guard recipe.isAttack else { continue }
-                let derived = words ? BudgetCurves.accuracyVsWordsChanged(recipe.examples)
-                                    : BudgetCurves.accuracyVsQueries(recipe.examples)
-                guard var points = derived else { continue }
-                anyDerived = true
-                // A queries curve runs on to the most queries any attacked example used: the budget the
-                // attack spent, beyond which nothing changes.
-                if !words, let end = BudgetCurves.maxQueries(recipe.examples), let last = points.last, end > last.x {
-                    points.append(CurvePoint(x: end, y: last.y))
+                // The queries curve of an audited recipe gets its valid curve beside it (the default audit's,
+                // else the first audit's): an invalid success never breaks its example.
+                let verdicts: [AuditVerdicts?] = [nil] + (words ? [] : Array(recipe.verdicts.prefix(1)))
+                for audit in verdicts {
+                    let derived = words ? BudgetCurves.accuracyVsWordsChanged(recipe.examples)
+                                        : BudgetCurves.accuracyVsQueries(recipe.examples, verdicts: audit)
+                    guard var points = derived else { continue }
+                    anyDerived = true
+                    // A queries curve runs on to the most queries any attacked example used: the budget the
+                    // attack spent, beyond which nothing changes.
+                    if !words, let end = BudgetCurves.maxQueries(recipe.examples), let last = points.last, end > last.x {
+                        points.append(CurvePoint(x: end, y: last.y))
+                    }
+                    if let audit { validAudits.append(audit.audit) }
+                    sources.append((run, recipe.name, points.map { SeriesPoint(x: words ? $0.x * 100 : $0.x, y: $0.y * 100) },
+                                    audit?.audit))
                 }
-                sources.append((run, recipe.name, points.map { SeriesPoint(x: words ? $0.x * 100 : $0.x, y: $0.y * 100) }))
             }
         }
         guard !sources.isEmpty else { return nil }
@@ -226,10 +273,15 @@ public enum FigurePlanner {
         let manyRuns = Set(sources.map(\.run.id)).count > 1
         let recipeNames = uniqueOrdered(sources.map(\.recipe)).sorted()
         let runIDs = uniqueOrdered(sources.map(\.run.id))
+        let runDashes = recipeNames.count > 1 && manyRuns
         let series = sources.map { source in
-            Series(title: manyRuns ? "\(source.run.displayName) · \(source.recipe)" : source.recipe, points: source.points,
-                   colour: recipeNames.count > 1 ? recipeNames.firstIndex(of: source.recipe)! : runIDs.firstIndex(of: source.run.id)!,
-                   dash: recipeNames.count > 1 && manyRuns ? runIDs.firstIndex(of: source.run.id)! + 1 : 1)
+            let runIndex = runIDs.firstIndex(of: source.run.id) ?? 0
+            var title = manyRuns ? "\(source.run.displayName) · \(source.recipe)" : source.recipe
+            if let audit = source.valid { title += audit == MetricName.defaultAudit ? " · valid" : " · valid (audit \(audit))" }
+            // A valid curve: the colour of its raw curve, dashed past the raw curves' dash types.
+            let dash = (runDashes ? runIndex + 1 : 1) + (source.valid == nil ? 0 : (runDashes ? runIDs.count : 1))
+            return Series(title: title, points: source.points,
+                          colour: recipeNames.count > 1 ? (recipeNames.firstIndex(of: source.recipe) ?? 0) : runIndex, dash: dash)
         }
         let how = anyDerived && !anyStored ? "derived from the per-example results"
             : (anyStored && !anyDerived ? "as stored by the attacks" : "stored by the attack where it recorded one, else derived from the per-example results")
@@ -243,7 +295,8 @@ public enum FigurePlanner {
         return Figure(
             name: queriesFigure, title: "Accuracy vs the attack's query budget",
             xLabel: "model queries per example (count)", yLabel: "accuracy under attack (%)",
-            caption: "Accuracy under attack if each attack had been limited to x model queries per example (\(how)). An example counts as broken once the budget covers the queries its successful attack used; past its last step each curve stays at the attack's accuracy under attack.",
+            caption: "Accuracy under attack if each attack had been limited to x model queries per example (\(how)). An example counts as broken once the budget covers the queries its successful attack used; past its last step each curve stays at the attack's accuracy under attack."
+                + (validAudits.isEmpty ? "" : " The dashed valid curves count only the successes the validity audit (\(AuditVerdicts.ordered(validAudits).joined(separator: ", "))) judged valid: an invalid success never breaks its example, so they end at the accuracy under valid attack."),
             kind: .steps, series: series, yRange: (0, 100), xFromZero: true)
     }
 

@@ -28,6 +28,7 @@ public enum HTMLReport {
 
         var contents: [(String, String)] = [("runs", "Runs")]
         if content.attacks != nil { contents.append(("attacks", "Attack results")) }
+        if content.validity != nil { contents.append(("validity", "Validity")) }
         if content.beforeAfter != nil { contents.append(("before-after", "Before and after retraining")) }
         if content.training != nil { contents.append(("training", "Training")) }
         if content.otherMetrics != nil { contents.append(("metrics", "Other metrics")) }
@@ -46,6 +47,11 @@ public enum HTMLReport {
             out.append("<h2 id=\"attacks\">Attack results</h2>")
             out.append("<p>Accuracies are over all examples (those the model already got wrong count as wrong), with 95% bootstrap intervals in parentheses. The success rate is over the attacked examples; <em>words changed</em> is the mean share of words that successful attacks changed, <em>queries</em> the mean model queries per attacked example, <em>similarity</em> the mean sentence similarity of successful adversarial texts.</p>")
             out.append(table(attacks))
+        }
+        if let validity = content.validity {
+            out.append("<h2 id=\"validity\">Validity of the successful attacks</h2>")
+            out.append("<p>\(escape(ReportContent.validityExplanation))</p>")
+            out.append(table(validity))
         }
         if let pairs = content.beforeAfter {
             out.append("<h2 id=\"before-after\">Before and after retraining</h2>")

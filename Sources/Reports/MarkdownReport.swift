@@ -56,6 +56,14 @@ public enum MarkdownReport {
             out.append("")
             out.append(table(attacks))
         }
+        if let validity = content.validity {
+            out.append("")
+            out.append("## Validity of the successful attacks")
+            out.append("")
+            out.append(escape(ReportContent.validityExplanation))
+            out.append("")
+            out.append(table(validity))
+        }
         if let pairs = content.beforeAfter {
             out.append("")
             out.append("## Before and after retraining")

@@ -38,6 +38,9 @@ public struct ReportContent: Sendable {
     public var provenance: [String]
     /// One row per (run, attack recipe).
     public var attacks: ReportTable?
+    /// One row per (run, audited attack recipe, audit): how many successful attacks were audited and judged
+    /// invalid, the valid numbers, and the checks that flagged most.
+    public var validity: ReportTable?
     /// Before and after retraining: one row per (child run, recipe) for runs whose parent run is in
     /// the report too — accuracy before and after on the same examples, the paired change with its
     /// bootstrap interval and McNemar p, and whether training used the attack.
@@ -52,6 +55,18 @@ public struct ReportContent: Sendable {
     /// Columns of the attack table.
     public static let attackHeader = ["run", "recipe", "examples", "clean accuracy", "accuracy under attack",
                                       "attack success rate", "words changed", "queries", "similarity"]
+    /// Columns of the attack table when some recipe was audited: each valid number (default audit) right
+    /// after its raw one.
+    public static let auditedAttackHeader = ["run", "recipe", "examples", "clean accuracy", "accuracy under attack",
+                                             "accuracy under valid attack", "attack success rate", "valid success rate",
+                                             "words changed", "queries", "similarity"]
+    /// Columns of the validity table.
+    public static let validityHeader = ["run", "recipe", "audit", "audited successes", "judged invalid",
+                                        "valid success rate", "accuracy under valid attack", "top reasons (examples flagged)"]
+    /// The paragraph above the validity table (plain text; each report escapes it).
+    public static let validityExplanation = "Each successful adversarial example was checked automatically by each validity audit of its run (the checks its audit recipe lists, e.g. meaning kept, no antonym or negation flip, no label word changed, no new non-word). An example that fails any check of an audit counts as a failed attack for that audit's valid numbers: the valid success rate is over the attacked examples, the accuracy under valid attack over all examples. The reasons are the checks that flagged most examples (an example can fail several)."
+    /// How many reasons the validity table names per row.
+    public static let reasonsShown = 5
 
     public init(data: ReportData, title: String?, examplesPerRecipe: Int) {
         self.title = title ?? "Robustness report: " + (data.runs.count == 1 ? "run " : "runs ")
@@ -78,25 +93,45 @@ public struct ReportContent: Sendable {
 
         var attackRows: [[String]] = []
         var shown = Set<String>()   // "run/recipe/metric" already in the attack table
+        // The valid columns, when some recipe has a valid number of the default audit.
+        let audited = data.runs.contains { run in
+            run.attackRecipes.contains { $0.metric(MetricName.validAttackSuccessRate) != nil || $0.metric(MetricName.accuracyUnderValidAttack) != nil }
+        }
         for run in data.runs {
             for recipe in run.attackRecipes {
-                let names = [MetricName.examples, MetricName.cleanAccuracy, MetricName.accuracyUnderAttack,
+                var names = [MetricName.examples, MetricName.cleanAccuracy, MetricName.accuracyUnderAttack,
                              MetricName.attackSuccessRate, MetricName.wordsChangedFraction, MetricName.meanQueries,
                              MetricName.meanSimilarity]
+                if audited { names += [MetricName.accuracyUnderValidAttack, MetricName.validAttackSuccessRate] }
                 for name in names { shown.insert("\(run.id)/\(recipe.name)/\(name)") }
                 let examples = recipe.metric(MetricName.examples).map { Self.count($0.value) } ?? String(recipe.examples.count)
-                attackRows.append([
-                    String(run.id), recipe.name, examples,
-                    Self.cell(recipe.metric(MetricName.cleanAccuracy)),
-                    Self.cell(recipe.metric(MetricName.accuracyUnderAttack)),
-                    Self.cell(recipe.metric(MetricName.attackSuccessRate)),
+                var row = [String(run.id), recipe.name, examples, Self.cell(recipe.metric(MetricName.cleanAccuracy)),
+                           Self.cell(recipe.metric(MetricName.accuracyUnderAttack))]
+                if audited { row.append(Self.cell(recipe.metric(MetricName.accuracyUnderValidAttack))) }
+                row.append(Self.cell(recipe.metric(MetricName.attackSuccessRate)))
+                if audited { row.append(Self.cell(recipe.metric(MetricName.validAttackSuccessRate))) }
+                row += [
                     recipe.metric(MetricName.wordsChangedFraction).map { Self.percent($0.value) } ?? "—",
                     recipe.metric(MetricName.meanQueries).map { String(format: "%.1f", $0.value) } ?? "—",
                     recipe.metric(MetricName.meanSimilarity).map { String(format: "%.3f", $0.value) } ?? "—",
-                ])
+                ]
+                attackRows.append(row)
             }
         }
-        attacks = attackRows.isEmpty ? nil : ReportTable(header: Self.attackHeader, rows: attackRows, numeric: [0, 2, 3, 4, 5, 6, 7, 8])
+        attacks = attackRows.isEmpty ? nil
+            : ReportTable(header: audited ? Self.auditedAttackHeader : Self.attackHeader, rows: attackRows,
+                          numeric: audited ? [0, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [0, 2, 3, 4, 5, 6, 7, 8])
+
+        var validityRows: [[String]] = []
+        for run in data.runs {
+            for recipe in run.attackRecipes {
+                for row in Self.validityRows(recipe) {
+                    for name in row.metrics { shown.insert("\(run.id)/\(recipe.name)/\(name)") }
+                    validityRows.append([String(run.id), recipe.name] + row.cells)
+                }
+            }
+        }
+        validity = validityRows.isEmpty ? nil : ReportTable(header: Self.validityHeader, rows: validityRows, numeric: [0, 3, 4, 5, 6])
 
         var pairRows: [(rank: Int, cells: [String])] = []
         for after in data.runs {
@@ -184,6 +219,38 @@ public struct ReportContent: Sendable {
             }
         }
         self.samples = samples
+    }
+
+    /// A recipe's validity rows, one per audit (default first): from its audits' check values where the run
+    /// stored them, else from the stored counts. `metrics`: the stored metrics the row shows.
+    static func validityRows(_ recipe: RecipeData) -> [(cells: [String], metrics: [String])] {
+        let storedAudits = recipe.metrics.map { MetricName.splitAudit($0.name) }
+            .filter { [MetricName.validAttackSuccessRate, MetricName.accuracyUnderValidAttack].contains($0.base) }.map(\.audit)
+        let successes = Set(recipe.examples.filter { $0.status == .success }.map(\.exampleIndex))
+        return AuditVerdicts.ordered(recipe.verdicts.map(\.audit) + storedAudits).map { audit in
+            func name(_ base: String) -> String { MetricName.audited(base, audit: audit) }
+            let checks = recipe.metrics.filter { MetricName.invalidCheck($0.name)?.audit == audit }
+            var shown = [name(MetricName.validAttackSuccessRate), name(MetricName.accuracyUnderValidAttack),
+                         name(MetricName.auditedSuccesses), name(MetricName.invalidSuccesses)] + checks.map(\.name)
+            let auditedCount: String, invalidCount: String, reasons: [(check: String, count: Int)]
+            if let verdicts = recipe.verdicts.first(where: { $0.audit == audit }) {
+                auditedCount = String(verdicts.audited.intersection(successes).count)
+                invalidCount = String(verdicts.failedChecks.keys.filter { successes.contains($0) }.count)
+                reasons = verdicts.reasons()
+            } else {
+                auditedCount = recipe.metric(name(MetricName.auditedSuccesses)).map { count($0.value) } ?? "—"
+                invalidCount = recipe.metric(name(MetricName.invalidSuccesses)).map { count($0.value) } ?? "—"
+                reasons = checks.map { metric in
+                    (MetricName.invalidCheck(metric.name)?.check ?? metric.name, Int(exactly: metric.value.rounded()) ?? 0)
+                }.sorted { ($0.count, $1.check) > ($1.count, $0.check) }
+                shown = shown.filter { recipe.metric($0) != nil }
+            }
+            let reasonText = reasons.prefix(reasonsShown).map { "\($0.check) \($0.count)" }.joined(separator: ", ")
+                + (reasons.count > reasonsShown ? ", …" : "")
+            return ([audit, auditedCount, invalidCount, cell(recipe.metric(name(MetricName.validAttackSuccessRate))),
+                     cell(recipe.metric(name(MetricName.accuracyUnderValidAttack))), reasonText.isEmpty ? "—" : reasonText],
+                    shown)
+        }
     }
 
     static func sample(_ example: ExampleRecord) -> SampleExample {

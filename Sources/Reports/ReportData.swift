@@ -1,5 +1,6 @@
 // ReportData: everything a report shows, read from the results store once — each run with its recipes'
-// examples, metrics (stored, or computed from the examples when the run stored none) and curves.
+// examples, metrics (stored, or computed from the examples when the run stored none), curves and the
+// verdicts of the run's validity audits.
 import Analysis
 import Basics
 import Foundation
@@ -22,14 +23,18 @@ public struct RecipeData: Sendable {
     public var metricsComputed: Bool
     /// Stored curves by name, each by x.
     public var curves: [String: [CurvePointRecord]]
+    /// The verdicts of each audit of the run on this recipe's successful attacks, default audit first, then
+    /// by name (empty when the run was not audited).
+    public var verdicts: [AuditVerdicts]
 
     public init(name: String, examples: [ExampleRecord], metrics: [MetricRecord], metricsComputed: Bool = false,
-                curves: [String: [CurvePointRecord]] = [:]) {
+                curves: [String: [CurvePointRecord]] = [:], verdicts: [AuditVerdicts] = []) {
         self.name = name
         self.examples = examples
         self.metrics = metrics
         self.metricsComputed = metricsComputed
         self.curves = curves
+        self.verdicts = verdicts
     }
 
     public func metric(_ name: String) -> MetricRecord? { metrics.first { $0.name == name } }
@@ -100,6 +105,7 @@ public struct ReportData: Sendable {
             let examples = Dictionary(grouping: try store.examples(run: id), by: \.recipe)
             let metrics = Dictionary(grouping: try store.metrics(run: id), by: \.recipe)
             let curves = Dictionary(grouping: try store.curves(run: id), by: \.recipe)
+            let checks = Dictionary(grouping: try store.auditChecks(run: id), by: \.recipe)
             let names = Set(examples.keys).union(metrics.keys).union(curves.keys).sorted()
             if names.isEmpty { throw ReportError.emptyRun(id: id, status: run.status, failure: run.failure) }
             let recipes = names.map { name -> RecipeData in
@@ -111,8 +117,10 @@ public struct ReportData: Sendable {
                     computed = true
                 }
                 let byCurve = Dictionary(grouping: curves[name] ?? [], by: \.curve).mapValues { $0.sorted { $0.x < $1.x } }
+                let recipeChecks = checks[name] ?? []
+                let verdicts = AuditVerdicts.all(recipeChecks)
                 return RecipeData(name: name, examples: recipeExamples, metrics: MetricName.sorted(recipeMetrics),
-                                  metricsComputed: computed, curves: byCurve)
+                                  metricsComputed: computed, curves: byCurve, verdicts: verdicts)
             }
             var data = RunData(run: run, recipes: recipes)
             data.abandoned = store.isAbandoned(run)

@@ -2,7 +2,8 @@
 // Depends on Results and Foundation only; gnuplot runs as a child process on scripts the report writes.
 //
 // A report folder (`ReportGenerator.generate`) holds:
-//   report.md            tables (runs, attack results, other metrics), figures, sample adversarial examples
+//   report.md            tables (runs, attack results with the valid numbers beside the raw ones, validity
+//                        of the successful attacks with the top reasons, other metrics), figures, samples
 //   report.html          the same as one self-contained page: CSS inline, figures as data: URIs (SVG when
 //                        rendered, else PNG), changed words as <del>/<ins>; every stored string HTML-escaped
 //   FIGURE.gp            one gnuplot script per figure; `gnuplot FIGURE.gp` in the folder redraws it
@@ -11,10 +12,12 @@
 //
 // Figures (`FigurePlanner`), each only when the runs have the data for it:
 //   accuracy_under_attack      clean accuracy and accuracy under each attack, per run, 95% intervals
+//   attack_success_raw_vs_valid   raw and valid attack success rate per recipe, per audit (audited runs)
 //   accuracy_vs_epsilon        stored ε-sweep curves of embedding attacks (any other stored attack curve
 //                              gets a figure of its own, named after the curve)
 //   accuracy_vs_words_changed  budget curve: stored, else derived from per-example words changed
-//   accuracy_vs_queries        budget curve: stored, else derived from per-example queries
+//   accuracy_vs_queries        budget curve: stored, else derived from per-example queries (with the
+//                              valid curve, dashed, beside the raw one for audited recipes)
 //   training_loss, training_accuracy, training_learning_rate   training curves against the step
 //
 // Also the labelling sheet of `robust audit export` (LabellingSheet.swift): labels.csv and a self-contained

@@ -160,6 +160,87 @@ final class BaselineGateTests: XCTestCase {
         XCTAssertTrue(same.markdown().contains("**Result: PASS**"))
     }
 
+    /// A baseline on the valid metrics and the budget metrics: saved with their directions and absolute
+    /// tolerances; the gate passes the same run, passes a raw-only change, and fails when the valid success
+    /// rate rises (or the valid accuracy within 100 queries falls) by more than the tolerance.
+    func testBaselineOnValidAndBudgetMetricsPassesAndFails() throws {
+        /// 100 examples, every one attacked after 40 queries: the first `successes` succeed, and the first
+        /// `invalid` of those fail the audit's antonym check.
+        func run(_ id: Int64, successes: Int, invalid: Int) -> (metrics: [MetricRecord], examples: [ExampleRecord]) {
+            let ex = examples(run: id, count: 100, correct: 100 - successes).reversed().enumerated().map { i, e -> ExampleRecord in
+                var e = e
+                e.exampleIndex = i
+                e.text = "text \(i)"
+                e.queries = 40
+                return e
+            }
+            let checks = ex.filter { $0.status == .success }.map {
+                AuditCheckRecord(runID: id, recipe: "wordswap", exampleIndex: $0.exampleIndex, audit: "default", checkName: "antonym",
+                                 value: 0, passed: $0.exampleIndex >= invalid)
+            }
+            let verdicts = AuditVerdicts(audit: "default", checks: checks)
+            let metrics = RecipeSummary.metrics(of: ex, run: id, recipe: "wordswap")
+                + ValidityMetrics.metrics(of: ex, verdicts: verdicts, run: id, recipe: "wordswap")
+                + BudgetMetrics.metrics(of: ex, verdicts: verdicts, run: id, recipe: "wordswap")
+            return (metrics, ex)
+        }
+        let source = run(3, successes: 40, invalid: 10)   // valid success rate 0.30, valid accuracy 0.70
+        let record = RunRecord(id: 3, kind: .eval, modelHash: "m", dataHash: "d", recipeHash: "r", robustVersion: "t")
+        let saved = Baseline.make(run: record, metrics: source.metrics, examples: source.examples, tolerance: 0.02,
+                                  created: Date(timeIntervalSince1970: 0))
+        let expected = try Baseline.parse(Data(saved.jsonText().utf8), path: "b.json")
+        func entry(_ name: String) throws -> Baseline.Metric { try XCTUnwrap(expected.metrics.first { $0.name == name }, name) }
+        XCTAssertEqual(try entry("valid_attack_success_rate").value, 0.30, accuracy: 1e-12)
+        XCTAssertFalse(try entry("valid_attack_success_rate").higherIsBetter)
+        XCTAssertEqual(try entry("valid_attack_success_rate").tolerance, 0.02)
+        XCTAssertEqual(try entry("accuracy_under_valid_attack").value, 0.70, accuracy: 1e-12)
+        XCTAssertTrue(try entry("accuracy_under_valid_attack").higherIsBetter)
+        XCTAssertEqual(try entry("valid_accuracy_at_100_queries").value, 0.70, accuracy: 1e-12)
+        XCTAssertEqual(try entry("accuracy_at_25_queries").value, 1.0, accuracy: 1e-12, "no attack succeeds within 25 queries")
+        XCTAssertEqual(try entry("accuracy_vs_queries_auc").tolerance, 0.02)
+        XCTAssertTrue(try entry("valid_accuracy_vs_queries_auc").higherIsBetter)
+
+        func gate(_ current: (metrics: [MetricRecord], examples: [ExampleRecord])) -> GateReport {
+            Gate.evaluate(baseline: expected, baselinePath: "b.json", runID: 9, metrics: current.metrics, examples: current.examples)
+        }
+        func verdict(_ report: GateReport, _ metric: String) -> GateRow.Verdict? {
+            report.rows.first { $0.metric == metric }?.verdict
+        }
+        let same = gate(run(9, successes: 40, invalid: 10))
+        XCTAssertEqual(same.exitCode, 0, same.markdown())
+        XCTAssertEqual(verdict(same, "valid_attack_success_rate"), .ok)
+
+        // One more success, judged invalid: raw numbers 1 point worse (within 0.02), valid ones unchanged.
+        let rawOnly = gate(run(9, successes: 41, invalid: 11))
+        XCTAssertEqual(rawOnly.exitCode, 0, rawOnly.markdown())
+        XCTAssertEqual(verdict(rawOnly, "valid_attack_success_rate"), .ok)
+
+        // The same successes, but the audit finds none invalid: valid success rate 0.40 (+0.10), valid accuracy
+        // 0.60 — regressions of the valid metrics alone; the raw ones are unchanged.
+        let validWorse = gate(run(9, successes: 40, invalid: 0))
+        XCTAssertEqual(validWorse.exitCode, 1, validWorse.markdown())
+        XCTAssertEqual(verdict(validWorse, "valid_attack_success_rate"), .regression)
+        XCTAssertEqual(verdict(validWorse, "accuracy_under_valid_attack"), .regression)
+        XCTAssertEqual(verdict(validWorse, "valid_accuracy_at_100_queries"), .regression)
+        XCTAssertEqual(verdict(validWorse, "valid_accuracy_vs_queries_auc"), .regression)
+        XCTAssertEqual(verdict(validWorse, "attack_success_rate"), .ok)
+        XCTAssertEqual(verdict(validWorse, "accuracy_at_100_queries"), .ok)
+        XCTAssertTrue(validWorse.markdown().contains("| wordswap | valid_attack_success_rate ↓ | 0.3000 | 0.4000 | +0.1000 | ±0.0200 | ❌ regression |"),
+                      validWorse.markdown())
+
+        // More successes judged invalid: the valid metrics improve.
+        let validBetter = gate(run(9, successes: 40, invalid: 20))
+        XCTAssertEqual(verdict(validBetter, "valid_attack_success_rate"), .improved)
+        XCTAssertEqual(validBetter.exitCode, 0)
+
+        // A run without the audit's metrics cannot be judged on them.
+        let unaudited = Gate.evaluate(baseline: expected, baselinePath: "b.json", runID: 9,
+                                      metrics: RecipeSummary.metrics(of: source.examples, run: 9, recipe: "wordswap"),
+                                      examples: source.examples)
+        XCTAssertEqual(verdict(unaudited, "valid_attack_success_rate"), .missing)
+        XCTAssertEqual(unaudited.exitCode, 2)
+    }
+
     func testCompareRows() {
         let a = examples(run: 1, count: 50, correct: 40)
         let b = examples(run: 2, count: 50, correct: 30)

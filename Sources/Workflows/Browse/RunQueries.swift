@@ -1,6 +1,7 @@
 // RunQueries: what `robust runs`, `show`, `compare`, `baseline save` and `gate` read from a results
 // store (opened read-only: nothing is created or written; an older schema is migrated first), gathered in one place so the
-// commands only print. Also the gate's choice of run and baseline writing.
+// commands only print: `show` also gets each audit's verdicts (the reasons for invalidity) and the budget numbers
+// per recipe. Also the gate's choice of run and baseline writing.
 import Analysis
 import Basics
 import Foundation
@@ -54,6 +55,11 @@ public struct RunQueries {
         public var curves: [CurvePointRecord]
         /// Per recipe: successful attacks with the fewest words changed.
         public var telling: [String: [ExampleRecord]]
+        /// Per recipe shown: each audit's verdicts on its successful attacks, from the stored check values
+        /// (default audit first, then by name; no entry for a recipe that was not audited).
+        public var verdicts: [String: [AuditVerdicts]] = [:]
+        /// Per recipe shown: the stored budget numbers (raw, then each audit's valid ones).
+        public var budget: [String: [BudgetMetrics.Row]] = [:]
     }
 
     /// One run, or one recipe of it, with `examples` telling examples per recipe.
@@ -73,11 +79,19 @@ public struct RunQueries {
             }
             recipes = [recipe]
         }
-        let telling = try UserError.wrapping {
-            try Dictionary(uniqueKeysWithValues: recipes.map { ($0, try store.tellingExamples(run: id, recipe: $0, limit: examples)) })
+        let (telling, checks) = try UserError.wrapping {
+            (try Dictionary(uniqueKeysWithValues: recipes.map { ($0, try store.tellingExamples(run: id, recipe: $0, limit: examples)) }),
+             Dictionary(grouping: try store.auditChecks(run: id, recipe: recipe), by: \.recipe))
         }
-        return Details(run: run, allRecipes: allRecipes, recipes: recipes, counts: counts, metrics: metrics, curves: curves,
-                       telling: telling)
+        var details = Details(run: run, allRecipes: allRecipes, recipes: recipes, counts: counts, metrics: metrics, curves: curves,
+                              telling: telling)
+        let metricsByRecipe = Dictionary(grouping: metrics, by: \.recipe)
+        for name in recipes {
+            if let recipeChecks = checks[name], !recipeChecks.isEmpty { details.verdicts[name] = AuditVerdicts.all(recipeChecks) }
+            let rows = BudgetMetrics.rows(from: metricsByRecipe[name] ?? [])
+            if !rows.isEmpty { details.budget[name] = rows }
+        }
+        return details
     }
 
     /// Two runs' metrics side by side per recipe, with McNemar's test on shared examples.

@@ -13,7 +13,9 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             Δ is B − A. For clean_accuracy and accuracy_under_attack, when both runs recorded examples with \
             the same index and the same text, the exact two-sided McNemar test on per-example correctness \
-            gives p; "A/B only" counts the shared examples only run A (or only run B) got right.
+            gives p; "A/B only" counts the shared examples only run A (or only run B) got right. Each valid \
+            metric of an audited run (valid_attack_success_rate, accuracy_under_valid_attack, \
+            valid_accuracy_at_N_queries, …; "@AUDIT" for audits but the default) follows its raw one.
             """)
 
     @OptionGroup var database: DatabaseOption

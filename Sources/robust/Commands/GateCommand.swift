@@ -16,7 +16,9 @@ struct GateCommand: ParsableCommand {
             A metric regresses when it is worse than the baseline by more than its tolerance. For \
             clean_accuracy and accuracy_under_attack, when the baseline file has per-example outcomes \
             that share examples (same index and text) with the run, the drop must also be significant: \
-            exact McNemar p < --alpha. A metric missing from the run is an error (exit 2). Without RUN, \
+            exact McNemar p < --alpha. Every other metric (valid_attack_success_rate, \
+            accuracy_under_valid_attack, accuracy_at_N_queries, accuracy_vs_queries_auc and their valid \
+            forms among them) is judged on its tolerance alone. A metric missing from the run is an error (exit 2). Without RUN, \
             the gate checks the latest finished run of the baseline's kind that has all its recipes.
             """)
 

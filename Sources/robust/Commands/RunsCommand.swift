@@ -107,14 +107,17 @@ enum ResultsCLI {
         return "\(total / 3600)h\(String(format: "%02d", (total % 3600) / 60))m"
     }
 
-    /// The few metrics that say most about a run: clean accuracy, then accuracy under each attack.
+    /// The few metrics that say most about a run: clean accuracy, then accuracy under each attack (with the
+    /// accuracy under valid attack of the default audit beside it, where stored).
     static func headline(_ metrics: [MetricRecord]) -> String {
         var parts: [String] = []
         let clean = metrics.first { $0.name == MetricName.cleanAccuracy && $0.recipe == "clean" }
             ?? metrics.first { $0.name == MetricName.cleanAccuracy }
         if let clean { parts.append("clean acc \(ResultFormat.value(clean.value))") }
         for metric in metrics where metric.name == MetricName.accuracyUnderAttack {
-            parts.append("\(metric.recipe) acc \(ResultFormat.value(metric.value))")
+            let valid = metrics.first { $0.recipe == metric.recipe && $0.name == MetricName.accuracyUnderValidAttack }
+            parts.append("\(metric.recipe) acc \(ResultFormat.value(metric.value))"
+                         + (valid.map { " (valid \(ResultFormat.value($0.value)))" } ?? ""))
         }
         if parts.isEmpty {
             parts = metrics.filter { $0.name != MetricName.examples }.prefix(2)

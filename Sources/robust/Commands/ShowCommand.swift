@@ -1,5 +1,6 @@
-// ShowCommand: `robust show RUN` prints a run's provenance, its metrics with intervals per recipe, its curves,
-// and its most telling examples (successful attacks with the fewest words changed, changes highlighted).
+// ShowCommand: `robust show RUN` prints a run's provenance, its metrics with intervals per recipe (each valid
+// number right after its raw one), each audit's invalid count and top reasons, the accuracy within query
+// budgets, its curves, and its most telling examples (successful attacks with the fewest words changed).
 import Reports
 import Analysis
 import Basics
@@ -46,6 +47,26 @@ struct ShowCommand: ParsableCommand {
                     "recipe": name,
                     "counts": Dictionary(uniqueKeysWithValues: (counts[name] ?? [:]).map { ($0.key.rawValue, $0.value) }),
                     "metrics": (metricsByRecipe[name] ?? []).map(ResultsCLI.json),
+                    "audits": (details.verdicts[name] ?? []).map { verdicts -> [String: Any] in
+                        let metric = { (base: String) -> Any in
+                            (metricsByRecipe[name] ?? []).first { $0.name == MetricName.audited(base, audit: verdicts.audit) }?.value ?? NSNull()
+                        }
+                        return ["audit": verdicts.audit, "audited": verdicts.audited.count, "invalid": verdicts.failedChecks.count,
+                                "reasons": verdicts.reasons().map { ["check": $0.check, "count": $0.count] as [String: Any] },
+                                MetricName.validAttackSuccessRate: metric(MetricName.validAttackSuccessRate),
+                                MetricName.accuracyUnderValidAttack: metric(MetricName.accuracyUnderValidAttack)]
+                    },
+                    "budget": details.budget[name].map { rows -> Any in
+                        let object: [String: Any] = [
+                            "budgets": BudgetMetrics.budgets, "auc_range": [0, BudgetMetrics.aucLimit],
+                            "rows": rows.map { row -> [String: Any] in
+                                ["audit": row.audit ?? NSNull(),
+                                 "accuracy_at": Dictionary(uniqueKeysWithValues: row.accuracy.map { (String($0.key), $0.value) }),
+                                 "auc": row.auc ?? NSNull()]
+                            },
+                        ]
+                        return object
+                    } ?? NSNull(),
                     "curves": recipeCurves.keys.sorted().map { curve -> [String: Any] in
                         let points = recipeCurves[curve]!
                         return ["curve": curve, "x_name": points[0].xName, "y_name": points[0].yName,
@@ -75,9 +96,13 @@ struct ShowCommand: ParsableCommand {
                 recipeCounts[status].map { "\($0) \(status.rawValue)" }
             }.joined(separator: ", ")
             print("recipe \(name): \(total) example\(total == 1 ? "" : "s")\(breakdown.isEmpty ? "" : " (\(breakdown))")")
-            let recipeMetrics = metricsByRecipe[name] ?? []
+            // Budget numbers and (for an audited recipe) the audits' counts get lines of their own below.
+            let audited = details.verdicts[name] != nil
+            let recipeMetrics = (metricsByRecipe[name] ?? []).filter {
+                !BudgetMetrics.isBudgetMetric($0.name) && !(audited && MetricName.isAuditCount($0.name))
+            }
             if recipeMetrics.isEmpty {
-                print("  no metrics recorded")
+                if details.budget[name] == nil { print("  no metrics recorded") }
             } else {
                 let rows = recipeMetrics.map { metric -> [String] in
                     let interval = metric.low.flatMap { low in
@@ -87,6 +112,23 @@ struct ShowCommand: ParsableCommand {
                             ResultFormat.value(metric.value), interval]
                 }
                 print(TextTable.render(header: ["metric", "value", "95% interval"], rows: rows, rightAligned: [1], indent: "  "),
+                      terminator: "")
+            }
+            for verdicts in details.verdicts[name] ?? [] {
+                let reasons = verdicts.reasons()
+                let top = reasons.prefix(5).map { "\($0.check) \($0.count)" }.joined(separator: ", ") + (reasons.count > 5 ? ", …" : "")
+                print("  audit \(verdicts.audit): \(verdicts.failedChecks.count) of \(verdicts.audited.count) audited successes judged invalid"
+                      + (top.isEmpty ? "" : "; top reasons: \(top)"))
+            }
+            if let budget = details.budget[name] {
+                print("  accuracy within a query budget (attack stopped after N queries per example; mean over 0–\(BudgetMetrics.aucLimit)):")
+                let rows = budget.map { row -> [String] in
+                    [row.audit.map { MetricName.audited("valid", audit: $0) } ?? "raw"]
+                        + BudgetMetrics.budgets.map { row.accuracy[$0].map(ResultFormat.value) ?? "—" }
+                        + [row.auc.map(ResultFormat.value) ?? "—"]
+                }
+                print(TextTable.render(header: ["N ="] + BudgetMetrics.budgets.map(String.init) + ["mean 0–\(BudgetMetrics.aucLimit)"],
+                                       rows: rows, rightAligned: Set(1...(BudgetMetrics.budgets.count + 1)), indent: "    "),
                       terminator: "")
             }
             let recipeCurves = Dictionary(grouping: curvesByRecipe[name] ?? [], by: \.curve)
