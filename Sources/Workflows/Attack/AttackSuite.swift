@@ -94,7 +94,8 @@ public enum AttackSuite {
             let examples = try store.examples(run: runID, recipe: recipe.name)
             try store.recordSummaryMetrics(run: runID, recipe: recipe.name)
             var summary = AttackSummary(recipe: recipe.name, examples: examples)
-            try store.recordMetrics(summary.extraMetrics(runID: runID))
+            try store.recordMetrics(summary.extraMetrics(runID: runID)
+                                    + BudgetMetrics.metrics(of: examples, verdicts: nil, run: runID, recipe: recipe.name))
             if let audit {
                 reporter.progress("\(recipe.name): auditing \(examples.filter { $0.status == .success }.count) successful attack(s) (audit '\(audit.recipe.name)')")
                 summary.validity = try audit.audit(examples, recipe: recipe.name, store: store, runID: runID,

@@ -78,7 +78,7 @@ public struct RunAudit {
     }
 
     /// Audits `examples` (one recipe's, as stored) and records the check values (replacing this audit's
-    /// earlier ones for the recipe), the audit's row and the valid metrics. Nil when the recipe has no
+    /// earlier ones for the recipe), the audit's row and the valid metrics (rates and budget metrics). Nil when the recipe has no
     /// successful attack with a text (embedding-space attacks change vectors, not words).
     public func audit(_ examples: [ExampleRecord], recipe name: String, store: ResultStore, runID: Int64,
                       workers: Int) throws -> AttackSummary.Validity? {
@@ -96,6 +96,7 @@ public struct RunAudit {
         }
         let verdicts = AuditVerdicts(audit: recipe.name, checks: checks)
         var metrics = ValidityMetrics.metrics(of: examples, verdicts: verdicts, run: runID, recipe: name)
+            + BudgetMetrics.metrics(of: examples, verdicts: verdicts, run: runID, recipe: name)
         let seconds = Date().timeIntervalSince(started)
         metrics.append(MetricRecord(runID: runID, recipe: name, name: MetricName.audited("audit_seconds", audit: recipe.name),
                                     value: seconds))
