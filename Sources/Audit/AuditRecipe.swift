@@ -61,6 +61,13 @@ public enum AuditCatalog {
         ]) { p in LabelWordChange(maxShare: p.number("max_share") ?? 0.9, minCount: p.integer("min_count") ?? 10) },
         Component("pos-change", "every swapped word can be its original's part of speech (WordNet)") { _ in PartOfSpeechChange() },
         Component("non-word", "every new word is in WordNet, the vocabulary or the dataset, or is a number") { _ in NonWord() },
+        Component("rare-word", "no swapped-in word is rare (seldom in WordNet's tagged corpus and the training data) where its original is not",
+                  parameters: [
+                    ParameterSpec("min_tagged", .integer(minimum: 1, maximum: .max), default: .integer(1),
+                                  help: "a word with fewer senses seen in WordNet's tagged corpus (SemCor) than this…"),
+                    ParameterSpec("min_texts", .integer(minimum: 1, maximum: .max), default: .integer(2),
+                                  help: "…and in fewer training texts than this is rare"),
+                  ]) { p in RareWord(minTagged: p.integer("min_tagged") ?? 1, minTexts: p.integer("min_texts") ?? 2) },
         Component("changed-characters", "the share of the original's characters changed is at most max",
                   parameters: [share("max", "largest share changed", 0.25)]) { p in ChangedCharacters(maximum: p.number("max") ?? 0.25) },
         Component("changed-words", "the share of the original's words changed is at most max",

@@ -6,7 +6,7 @@ final class AuditRecipeTests: XCTestCase {
         let library = AuditLibrary(directory: URL(fileURLWithPath: "/nonexistent"))
         let standard = try library.load("default")
         XCTAssertEqual(standard.checks.map(\.name), ["sentence-cosine", "window-cosine", "antonym", "negation", "label-words",
-                                                      "pos-change", "non-word", "changed-words"])
+                                                      "pos-change", "non-word", "rare-word", "changed-words"])
         XCTAssertEqual(standard.settings["sentence-cosine"], ["min": "0.8"])
         XCTAssertEqual(standard.settings["label-words"], ["max_share": "0.9", "min_count": "10"])
         let morris = try library.load("morris2020")

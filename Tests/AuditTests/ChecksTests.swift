@@ -92,6 +92,21 @@ final class ChecksTests: XCTestCase {
         XCTAssertTrue(words.passed)
     }
 
+    func testRareWordsSwappedInForCommonOnes() throws {
+        let wordnet = try wordNet()
+        XCTAssertEqual(RareWord.taggedSenses(of: "enceinte", in: wordnet), 0)
+        XCTAssertGreaterThan(RareWord.taggedSenses(of: "great", in: wordnet), 3)
+        let table = LabelWordTable(examples: [("a great game", "pos"), ("a great film", "pos"), ("arrant nonsense", "neg")], source: "test")
+        let check = RareWord(minTagged: 1, minTexts: 2)
+        let rare = try check.judge(pair("Bielinsky's great game", "Bielinsky's enceinte game"), context: context(wordnet: wordnet, labelWords: table))
+        XCTAssertEqual(rare, CheckResult(check: "rare-word", value: 1, passed: false, detail: "great → enceinte"))
+        XCTAssertTrue(try check.judge(pair("a great film", "a big film"), context: context(wordnet: wordnet, labelWords: table)).passed)
+        XCTAssertTrue(try check.judge(pair("pure enceinte", "pure arrant"), context: context(wordnet: wordnet, labelWords: table)).passed,
+                      "a rare word for a rare word is no change in register")
+        XCTAssertFalse(try RareWord(minTagged: 1, minTexts: 2).judge(pair("pure nonsense", "arrant nonsense"), context: context(wordnet: wordnet, labelWords: table)).passed)
+        XCTAssertTrue(try RareWord(minTagged: 1, minTexts: 2).judge(pair("pure nonsense", "arrant nonsense"), context: context(wordnet: wordnet, labelWords: LabelWordTable(examples: [("arrant", "neg"), ("arrant", "pos")], source: "t"))).passed, "a word the training data uses is not rare")
+    }
+
     func testCosineChecksUseTheEncoder() throws {
         // Orthogonal word vectors: a text's embedding is the normalised sum of its words' vectors.
         let encoder = WordVectorEncoder(vectors: ["good": [1, 0, 0, 0], "fine": [0.8, 0.6, 0, 0], "bad": [0, 0, 1, 0],
