@@ -1,8 +1,9 @@
 // RareWord: a synonym swap that reaches for a word people rarely use ("great" → "enceinte", "pure" →
 // "arrant") reads as unnatural even when WordNet lists it as a synonym. A new word is rare when few of its
 // senses ever occur in WordNet's sense-tagged corpus (SemCor: `tagsense_cnt` in WordNet's index, summed over
-// its base forms and parts of speech; 0 for "enceinte", 6 for "great") and the training data has it in few texts; the original word must not be rare itself (a rare word swapped for
-// another is no change in register).
+// its base forms and parts of speech; 0 for "enceinte", 6 for "great") and the training data has it in few
+// texts. A word WordNet does not know at all is the non-word check's. The original word must not be rare
+// itself (a rare word swapped for another is no change in register).
 import WordNet
 
 /// No swapped-in word is rare where the word it replaced is not. Value: the number of such swaps.
@@ -30,8 +31,11 @@ public struct RareWord: ValidityCheck {
         return total
     }
 
+    /// A word WordNet knows (a word it does not know is the non-word check's) with few tagged senses and few
+    /// training texts.
     func isRare(_ word: String, wordnet: WordNetDatabase, table: LabelWordTable) -> Bool {
-        Self.taggedSenses(of: word, in: wordnet) < minTagged && table.count(of: word) < minTexts
+        !wordnet.partsOfSpeech(of: word.lowercased()).isEmpty
+            && Self.taggedSenses(of: word, in: wordnet) < minTagged && table.count(of: word) < minTexts
     }
 
     public func judge(_ pair: AuditedPair, context: AuditContext) throws -> CheckResult {
