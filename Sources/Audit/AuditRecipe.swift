@@ -58,7 +58,12 @@ public enum AuditCatalog {
             share("max_share", "a word whose texts are at least this share of one label is that label's word", 0.9),
             ParameterSpec("min_count", .integer(minimum: 1, maximum: .max), default: .integer(10),
                           help: "only words in at least this many training texts count"),
-        ]) { p in LabelWordChange(maxShare: p.number("max_share") ?? 0.9, minCount: p.integer("min_count") ?? 10) },
+            ParameterSpec("words", .words, default: .null,
+                          help: "the label words as LABEL:word entries (pos:great), instead of the training data's"),
+        ]) { p in
+            LabelWordChange(maxShare: p.number("max_share") ?? 0.9, minCount: p.integer("min_count") ?? 10,
+                            list: try p.words("words").map(LabelWordChange.list))
+        },
         Component("pos-change", "every swapped word can be its original's part of speech (WordNet)") { _ in PartOfSpeechChange() },
         Component("non-word", "every new word is in WordNet, the vocabulary or the dataset, or is a number") { _ in NonWord() },
         Component("rare-word", "no swapped-in word is rare (seldom in WordNet's tagged corpus and the training data) where its original is not",

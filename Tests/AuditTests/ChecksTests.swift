@@ -69,6 +69,19 @@ final class ChecksTests: XCTestCase {
         XCTAssertTrue(try LabelWordChange(maxShare: 0.85, minCount: 11).judge(pair("a wonderful film", "a fine film"),
                                                                                context: context(labelWords: table)).passed, "min_count")
         XCTAssertThrowsError(try check.judge(pair("a", "b"), context: context()))
+
+        // A list in the recipe instead of the training data.
+        let listed = try AuditRecipeParser.parse(yaml: "checks:\n  - name: label-words\n    words: [pos:wonderful, 'neg:dull']\n",
+                                                 file: "list.yaml", defaultName: "list")
+        XCTAssertTrue(listed.needs.isEmpty, "a listed audit needs no training data")
+        let onList = try listed.checks[0].judge(pair("a wonderful film", "a fine film"), context: context())
+        XCTAssertEqual(onList.value, 1, accuracy: 1e-6)
+        XCTAssertFalse(onList.passed)
+        XCTAssertTrue(try listed.checks[0].judge(pair("a great film", "a fine film"), context: context()).passed)
+        XCTAssertThrowsError(try AuditRecipeParser.parse(yaml: "checks:\n  - name: label-words\n    words: [great]\n", file: "list.yaml",
+                                                         defaultName: "list")) {
+            XCTAssertEqual("\($0)", "list.yaml:2: check 'label-words': label word 'great' must be LABEL:word (for example pos:great)")
+        }
     }
 
     func testFormChecks() throws {

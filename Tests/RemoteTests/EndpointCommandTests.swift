@@ -106,5 +106,12 @@ final class EndpointCommandTests: XCTestCase {
                                      "--split", "all", "--recipes", "deepwordbug", "--workers", "1", "--resume", "1"], folder: folder)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stdout.contains("run 1 recorded"), resumed.stdout)
+        // No base model in this folder: the default audit is skipped with a warning; one asked for by name is an error.
+        XCTAssertTrue(resumed.stderr.contains("warning: the run is not audited (audit 'default' needs the sentence encoder"), resumed.stderr)
+        let named = try runRobust(["eval", "--endpoint", server.url + "/v2/models/clf", "--labels", "neg,pos", "--data", data.path,
+                                   "--split", "all", "--recipes", "deepwordbug", "--workers", "1", "--audit", "default"], folder: folder)
+        XCTAssertEqual(named.status, 1, named.stdout + named.stderr)
+        XCTAssertTrue(named.stderr.hasPrefix("warning: no sentence encoder"), named.stderr)
+        XCTAssertTrue(named.stderr.contains("Error: audit 'default' needs the sentence encoder, which failed to load"), named.stderr)
     }
 }

@@ -84,19 +84,42 @@ public struct LabelWordTable: Sendable {
 /// No changed word is a label word: a replaced or deleted word whose texts in the training data are
 /// mostly of the gold label, or a new word whose texts are mostly of another label (share ≥ `max_share`,
 /// among words in at least `min_count` texts). Value: the highest such share among the changed words.
+///
+/// With `words` (a list given in the audit recipe, `LABEL:word` entries), those are the label words, whatever
+/// the training data: a changed word on the list counts with share 1.
 public struct LabelWordChange: ValidityCheck {
     public let maxShare: Double
     public let minCount: Int
-    public init(maxShare: Double, minCount: Int) {
+    /// The label words given by hand, or nil to use the training data's.
+    public let list: LabelWordTable?
+    public init(maxShare: Double, minCount: Int, list: LabelWordTable? = nil) {
         self.maxShare = maxShare
-        self.minCount = max(1, minCount)
+        self.minCount = list == nil ? max(1, minCount) : 1
+        self.list = list
     }
+
+    /// The table of a recipe's `words: [LABEL:word, …]`; a malformed entry throws a one-line error.
+    public static func list(_ entries: [String]) throws -> LabelWordTable {
+        var words: [(word: String, label: String)] = []
+        for entry in entries {
+            guard let colon = entry.lastIndex(of: ":"), colon != entry.startIndex, entry.index(after: colon) != entry.endIndex else {
+                throw AttackError.recipe("label word '\(entry)' must be LABEL:word (for example pos:great)")
+            }
+            words.append((String(entry[entry.index(after: colon)...]), String(entry[..<colon])))
+        }
+        return LabelWordTable(words: words, source: "the audit recipe's list (\(words.count) words)")
+    }
+
     public var name: String { "label-words" }
-    public var settings: [String: String] { ["max_share": "\(maxShare)", "min_count": "\(minCount)"] }
-    public var needs: AuditNeeds { .labelWords }
+    public var settings: [String: String] {
+        var settings = ["max_share": "\(maxShare)", "min_count": "\(minCount)"]
+        if let list { settings["words"] = list.source }
+        return settings
+    }
+    public var needs: AuditNeeds { list == nil ? .labelWords : [] }
 
     public func judge(_ pair: AuditedPair, context: AuditContext) throws -> CheckResult {
-        guard let table = context.labelWords else { throw AuditError.missing("the label words of the training data") }
+        guard let table = list ?? context.labelWords else { throw AuditError.missing("the label words of the training data") }
         var highest = 0.0
         var worst: String?
         func consider(_ word: String, labels: [String], removed: Bool) {

@@ -83,7 +83,7 @@ public enum AttackWorkflow {
             let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes, encoderPath: attack.encoderPath,
                                                 maxLength: plan.maxLength, reporter: reporter)
             let inputs = plan.examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
-            let audit = try plan.runAudit()
+            let audit = try plan.runAudit(reporter: reporter)
             let store = try RunRecording.openForWriting(plan.database)
             let modelHash = classifier.identity
             let recipeHash = Recipe.hash(recipes)

@@ -27,6 +27,9 @@ public struct EvaluationPlan {
     /// The validity audit of every recipe's successful attacks (nil: none; the command line's default is
     /// the `default` audit).
     public var audit: AuditRecipe?
+    /// Whether the audit was asked for by name: then what it needs failing to load is an error; otherwise
+    /// (the default audit) the run goes on unaudited, with a warning saying how to audit it later.
+    public var auditRequested = true
 
     public init(dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe],
                 attack: AttackSettings) {
@@ -39,9 +42,14 @@ public struct EvaluationPlan {
     }
 
     /// The audit with what it needs loaded, when there are attacks to audit and an audit recipe.
-    func runAudit() throws -> RunAudit? {
+    func runAudit(reporter: Reporter) throws -> RunAudit? {
         guard let audit, !suite.isEmpty else { return nil }
-        return try RunAudit.prepare(audit, dataset: dataset, encoderPath: self.attack.encoderPath)
+        do {
+            return try RunAudit.prepare(audit, dataset: dataset, encoderPath: self.attack.encoderPath)
+        } catch where !auditRequested {
+            reporter.warn("warning: the run is not audited (\(error)); audit it later with `robust audit RUN`")
+            return nil
+        }
     }
 
     /// The configuration an eval run of `model` stores.
@@ -100,7 +108,7 @@ public struct EvalWorkflow {
         }
         let setup = suite.isEmpty ? nil : try AttackSetup.prepare(classifier: classifier, recipes: suite, encoderPath: attack.encoderPath,
                                                                   maxLength: maxLength, reporter: reporter)
-        let audit = try plan.runAudit()
+        let audit = try plan.runAudit(reporter: reporter)
         let store = try RunRecording.openForWriting(plan.database)
         let modelHash = classifier.identity
         let dataHash = dataset.manifest.contentSHA256

@@ -99,6 +99,7 @@ struct AttackCommand: ParsableCommand {
                                       maxLength: selection.maxLength, suite: recipes, attack: endpoint.attackSettings(attackOptions.settings))
             plan.database = database.path
             plan.audit = audit
+            plan.auditRequested = auditOptions.requested
             var workflow = AttackWorkflow.OnData(classifier: classifier, plan: plan)
             workflow.resume = resume
             let (runID, outcome) = try workflow.run(reporter: TerminalReporter(quiet: json))

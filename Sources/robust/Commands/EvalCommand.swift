@@ -64,6 +64,7 @@ struct EvalCommand: ParsableCommand {
                                   maxLength: selection.maxLength, suite: suite, attack: endpoint.attackSettings(attackOptions.settings))
         plan.database = database.path
         plan.audit = audit
+        plan.auditRequested = auditOptions.requested
         var workflow = EvalWorkflow(classifier: classifier, plan: plan)
         workflow.resume = resume
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))

@@ -84,6 +84,7 @@ struct RetrainCommand: ParsableCommand {
                                   maxLength: selection.maxLength, suite: suite, attack: attackOptions.settings)
         plan.database = database.path
         plan.audit = audit
+        plan.auditRequested = auditOptions.requested
         var workflow = RetrainWorkflow(model: handle, plan: plan, method: method, settings: settings, out: URL(fileURLWithPath: out))
         (workflow.augmentation, workflow.perExample, workflow.attackSample) = (augmentation, perExample, attackSample)
         (workflow.before, workflow.overwrite, workflow.resume, workflow.keepLast) = (before, trainer.overwrite, resume, trainer.keepLast)

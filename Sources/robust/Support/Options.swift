@@ -101,15 +101,22 @@ struct AttackOptions: ParsableArguments {
 
 /// `--audit NAME` / `--no-audit`: the validity audit of every successful adversarial example.
 struct AuditOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Audit recipe judging each successful attack's validity: a name (built in: \(AuditLibrary.builtIn.keys.sorted().joined(separator: ", ")); or audits/NAME.yaml, $\(AuditLibrary.environmentVariable)) or a file.",
+    @Option(help: ArgumentHelp("Audit recipe judging each successful attack's validity (default: default, skipped with a warning when what it needs is missing): a name (built in: \(AuditLibrary.builtIn.keys.sorted().joined(separator: ", ")); or audits/NAME.yaml, $\(AuditLibrary.environmentVariable)) or a file.",
                                valueName: "NAME"))
-    var audit: String = AuditLibrary.defaultName
+    var audit: String?
 
     @Flag(help: "Do not audit (the valid success rate is then not reported).")
     var noAudit = false
 
+    func validate() throws {
+        if noAudit && audit != nil { throw ValidationError("--audit and --no-audit contradict each other") }
+    }
+
     /// The audit recipe, loaded (a typo fails before any work), or nil with --no-audit.
-    func recipe() throws -> AuditRecipe? { noAudit ? nil : try RunAudit.load(audit) }
+    func recipe() throws -> AuditRecipe? { noAudit ? nil : try RunAudit.load(audit ?? AuditLibrary.defaultName) }
+
+    /// Whether --audit named the audit (then what it needs must load; the default audit is skipped with a warning).
+    var requested: Bool { audit != nil }
 }
 
 /// `--db PATH`: the results database. See `ResultStoreLocation.resolve` for the rule.
