@@ -224,7 +224,8 @@ enum RetrainComparison {
         try UserError.wrapping { try store.recordMetrics(metrics) }
     }
 
-    /// The before/after table, grouped by exposure (used, related, unused), clean accuracy first.
+    /// The before/after table, grouped by exposure (used, related, unused), clean accuracy first; each recipe's
+    /// accuracy under attack, then under valid attack when both runs were audited.
     static func table(_ rows: [ComparisonRow], exposure: [(String, TrainingExposure.Level)]) -> String {
         let levels = Dictionary(exposure, uniquingKeysWith: { a, _ in a })
         func line(_ row: ComparisonRow, group: String) -> [String] {
@@ -240,6 +241,10 @@ enum RetrainComparison {
         for level in [TrainingExposure.Level.used, .related, .unused] {
             for row in rows where row.metric == MetricName.accuracyUnderAttack && levels[row.recipe] == level {
                 lines.append(line(row, group: level.rawValue))
+                // Beside it, the same under the default audit (invalid successes counted as failed attacks).
+                if let valid = rows.first(where: { $0.recipe == row.recipe && $0.metric == MetricName.accuracyUnderValidAttack }) {
+                    lines.append(line(valid, group: level.rawValue))
+                }
             }
         }
         return TextTable.render(header: ["TRAINING", "RECIPE", "METRIC", "BEFORE", "AFTER", "Δ PTS", "95% CI (PAIRED)", "McNEMAR p"],
