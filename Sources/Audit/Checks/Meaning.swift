@@ -47,15 +47,7 @@ public struct WindowCosine: ValidityCheck {
     public func texts(for pair: AuditedPair) -> [String] { windows(pair).flatMap { [$0.0, $0.1] } }
 
     public func judge(_ pair: AuditedPair, context: AuditContext) throws -> CheckResult {
-        var lowest = 1.0
-        var worst: (String, String)?
-        for (old, new) in windows(pair) {
-            let cosine = try context.cosine(old, new)
-            if cosine < lowest {
-                lowest = cosine
-                worst = (old, new)
-            }
-        }
+        let (lowest, worst) = try context.lowestCosine(windows(pair))
         let passed = lowest >= minimum
         return CheckResult(check: name, value: lowest, passed: passed,
                            detail: passed ? nil : worst.map { "\"\($0.0)\" → \"\($0.1)\"" })
@@ -81,17 +73,25 @@ public struct WordCosine: ValidityCheck {
     public func texts(for pair: AuditedPair) -> [String] { swaps(pair).flatMap { [$0.0, $0.1] } }
 
     public func judge(_ pair: AuditedPair, context: AuditContext) throws -> CheckResult {
+        let (lowest, worst) = try context.lowestCosine(swaps(pair))
+        let passed = lowest >= minimum
+        return CheckResult(check: name, value: lowest, passed: passed,
+                           detail: passed ? nil : worst.map { "\($0.0) → \($0.1)" })
+    }
+}
+
+extension AuditContext {
+    /// The lowest cosine over text pairs (1 when there are none), and the pair that has it.
+    func lowestCosine(_ pairs: [(String, String)]) throws -> (Double, (String, String)?) {
         var lowest = 1.0
         var worst: (String, String)?
-        for (old, new) in swaps(pair) {
-            let cosine = try context.cosine(old, new)
+        for (old, new) in pairs {
+            let cosine = try self.cosine(old, new)
             if cosine < lowest {
                 lowest = cosine
                 worst = (old, new)
             }
         }
-        let passed = lowest >= minimum
-        return CheckResult(check: name, value: lowest, passed: passed,
-                           detail: passed ? nil : worst.map { "\($0.0) → \($0.1)" })
+        return (lowest, worst)
     }
 }
