@@ -172,7 +172,7 @@ public enum FigurePlanner {
         }
         var series = [Series(title: "raw: every success", points: points(MetricName.attackSuccessRate), colour: 0)]
         for (k, audit) in AuditVerdicts.ordered(audits).enumerated() {
-            series.append(Series(title: audit == MetricName.defaultAudit ? "valid: passed the audit" : "valid: passed audit \(audit)",
+            series.append(Series(title: audit == MetricName.defaultAudit ? "valid: passed the default audit" : "valid: passed audit \(audit)",
                                  points: points(MetricName.audited(MetricName.validAttackSuccessRate, audit: audit)), colour: k + 1))
         }
         return Figure(

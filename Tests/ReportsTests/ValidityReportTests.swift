@@ -57,7 +57,7 @@ final class ValidityReportTests: XCTestCase {
                                              "accuracy_vs_words_changed", "accuracy_vs_queries"])
         let bars = figures[1]
         XCTAssertEqual(bars.kind, .bars(groups: ["wordswap"]), "charflip was not audited")
-        XCTAssertEqual(bars.series.map(\.title), ["raw: every success", "valid: passed the audit", "valid: passed audit morris2020"])
+        XCTAssertEqual(bars.series.map(\.title), ["raw: every success", "valid: passed the default audit", "valid: passed audit morris2020"])
         XCTAssertEqual(bars.series.map(\.colour), [0, 1, 2])
         XCTAssertEqual(bars.series.map { $0.points.map(\.x) }, [[0], [0], [0]])
         XCTAssertEqual(bars.series[0].points[0].y, 100.0 * 5 / 16, accuracy: 1e-9)
@@ -107,7 +107,7 @@ final class ValidityReportTests: XCTestCase {
         XCTAssertTrue(script.contains("index 2 using 1:2 with boxes lc rgb '#009E73' title 'valid: passed audit morris2020'"), script)
         let dat = try String(contentsOf: outcome.folder.appendingPathComponent("attack_success_raw_vs_valid.dat"), encoding: .utf8)
         XCTAssertTrue(dat.contains("# groups: 0 = wordswap"), dat)
-        XCTAssertTrue(dat.contains("# index 1: valid: passed the audit\n# wordswap\n0 18.75 "), dat)
+        XCTAssertTrue(dat.contains("# index 1: valid: passed the default audit\n# wordswap\n0 18.75 "), dat)
         let queries = try String(contentsOf: outcome.folder.appendingPathComponent("accuracy_vs_queries.gp"), encoding: .utf8)
         XCTAssertTrue(queries.contains("with steps lc rgb '#D55E00' dt 2 lw 2.5 title 'wordswap · valid'"), queries)
 
