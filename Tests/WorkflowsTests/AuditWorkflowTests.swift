@@ -80,4 +80,53 @@ extension WorkflowTests {
         XCTAssertThrowsError(try missing.run(reporter: SilentReporter()))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("none.db").path), "no store is created")
     }
+
+    /// A store from before the audit (schema v1) is upgraded in place by the read-only commands when writable;
+    /// a damaged one says it is damaged rather than asking for an upgrade.
+    func testReadersUpgradeAVersion1StoreAndNameADamagedOne() throws {
+        let path = folder.appendingPathComponent("v1.db").path
+        do {   // closed (its WAL checkpointed) before the file is edited below
+            let store = try ResultStore(path: path)
+            let run = try store.beginRun(RunRecord(kind: .eval, robustVersion: "test"))
+            for i in 0..<300 {
+                try store.recordExample(ExampleRecord(runID: run.runID, recipe: "r", exampleIndex: i, text: "text \(i)", gold: "a",
+                                                      cleanPrediction: "a", status: .failed))
+            }
+        }
+        // Back to version 1: drop what v2 added, as a store written by an older robust.
+        let sqlite = "/usr/bin/sqlite3"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: sqlite), "needs the sqlite3 command")
+        let downgrade = Process()
+        downgrade.executableURL = URL(fileURLWithPath: sqlite)
+        downgrade.arguments = [path, "DROP TABLE audits; DROP TABLE audit_checks; DROP TABLE human_labels; "
+                               + "DELETE FROM grdb_migrations WHERE identifier = 'v2-audits-human-labels'; PRAGMA user_version = 1;"]
+        try downgrade.run()
+        downgrade.waitUntilExit()
+        XCTAssertEqual(downgrade.terminationStatus, 0)
+        XCTAssertThrowsError(try ResultStore(path: path, access: .readOnly)) {
+            XCTAssertTrue("\($0)".contains("older schema"), "\($0)")
+        }
+        // A damaged copy: cells at the end of an index's root page overwritten (the file still opens).
+        let damaged = folder.appendingPathComponent("v1-damaged.db").path
+        try FileManager.default.copyItem(atPath: path, toPath: damaged)
+        let query = Process()
+        let pipe = Pipe()
+        query.executableURL = URL(fileURLWithPath: sqlite)
+        query.arguments = [damaged, "SELECT rootpage * 4096 FROM sqlite_master WHERE name = 'examples_by_recipe'"]
+        query.standardOutput = pipe
+        try query.run()
+        query.waitUntilExit()
+        let end = try XCTUnwrap(UInt64(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: damaged))
+        try handle.seek(toOffset: end - 1_024)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 1_024))
+        try handle.close()
+        XCTAssertThrowsError(try RunQueries(database: damaged)) {
+            XCTAssertTrue("\($0)".contains("is corrupt"), "a damaged file is not an upgrade to do: \($0)")
+        }
+        let queries = try RunQueries(database: path)
+        XCTAssertEqual(try queries.list(RunFilter(), limit: nil).runs.count, 1)
+        XCTAssertEqual(try ResultStore(path: path, access: .readOnly).appliedMigrations(), ResultSchema.migrationIdentifiers)
+    }
 }

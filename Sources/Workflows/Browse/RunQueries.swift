@@ -18,8 +18,16 @@ public struct RunQueries {
             do {
                 return try ResultStore(path: path, access: .readOnly)
             } catch ResultStoreError.needsUpgrade(let path, let pending) {
-                do { _ = try ResultStore(path: path, access: .existing) } catch {
-                    throw ResultStoreError.needsUpgrade(path: path, pendingMigrations: pending)
+                do {
+                    _ = try ResultStore(path: path, access: .existing)
+                } catch let error as ResultStoreError {
+                    // A file robust may not write keeps the "older schema" message; a damaged one says so.
+                    switch error {
+                    case .readOnly, .cannotOpen, .locked:
+                        throw ResultStoreError.needsUpgrade(path: path, pendingMigrations: pending)
+                    default:
+                        throw error
+                    }
                 }
                 return try ResultStore(path: path, access: .readOnly)
             }
