@@ -25,6 +25,11 @@ public struct AuditRecipe: Sendable {
 
     public var needs: AuditNeeds { checks.reduce(into: AuditNeeds()) { $0.formUnion($1.needs) } }
 
+    /// The same recipe with only the checks `keep` accepts (for an audit that runs what it can).
+    public func keeping(_ keep: (any ValidityCheck) -> Bool) -> AuditRecipe {
+        AuditRecipe(name: name, description: description, checks: checks.filter(keep), path: path, hash: hash)
+    }
+
     /// Its checks and their settings, for the stored audit configuration.
     public var settings: [String: [String: String]] {
         Dictionary(checks.map { ($0.name, $0.settings) }, uniquingKeysWith: { first, _ in first })

@@ -48,6 +48,18 @@ extension WorkflowTests {
         XCTAssertLessThanOrEqual(try XCTUnwrap(metrics[MetricName.validAttackSuccessRate]), try XCTUnwrap(metrics[MetricName.attackSuccessRate]))
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(metrics[MetricName.accuracyUnderValidAttack]), try XCTUnwrap(metrics[MetricName.accuracyUnderAttack]))
 
+        // One text: the same audit, without the checks that need training data, nothing recorded.
+        let success = try XCTUnwrap(examples.first { $0.status == .success })
+        var one = AttackWorkflow.OneText(model: model, recipes: try RecipeLoading.load(["deepwordbug"]), text: success.text,
+                                         maxLength: 24, attack: helper.attackSettings())
+        one.gold = success.gold
+        one.audit = recipe
+        let single = try one.run(reporter: SilentReporter())
+        XCTAssertEqual(single.audit?.name, "default")
+        XCTAssertEqual(single.audit?.skipped, ["label-words (no training data)"])
+        let judged = try XCTUnwrap(single.validity["deepwordbug"], "the attack succeeds again with the same seed")
+        XCTAssertEqual(judged.map(\.check), recipe.checks.map(\.name).filter { $0 != "label-words" })
+
         // Re-audit with the strict audit: its own metrics and rows, the default audit's left as they were.
         let reAudit = ReAudit(database: db, runID: run, audit: try RunAudit.load("morris2020"), encoderPath: TestPaths.miniLM.path)
         let again = try reAudit.run(reporter: SilentReporter())

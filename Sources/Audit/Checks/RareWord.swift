@@ -18,7 +18,8 @@ public struct RareWord: ValidityCheck {
     }
     public var name: String { "rare-word" }
     public var settings: [String: String] { ["min_tagged": "\(minTagged)", "min_texts": "\(minTexts)"] }
-    public var needs: AuditNeeds { [.wordNet, .labelWords] }
+    /// The training data's counts are used when the audit has them (an eval); without them (one text), WordNet's alone.
+    public var needs: AuditNeeds { .wordNet }
 
     /// The senses of `word` seen in WordNet's tagged corpus (`tagsense_cnt`), over its base forms in every part of speech.
     public static func taggedSenses(of word: String, in wordnet: WordNetDatabase) -> Int {
@@ -33,14 +34,14 @@ public struct RareWord: ValidityCheck {
 
     /// A word WordNet knows (a word it does not know is the non-word check's) with few tagged senses and few
     /// training texts.
-    func isRare(_ word: String, wordnet: WordNetDatabase, table: LabelWordTable) -> Bool {
+    func isRare(_ word: String, wordnet: WordNetDatabase, table: LabelWordTable?) -> Bool {
         !wordnet.partsOfSpeech(of: word.lowercased()).isEmpty
-            && Self.taggedSenses(of: word, in: wordnet) < minTagged && table.count(of: word) < minTexts
+            && Self.taggedSenses(of: word, in: wordnet) < minTagged && (table?.count(of: word) ?? 0) < minTexts
     }
 
     public func judge(_ pair: AuditedPair, context: AuditContext) throws -> CheckResult {
         guard let wordnet = context.wordnet else { throw AuditError.missing("WordNet") }
-        guard let table = context.labelWords else { throw AuditError.missing("the label words of the training data") }
+        let table = context.labelWords
         var found: [String] = []
         for swap in pair.alignment.substitutions {
             let old = pair.alignment.originalWords[swap.original], new = pair.alignment.adversarialWords[swap.adversarial]

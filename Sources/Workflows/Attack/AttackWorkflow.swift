@@ -1,6 +1,7 @@
 // AttackWorkflow: `robust attack` — one recipe on one text (the result returned for showing), or recipes
 // on a dataset split inside an `attack` run of the results store, resumable.
 import Attacks
+import Audit
 import Basics
 import Datasets
 import Foundation
@@ -16,6 +17,8 @@ public enum AttackWorkflow {
         public var gold: String?
         public var maxLength: Int
         public var attack: AttackSettings
+        /// The validity audit of each successful attack (checks that need training data are left out).
+        public var audit: AuditRecipe?
 
         /// `gold` is a property (default: the model's prediction).
         public init(model: ModelHandle, recipes: [Recipe], text: String, maxLength: Int, attack: AttackSettings) {
@@ -35,6 +38,10 @@ public enum AttackWorkflow {
             /// The token limit the text was attacked at.
             public var maxLength: Int
             public var results: [(recipe: String, result: ExampleResult)]
+            /// Each successful attack's audit results, by recipe (with `audit`).
+            public var validity: [String: [CheckResult]] = [:]
+            /// The audit's name and the checks it left out, with why.
+            public var audit: (name: String, skipped: [String])?
         }
 
         public func run(reporter: Reporter) throws -> Outcome {
@@ -58,7 +65,17 @@ public enum AttackWorkflow {
                 results.append((recipe.name, try AttackRunner.attack(input, procedure: recipe.procedure, worker: worker,
                                                                  lexicon: setup.lexicon(), seed: attack.seed)))
             }
-            return Outcome(input: input, maxLength: setup.maxLength, results: results)
+            var outcome = Outcome(input: input, maxLength: setup.maxLength, results: results)
+            if let audit {
+                let prepared = try RunAudit.prepare(audit, dataset: nil, encoderPath: self.attack.encoderPath, skippingUnavailable: true)
+                outcome.audit = (audit.name, prepared.skipped)
+                for (recipe, result) in results where result.status == .success {
+                    guard let adversarial = result.adversarialText else { continue }
+                    outcome.validity[recipe] = try prepared.judge(AuditedPair(index: 0, original: text, adversarial: adversarial,
+                                                                              gold: input.gold))
+                }
+            }
+            return outcome
         }
     }
 

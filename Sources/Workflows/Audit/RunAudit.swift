@@ -18,12 +18,34 @@ import WordNet
 public struct RunAudit {
     public let recipe: AuditRecipe
     let auditor: Auditor
+    /// Checks left out because what they need is not available (only with `skippingUnavailable`), with why.
+    public private(set) var skipped: [String] = []
     /// What the audit was computed with (stored in its row).
     let configJSON: String
 
     /// Loads what `recipe` needs. `dataset` supplies the label words (its training split, else all its
     /// examples) and known words; `encoderPath` the MiniLM folder.
-    public static func prepare(_ recipe: AuditRecipe, dataset: DatasetSplits?, encoderPath: String) throws -> RunAudit {
+    /// With `skippingUnavailable`, a check whose encoder, WordNet or training data is missing is left out (and
+    /// named in `skipped`) instead of failing the audit: for one text attacked without a dataset.
+    public static func prepare(_ recipe: AuditRecipe, dataset: DatasetSplits?, encoderPath: String,
+                               skippingUnavailable: Bool = false) throws -> RunAudit {
+        guard skippingUnavailable else { return try prepareAll(recipe, dataset: dataset, encoderPath: encoderPath) }
+        var recipe = recipe
+        var skipped: [String] = []
+        func leaveOut(_ needs: AuditNeeds, because reason: String) {
+            for check in recipe.checks where !check.needs.isDisjoint(with: needs) { skipped.append("\(check.name) (\(reason))") }
+            recipe = recipe.keeping { $0.needs.isDisjoint(with: needs) }
+        }
+        let hasTrainingData = dataset.map { !($0.train + $0.dev + $0.test).isEmpty } ?? false
+        if !hasTrainingData { leaveOut(.labelWords, because: "no training data") }
+        if ResourceLocations.baseModelMissing(at: encoderPath) != nil { leaveOut(.encoder, because: "no sentence encoder") }
+        if recipe.needs.contains(.wordNet), (try? Lexicon.sharedWordNet()) == nil { leaveOut(.wordNet, because: "no WordNet") }
+        var prepared = try prepareAll(recipe, dataset: dataset, encoderPath: encoderPath)
+        prepared.skipped = skipped
+        return prepared
+    }
+
+    static func prepareAll(_ recipe: AuditRecipe, dataset: DatasetSplits?, encoderPath: String) throws -> RunAudit {
         let needs = recipe.needs
         var resources = AuditResources()
         var config: [String: Any] = ["audit": recipe.name, "path": recipe.path, "checks": recipe.settings]
@@ -67,6 +89,12 @@ public struct RunAudit {
     /// Loads the audit recipe `reference` (a name or a file), with a one-line error.
     public static func load(_ reference: String?) throws -> AuditRecipe {
         try UserError.wrapping { try AuditLibrary().load(reference ?? AuditLibrary.defaultName) }
+    }
+
+    /// The checks' results on one pair (one text attacked by `robust attack --text`); nothing is recorded.
+    public func judge(_ pair: AuditedPair) throws -> [CheckResult] {
+        guard !recipe.checks.isEmpty else { return [] }
+        return try UserError.wrapping { try auditor.audit([pair], workers: 1).first ?? [] }
     }
 
     /// The pairs of `examples` to audit: successful attacks with an adversarial text that differs.

@@ -71,7 +71,7 @@ struct AttackCommand: ParsableCommand {
     }
 
     func run() throws {
-        let audit = data == nil ? nil : try auditOptions.recipe()
+        let audit = try auditOptions.recipe()
         if list {
             print(RecipeLibrary().listing() + "\n")
             print(Catalog.listing())
@@ -86,6 +86,7 @@ struct AttackCommand: ParsableCommand {
             var workflow = AttackWorkflow.OneText(classifier: classifier, recipes: recipes, text: text, maxLength: selection.maxLength,
                                                   attack: endpoint.attackSettings(attackOptions.settings))
             workflow.gold = label
+            workflow.audit = audit
             let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
         } else if let data {
@@ -128,6 +129,13 @@ struct AttackCommand: ParsableCommand {
                 if let v = result.similarity { object["similarity"] = v }
                 if let v = result.reason { object["reason"] = v }
                 if result.truncated { object["truncated"] = true }
+                if let checks = outcome.validity[recipe], let audit = outcome.audit {
+                    object["audit"] = ["audit": audit.name, "valid": checks.allSatisfy(\.passed), "skipped": audit.skipped,
+                                       "checks": checks.map { check -> [String: Any] in
+                                           ["check": check.check, "value": check.value, "passed": check.passed,
+                                            "detail": check.detail.map { $0 as Any } ?? NSNull()]
+                                       }] as [String: Any]
+                }
                 try JSONOutput.print(object)
                 continue
             }
@@ -152,6 +160,14 @@ struct AttackCommand: ParsableCommand {
                              "\(result.cacheHits) cache hits", String(format: "%.3f s", result.milliseconds / 1000)]
                 if let similarity = result.similarity { facts.insert(String(format: "similarity %.3f", similarity), at: 1) }
                 print("\(verdict); " + facts.joined(separator: ", "))
+                if let checks = outcome.validity[recipe], let audit = outcome.audit {
+                    let failed = checks.filter { !$0.passed }
+                    let skipped = audit.skipped.isEmpty ? "" : " (not checked: \(audit.skipped.joined(separator: ", ")))"
+                    print(failed.isEmpty ? "audit \(audit.name): valid\(skipped)"
+                          : "audit \(audit.name): invalid — " + failed.map { check in
+                              "\(check.check) " + (check.detail ?? String(format: "%.3g", check.value))
+                          }.joined(separator: "; ") + skipped)
+                }
             }
             if result.truncated { print("note: the text is longer than \(outcome.maxLength) tokens; words past the cut were left alone") }
         }
