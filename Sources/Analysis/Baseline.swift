@@ -99,7 +99,11 @@ public struct Baseline: Equatable, Sendable {
 
     public static func make(run: RunRecord, metrics: [MetricRecord], examples: [ExampleRecord], tolerance: Double,
                             description: String? = nil, created: Date = Date()) -> Baseline {
-        let entries = MetricName.sorted(metrics.filter { isGateable($0.name) }).map { metric in
+        // Each (recipe, metric) once: a damaged index can return a row twice (found by fuzz-results-db), and a
+        // baseline that repeats a metric does not read back.
+        var seen = Set<[String]>()
+        let unique = metrics.filter { isGateable($0.name) && seen.insert([$0.recipe, $0.name]).inserted }
+        let entries = MetricName.sorted(unique).map { metric in
             Metric(recipe: metric.recipe, name: metric.name, value: metric.value,
                    tolerance: isUnitScale(metric.name) ? tolerance : tolerance * abs(metric.value),
                    higherIsBetter: MetricName.higherIsBetter(metric.name))

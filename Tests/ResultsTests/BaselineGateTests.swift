@@ -50,6 +50,17 @@ final class BaselineGateTests: XCTestCase {
         XCTAssertTrue(text.contains("\"correct\": \"" + String(repeating: "1", count: 100)), "clean outcomes")
     }
 
+    /// Found by fuzz-results-db: a damaged index returned one metric row twice, and `baseline save` wrote a file
+    /// that repeats the metric, which its own reader refuses. Each (recipe, metric) is kept once.
+    func testAMetricReadTwiceIsSavedOnce() throws {
+        let run = RunRecord(id: 1, kind: .eval, robustVersion: "test")
+        let metric = MetricRecord(runID: 1, recipe: "textfooler", name: MetricName.validAttackSuccessRate, value: 0)
+        let saved = Baseline.make(run: run, metrics: [metric, metric], examples: [], tolerance: 0.02,
+                                  created: Date(timeIntervalSince1970: 0))
+        XCTAssertEqual(saved.metrics.map(\.name), [MetricName.validAttackSuccessRate])
+        XCTAssertEqual(try Baseline.parse(Data(saved.jsonText().utf8), path: "saved.json"), saved)
+    }
+
     func testBaselineTyposAndWrongTypesGetOneLineMessages() throws {
         let good = baseline().jsonText()
         func message(_ text: String) -> String {
