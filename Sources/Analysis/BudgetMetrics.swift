@@ -91,9 +91,7 @@ public enum BudgetMetrics {
         }
     }
 
-    private static func seedFor(_ name: String, _ seed: UInt64) -> UInt64 {
-        seed ^ (UInt64(TextFingerprint.of(name), radix: 16) ?? 0)
-    }
+    private static func seedFor(_ name: String, _ seed: UInt64) -> UInt64 { Bootstrap.seed(seed, for: name) }
 
     // MARK: - Reading them back
 

@@ -98,9 +98,7 @@ public enum RecipeSummary {
             metrics.append(MetricRecord(runID: run, recipe: recipe, name: name, value: interval.value,
                                         low: interval.low, high: interval.high))
         }
-        func seedFor(_ name: String) -> UInt64 {
-            seed ^ UInt64(TextFingerprint.of(name), radix: 16)!
-        }
+        func seedFor(_ name: String) -> UInt64 { Bootstrap.seed(seed, for: name) }
         metrics.append(MetricRecord(runID: run, recipe: recipe, name: MetricName.examples, value: Double(examples.count)))
         add(MetricName.cleanAccuracy, Bootstrap.proportion(examples.map(\.isCleanCorrect), resamples: resamples,
                                                             seed: seedFor(MetricName.cleanAccuracy)))

@@ -24,6 +24,12 @@ public enum Bootstrap {
     public static let defaultResamples = 1000
     public static let defaultSeed: UInt64 = 0x5EED_0F_B007
 
+    /// The seed of metric `name`'s interval: `seed` mixed with the name's fingerprint, so that adding a
+    /// metric never changes another's interval.
+    public static func seed(_ seed: UInt64, for name: String) -> UInt64 {
+        seed ^ (UInt64(TextFingerprint.of(name), radix: 16) ?? 0)
+    }
+
     /// Interval for a proportion (accuracy, accuracy under attack, attack success rate) from
     /// per-example 0/1 outcomes. Nil when there are no outcomes.
     public static func proportion(_ outcomes: [Bool], resamples: Int = defaultResamples, confidence: Double = 0.95,

@@ -99,7 +99,7 @@ public enum ValidityMetrics {
         func count(_ name: String, _ value: Int) {
             metrics.append(MetricRecord(runID: run, recipe: recipe, name: name, value: Double(value)))
         }
-        func seedFor(_ name: String) -> UInt64 { seed ^ UInt64(TextFingerprint.of(name), radix: 16)! }
+        func seedFor(_ name: String) -> UInt64 { Bootstrap.seed(seed, for: name) }
         add(MetricName.validAttackSuccessRate,
             Bootstrap.proportion(attacked.map { $0.isValidSuccess(verdicts) }, resamples: resamples,
                                  seed: seedFor(MetricName.validAttackSuccessRate)))
