@@ -86,8 +86,7 @@ public struct ReAudit {
             var summary = AttackSummary(recipe: name, examples: examples)
             summary.validity = validity
             summaries.append(summary)
-            let verdicts = AuditVerdicts(audit: audit.name,
-                                         checks: try UserError.wrapping { try store.auditChecks(run: runID, audit: audit.name, recipe: name) })
+            let verdicts = validity.verdicts
             let byIndex = Dictionary(examples.map { ($0.exampleIndex, $0) }, uniquingKeysWith: { first, _ in first })
             for (index, failed) in verdicts.failedChecks.sorted(by: { $0.key < $1.key }) {
                 guard let example = byIndex[index], example.status == .success else { continue }

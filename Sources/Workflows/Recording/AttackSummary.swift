@@ -46,6 +46,8 @@ public struct AttackSummary: Sendable, Equatable {
         public var reasons: [Reason]
         /// Seconds the audit took (wall clock).
         public var seconds: Double
+        /// The verdicts these numbers come from (which examples failed which checks).
+        public var verdicts: AuditVerdicts
 
         public struct Reason: Sendable, Equatable {
             public var check: String
@@ -64,6 +66,7 @@ public struct AttackSummary: Sendable, Equatable {
                 / Double(max(examples.count, 1))
             reasons = verdicts.reasons().map { Reason(check: $0.check, count: $0.count) }
             self.seconds = seconds
+            self.verdicts = verdicts
         }
     }
 
