@@ -2,7 +2,7 @@
 // robust: robustness testing and hardening for transformer encoder text classifiers (BERT, DistilBERT,
 // RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT, DeBERTa-v2/v3, ModernBERT).
 // Module order (each depends only on those before it):
-//   Basics, CBLAS → Tensors → SafeTensors, Tokenizer → Transformer → Training
+//   Basics, CBLAS, CDNNL → Tensors → SafeTensors, Tokenizer → Transformer → Training
 //   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
 //   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation;  Attacks, WordNet → Audit
 //   all of them but Remote → Workflows (a served classifier is its `ServedClassifier` protocol; Reports for the labelling sheet)
@@ -57,7 +57,9 @@ let package = Package(
         // Basics: the seeded generator, SHA-256 and the search order for the base model, WordNet and the
         // datasets folder (ResourceLocations) that every other module shares (Foundation only).
         .target(name: "Basics", swiftSettings: optimise),
-        .target(name: "Tensors", dependencies: ["CBLAS", "Basics"], swiftSettings: kernels),
+        // CDNNL: oneDNN (Debian's libdnnl-dev) for bf16 and int8 matrix products (`--precision`).
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL", "Basics"], swiftSettings: kernels),
         .target(name: "SafeTensors", swiftSettings: optimise),
         .target(name: "Tokenizer", dependencies: ["Basics"], swiftSettings: optimise),
         .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],

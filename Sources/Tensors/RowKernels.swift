@@ -188,6 +188,12 @@ public enum RowKernels {
         }
     }
 
+    /// y[i] *= scale · s[i] (int8 products: a row's scale times each channel's).
+    @inline(__always)
+    public static func multiply(_ y: UnsafeMutablePointer<Float>, by s: UnsafePointer<Float>, scale: Float, count: Int) {
+        for i in 0..<count { y[i] *= scale * s[i] }
+    }
+
     public static func add(_ a: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forEachRange(count, grain: 1 << 15) { range in
             for i in range { y[i] += a[i] }

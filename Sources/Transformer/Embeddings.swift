@@ -155,6 +155,17 @@ extension EncoderModel {
 
     // MARK: Linear layers by slot
 
+    /// An encoder block's linear layer, in the workspace's precision (its weights packed by `prepare(precision:)`).
+    @inline(__always)
+    func linear(_ x: UnsafePointer<Float>, rows: Int, _ slot: LinearSlot, into y: UnsafeMutablePointer<Float>,
+                _ workspace: Workspace) {
+        if workspace.precision.isReduced, !workspace.keepsActivations, let packed = packedLinear(slot, workspace.precision) {
+            packed.apply(x, rows: rows, bias: value(slot.bias), into: y)
+        } else {
+            linear(x, rows: rows, slot, into: y)
+        }
+    }
+
     /// y [rows, out] = x · Wᵀ (+ bias) for a slot.
     @inline(__always)
     func linear(_ x: UnsafePointer<Float>, rows: Int, _ slot: LinearSlot, into y: UnsafeMutablePointer<Float>) {

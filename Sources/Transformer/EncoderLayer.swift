@@ -17,17 +17,17 @@ extension EncoderModel {
         let slots = slots(ofBlock: block)
         let t = workspace.batch.tokenCount, h = config.hiddenSize, inner = config.intermediateSize
         let eps = config.layerNormEps
-        linear(input, rows: t, slots.qkv, into: a.qkv.pointer)
+        linear(input, rows: t, slots.qkv, into: a.qkv.pointer, workspace)
         attentionForward(block, a, workspace, dropout: dropout)
-        linear(a.context.pointer, rows: t, slots.attentionOutput, into: a.attentionSum.pointer)
+        linear(a.context.pointer, rows: t, slots.attentionOutput, into: a.attentionSum.pointer, workspace)
         dropout?.apply(a.attentionSum.pointer, count: t * h, layer: block, .attentionOutput)
         RowKernels.add(input, into: a.attentionSum.pointer, count: t * h)
         RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps,
                              gamma: value(norms.attention.gamma), beta: value(norms.attention.beta),
                              into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
-        linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer)
+        linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer, workspace)
         config.activation.forward(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
-        linear(a.activated.pointer, rows: t, slots.output, into: a.outputSum.pointer)
+        linear(a.activated.pointer, rows: t, slots.output, into: a.outputSum.pointer, workspace)
         dropout?.apply(a.outputSum.pointer, count: t * h, layer: block, .feedForwardOutput)
         RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: t * h)
         let outputNorm = norms.output
@@ -47,18 +47,18 @@ extension EncoderModel {
         let batch = workspace.batch
         let t = batch.tokenCount, b = batch.count, h = config.hiddenSize, inner = config.intermediateSize
         let eps = config.layerNormEps
-        linear(input, rows: t, slots.qkv, into: a.qkv.pointer)
+        linear(input, rows: t, slots.qkv, into: a.qkv.pointer, workspace)
         attentionForwardCLS(a, workspace)                              // context rows 0..<B
-        linear(a.context.pointer, rows: b, slots.attentionOutput, into: a.attentionSum.pointer)
+        linear(a.context.pointer, rows: b, slots.attentionOutput, into: a.attentionSum.pointer, workspace)
         for (row, start) in batch.starts.enumerated() {
             RowKernels.add(input + start * h, into: a.attentionSum.pointer + row * h, count: h)
         }
         RowKernels.layerNorm(a.attentionSum.pointer, rows: b, width: h, eps: eps,
                              gamma: value(norms.attention.gamma), beta: value(norms.attention.beta),
                              into: a.attentionNormed.pointer, mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
-        linear(a.attentionNormed.pointer, rows: b, slots.intermediate, into: a.intermediate.pointer)
+        linear(a.attentionNormed.pointer, rows: b, slots.intermediate, into: a.intermediate.pointer, workspace)
         config.activation.forward(a.intermediate.pointer, count: b * inner, into: a.activated.pointer)
-        linear(a.activated.pointer, rows: b, slots.output, into: a.outputSum.pointer)
+        linear(a.activated.pointer, rows: b, slots.output, into: a.outputSum.pointer, workspace)
         RowKernels.add(a.attentionNormed.pointer, into: a.outputSum.pointer, count: b * h)
         // LayerNorm into the (free) attention-sum rows, then each row to its [CLS] position. `input`
         // may alias the output buffer; it is no longer read.

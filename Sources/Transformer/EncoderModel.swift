@@ -65,6 +65,9 @@ public final class EncoderModel: @unchecked Sendable {
     public var inputEmbeddingWidth: Int { config.embeddingSize }
     /// Rotary cos/sin tables by position, grown on demand (ModernBERT).
     let rotary: RotaryTables?
+    /// Block weights packed for reduced-precision queries (ReducedPrecision.swift), under `packLock`.
+    var packs: [Precision: PackedBlocks] = [:]
+    let packLock = NSLock()
 
     /// A model with every tensor allocated and initialised as Hugging Face does for a new model:
     /// normal(0, 0.02) weights, zero biases, unit LayerNorm gains. ModelHandle loading overwrites them.
@@ -215,6 +218,7 @@ public final class EncoderModel: @unchecked Sendable {
                 part.append(Array(batch.tokenIDs[start..<end]), typeIDs: Array(batch.typeIDs[start..<end]))
             }
             let sub = parts[index]
+            sub.precision = workspace.precision
             sub.prepare(for: part, classes: classCount, needsBackward: false)
             embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * e })
             let input = encoderLayers(input: sub.embeddings.pointer, sub, dropout: nil, onlyCLSAfterLastLayer: onlyCLSAfterLastLayer)

@@ -20,22 +20,22 @@ extension EncoderModel {
                                  into: a.inputNormed.pointer, mean: a.inputMean.pointer, rstd: a.inputRstd.pointer)
             attentionInput = UnsafePointer(a.inputNormed.pointer)
         }
-        linear(attentionInput, rows: t, slots.qkv, into: a.qkv.pointer)
+        linear(attentionInput, rows: t, slots.qkv, into: a.qkv.pointer, workspace)
         attentionForward(block, a, workspace, dropout: dropout)
-        linear(a.context.pointer, rows: t, slots.attentionOutput, into: a.attentionSum.pointer)
+        linear(a.context.pointer, rows: t, slots.attentionOutput, into: a.attentionSum.pointer, workspace)
         dropout?.apply(a.attentionSum.pointer, count: t * h, layer: block, .attentionOutput)
         RowKernels.add(input, into: a.attentionSum.pointer, count: t * h)
         RowKernels.layerNorm(a.attentionSum.pointer, rows: t, width: h, eps: eps, gamma: value(norms.feedForward.gamma),
                              beta: value(norms.feedForward.beta), into: a.attentionNormed.pointer,
                              mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer)
-        linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer)
+        linear(a.attentionNormed.pointer, rows: t, slots.intermediate, into: a.intermediate.pointer, workspace)
         if config.architecture.gatedFeedForward {
             RowKernels.gatedActivation(config.activation, a.intermediate.pointer, rows: t, width: inner, into: a.activated.pointer)
         } else {
             config.activation.forward(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
         }
         dropout?.apply(a.activated.pointer, count: t * inner, layer: block, .feedForwardOutput)
-        linear(a.activated.pointer, rows: t, slots.output, into: a.output.pointer)
+        linear(a.activated.pointer, rows: t, slots.output, into: a.output.pointer, workspace)
         RowKernels.add(a.attentionSum.pointer, into: a.output.pointer, count: t * h)
     }
 
