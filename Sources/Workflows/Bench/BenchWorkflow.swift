@@ -1,7 +1,8 @@
-// BenchWorkflow: `robust bench [--model CKPT]` — in one process, the BLAS GEMM peak over a model's own
-// shapes, the engine's forward, classification and training-step throughput for any supported family,
-// each with its share of that peak (FLOPs from the family's shapes), the tokenizer's throughput on real
-// English sentences (WordNet's glosses), and the process's peak memory.
+// BenchWorkflow: `robust bench [--model CKPT] [--precision …]` — in one process, the GEMM peak over a model's
+// own shapes, and the engine's forward and classification throughput, for each precision (fp32 through
+// OpenBLAS, bf16 and int8 through oneDNN), each with its share of its own precision's peak (FLOPs from the
+// family's shapes); the training-step throughput (fp32); the tokenizer's throughput on real English
+// sentences (WordNet's glosses); and the process's peak memory.
 import Basics
 import Foundation
 import Tensors
@@ -21,6 +22,8 @@ public struct BenchWorkflow {
     public var forwardShapes: [(Int, Int)]
     /// The model's tokenizer, for `tokenize`.
     public var tokenizer: TextTokenizer?
+    /// Precisions to measure gemm and forward in (each must run here: see `OneDNN.require`).
+    public var precisions: [Precision] = [.fp32]
 
     public init(model: ModelFolder?, seconds: Double, parts: Set<Part>, forwardShapes: [(Int, Int)]) {
         self.model = model
@@ -49,11 +52,23 @@ public struct BenchWorkflow {
             throw UserError("bench: gemm, forward and train need the model's weights")
         }
         var peak = Double.nan
+        var peaks: [Precision: Double] = [:]
         if let engine, let model {
             let c = engine.config
             reporter.say("model: \(model.family.modelType), \(c.blockCount) blocks, hidden \(c.hiddenSize), \(c.headCount) heads, intermediate \(c.intermediateSize)\(c.architecture.gatedFeedForward ? " (gated)" : ""), \(engine.parameters.count) parameters")
-            if parts.contains(.gemm) { peak = gemmPeak(engine.config, report: report, reporter: reporter) }
-            if parts.contains(.forward) { try forward(engine, peak: peak, report: report) }
+            if precisions.contains(where: \.isReduced) {
+                let cannot = Precision.allCases.compactMap { p in OneDNN.unavailability(p).map { "\(p.rawValue): \($0)" } }
+                reporter.say("oneDNN \(OneDNN.version), ISA \(OneDNN.isa): runs \(OneDNN.runnable.map(\.rawValue).joined(separator: ", "))"
+                             + (cannot.isEmpty ? "" : " (not \(cannot.joined(separator: "; ")))"))
+            }
+            for precision in precisions {
+                try engine.prepare(precision: precision)
+                if parts.contains(.gemm) {
+                    peaks[precision] = try gemmPeak(engine.config, precision: precision, report: report, reporter: reporter)
+                }
+                if parts.contains(.forward) { try forward(engine, precision: precision, peak: peaks[precision] ?? .nan, report: report) }
+            }
+            peak = peaks[.fp32] ?? .nan
             if parts.contains(.train) { try trainStep(engine, peak: peak, report: report) }
         }
         if parts.contains(.tokenize) { try tokenize(report: report) }
@@ -72,12 +87,23 @@ public struct BenchWorkflow {
         var machine: [String: Any] = ["blas_core": BLAS.coreName, "blas_threads": BLAS.threads, "workers": Parallel.workers]
         if let model { machine["model_type"] = model.family.modelType }
         if peak.isFinite { machine["gemm_peak_gflops"] = peak }
+        for (precision, value) in peaks where precision.isReduced && value.isFinite { machine["gemm_peak_gflops_\(precision.rawValue)"] = value }
+        if precisions.contains(where: \.isReduced) {
+            machine["onednn_version"] = OneDNN.version
+            machine["onednn_isa"] = OneDNN.isa
+            machine["precisions_runnable"] = OneDNN.runnable.map(\.rawValue)
+        }
         return Outcome(rows: rows, machine: machine)
     }
 
-    func forward(_ engine: EncoderModel, peak: Double, report: (String, [String: Any], String) -> Void) throws {
+    func forward(_ engine: EncoderModel, precision: Precision, peak: Double,
+                 report: (String, [String: Any], String) -> Void) throws {
         let config = engine.config
         let workspace = engine.makeWorkspace(training: false)
+        workspace.precision = precision
+        // fp32 rows keep their names; the others end in _bf16 / _int8.
+        let suffix = precision.isReduced ? "_\(precision.rawValue)" : ""
+        let label = precision.rawValue
         for (sequences, length) in forwardShapes {
             guard length <= config.maxSequenceLength else {
                 throw UserError("sequence length \(length) exceeds the model's \(config.maxSequenceLength) positions")
@@ -86,19 +112,19 @@ public struct BenchWorkflow {
             let time = try measure { try engine.encode(batch, workspace: workspace) }
             let tokens = Double(sequences * length)
             let gflops = config.forwardFLOPsPerToken(sequenceLength: length) * tokens / time / 1e9
-            report("forward_\(sequences)x\(length)", withShare([
-                "batch": sequences, "seq": length, "ms_per_call": time * 1e3, "tokens_per_s": tokens / time,
+            report("forward_\(sequences)x\(length)\(suffix)", withShare([
+                "batch": sequences, "seq": length, "precision": label, "ms_per_call": time * 1e3, "tokens_per_s": tokens / time,
                 "gflops": gflops, "workspace_mb": Double(workspace.allocatedBytes) / 1e6,
-            ], gflops, peak), String(format: "forward %2d×%-3d     %8.2f ms/call  %7.0f tokens/s  %6.1f GFLOPS%@  workspace %.0f MB",
-                      sequences, length, time * 1e3, tokens / time, gflops, shareText(gflops, peak),
+            ], gflops, peak), String(format: "forward %@ %2d×%-3d %8.2f ms/call  %7.0f tokens/s  %6.1f GFLOPS%@  workspace %.0f MB",
+                      label, sequences, length, time * 1e3, tokens / time, gflops, shareText(gflops, peak),
                       Double(workspace.allocatedBytes) / 1e6))
             // Classification (what attack queries run) finishes the last layer for [CLS] rows only.
             let classifyTime = try measure { try engine.classify(batch, workspace: workspace) }
-            report("classify_\(sequences)x\(length)", [
-                "batch": sequences, "seq": length, "ms_per_call": classifyTime * 1e3, "tokens_per_s": tokens / classifyTime,
-                "speedup_vs_forward": time / classifyTime,
-            ], String(format: "classify %2d×%-3d    %8.2f ms/call  %7.0f tokens/s  %.2f× the full forward pass",
-                      sequences, length, classifyTime * 1e3, tokens / classifyTime, time / classifyTime))
+            report("classify_\(sequences)x\(length)\(suffix)", [
+                "batch": sequences, "seq": length, "precision": label, "ms_per_call": classifyTime * 1e3,
+                "tokens_per_s": tokens / classifyTime, "speedup_vs_forward": time / classifyTime,
+            ], String(format: "classify %@ %2d×%-3d %7.2f ms/call  %7.0f tokens/s  %.2f× the full forward pass",
+                      label, sequences, length, classifyTime * 1e3, tokens / classifyTime, time / classifyTime))
         }
     }
 
@@ -196,8 +222,11 @@ public struct BenchWorkflow {
         return times[times.count / 2]
     }
 
-    /// The best sgemm rate over the model's own shapes (and a square one), through the engine's BLAS.
-    func gemmPeak(_ c: EncoderConfig, report: (String, [String: Any], String) -> Void, reporter: Reporter) -> Double {
+    /// The best GEMM rate over the model's own shapes (and a square one): sgemm through the engine's BLAS
+    /// for fp32, the packed oneDNN product (as the engine runs it, per-call input conversion included) for
+    /// bf16 and int8.
+    func gemmPeak(_ c: EncoderConfig, precision: Precision, report: (String, [String: Any], String) -> Void,
+                  reporter: Reporter) throws -> Double {
         let intermediateOut = c.architecture.gatedFeedForward ? 2 * c.intermediateSize : c.intermediateSize
         let shapes = [(2048, 3 * c.hiddenSize, c.hiddenSize), (2048, intermediateOut, c.hiddenSize),
                       (2048, c.hiddenSize, c.intermediateSize), (1024, 1024, 1024)]
@@ -206,15 +235,23 @@ public struct BenchWorkflow {
             let a = FloatBuffer(capacity: m * k), b = FloatBuffer(capacity: n * k), out = FloatBuffer(capacity: m * n)
             for i in 0..<(m * k) { a.pointer[i] = Float(i % 7) * 0.1 }
             for i in 0..<(n * k) { b.pointer[i] = Float(i % 5) * 0.1 }
-            let time = (try? measure {
-                BLAS.gemm(transB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: out.pointer, ldc: n)
-            }) ?? .infinity
+            let time: Double
+            if precision.isReduced {
+                let packed = try PackedLinear(weight: b.pointer, outFeatures: n, inFeatures: k, precision: precision)
+                time = try measure { packed.apply(a.pointer, rows: m, bias: nil, into: out.pointer) }
+            } else {
+                time = (try? measure {
+                    BLAS.gemm(transB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: out.pointer, ldc: n)
+                }) ?? .infinity
+            }
             let gflops = 2 * Double(m) * Double(n) * Double(k) / time / 1e9
             best = max(best, gflops)
-            report("gemm_\(m)x\(n)x\(k)", ["m": m, "n": n, "k": k, "gflops": gflops],
-                   String(format: "sgemm %4d×%4d×%4d  %6.1f GFLOPS", m, n, k, gflops))
+            let name = precision.isReduced ? "gemm_\(precision.rawValue)_\(m)x\(n)x\(k)" : "gemm_\(m)x\(n)x\(k)"
+            report(name, ["m": m, "n": n, "k": k, "precision": precision.rawValue, "gflops": gflops],
+                   String(format: "gemm %@ %4d×%4d×%4d  %6.1f G%@/s", precision.rawValue, m, n, k, gflops,
+                          precision == .int8 ? "OP" : "FLOP"))
         }
-        reporter.say(String(format: "GEMM peak: %.1f GFLOPS", best))
+        reporter.say(String(format: "GEMM peak %@: %.1f G%@/s", precision.rawValue, best, precision == .int8 ? "OP" : "FLOP"))
         return best
     }
 }

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Basics
 import Foundation
+import Tensors
 import Tokenizer
 import Transformer
 import Workflows
@@ -22,6 +23,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Forward shapes to time, as BATCHxSEQ, comma-separated.")
     var forwardShapes: String = "32x64,1x32"
+
+    @Option(help: "Precisions to measure the GEMM peak and forward pass in, comma-separated (fp32, bf16, int8; default: every one this machine runs).")
+    var precision: String?
 
     @Flag(help: "Print the results as JSON.")
     var json = false
@@ -44,6 +48,19 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// The named precisions (each must run here), or every one that does.
+    func precisions() throws -> [Precision] {
+        guard let precision else { return OneDNN.runnable }
+        var chosen: [Precision] = []
+        for item in precision.split(separator: ",") {
+            let value = try UserError.wrapping { try Precision.parse(item.trimmingCharacters(in: .whitespaces)) }
+            try UserError.wrapping { try OneDNN.require(value) }
+            if !chosen.contains(value) { chosen.append(value) }
+        }
+        guard !chosen.isEmpty else { throw UserError("--precision needs at least one of fp32, bf16, int8") }
+        return chosen
+    }
+
     var parts: Set<String> { Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
 
     func run() throws {
@@ -53,6 +70,7 @@ struct BenchCommand: ParsableCommand {
         let folder = chosen.isSubset(of: [.tokenize]) ? nil
             : try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
         var workflow = BenchWorkflow(model: folder, seconds: seconds, parts: chosen, forwardShapes: try shapes())
+        workflow.precisions = try precisions()
         if workflow.parts.contains(.tokenize) {
             workflow.tokenizer = try UserError.wrapping { try TextTokenizer.load(directory: URL(fileURLWithPath: model)) }
         }
