@@ -91,7 +91,7 @@ public enum OneDNN {
     /// Throws a one-line error when `precision` cannot run here, listing what can.
     public static func require(_ precision: Precision) throws {
         if let reason = unavailability(precision) {
-            throw PrecisionError("--precision \(precision.rawValue) cannot run here: \(reason); this machine runs \(runnableList)")
+            throw PrecisionError("precision \(precision.rawValue) cannot run here: \(reason); this machine runs \(runnableList)")
         }
     }
 

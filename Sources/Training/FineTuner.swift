@@ -371,9 +371,11 @@ public enum Evaluation {
     }
 
     /// Mean cross-entropy, predictions and the classification report of `examples` (evaluation mode).
+    /// A reduced `precision` needs the model prepared for it (`EncoderModel.prepare(precision:)`).
     public static func evaluate(_ model: EncoderModel, examples: [TokenizedExample], labels: [String],
-                                batchSize: Int = 64) throws -> Result {
+                                batchSize: Int = 64, precision: Precision = .fp32) throws -> Result {
         let workspace = model.makeWorkspace(training: false)
+        workspace.precision = precision
         var predictions = [Int](repeating: 0, count: examples.count)
         var probabilities = [[Float]](repeating: [], count: examples.count)
         var totalLoss = 0.0

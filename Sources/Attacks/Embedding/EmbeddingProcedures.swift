@@ -292,7 +292,7 @@ struct HotFlipProcedure: AttackProcedure {
                 next[candidate.position] = candidate.token
                 return next
             }
-            let results = try victim.probabilities(sequences)
+            let results = try victim.exactProbabilities(sequences)   // white-box: fp32 throughout
             context.oracle.recordQueries(sequences.count)
             // Keep the candidate with the lowest gold probability.
             guard let pick = results.indices.min(by: { results[$0][context.gold] < results[$1][context.gold] }) else { break }

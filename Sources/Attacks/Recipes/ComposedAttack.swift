@@ -39,7 +39,7 @@ public struct ComposedAttack: AttackProcedure {
         // A composed attack has something to try only where the transformation yields a candidate.
         let hasCandidate = allowed.contains { !transformation.candidates(of: context.original, at: $0, context: context).isEmpty }
         guard hasCandidate else { return .skipped("no attackable words (no candidate for any allowed word)") }
-        let best = try search.search(session)
+        let best = try session.exact(search.search(session))
         let changed = best.text != context.original
         var outcome = AttackOutcome(status: best.succeeded ? .success : .failed,
                                     adversarialText: changed ? best.text.text : nil,

@@ -41,6 +41,7 @@
 // same file loaded from attacks/ does.
 import Basics
 import Foundation
+import Tensors
 import Yams
 
 public struct Recipe: Sendable {
@@ -52,14 +53,18 @@ public struct Recipe: Sendable {
     /// The file's text (hashed into the run's recipe hash).
     public let source: String
     public let procedure: any AttackProcedure
+    /// The precision the recipe asks its search queries to run in (`precision:`; nil: whatever the run uses,
+    /// fp32 by default). Successes are re-checked in fp32 either way.
+    public let precision: Precision?
 
     public init(name: String, description: String = "", path: String = "", source: String = "",
-                procedure: any AttackProcedure) {
+                procedure: any AttackProcedure, precision: Precision? = nil) {
         self.name = name
         self.description = description
         self.path = path
         self.source = source
         self.procedure = procedure
+        self.precision = precision
     }
 
     /// SHA-256 (hex) over the recipes' names and file texts, in order: the run's `recipe_hash`.
@@ -287,7 +292,7 @@ public enum RecipeParser {
         case suite([String], line: Int)
     }
 
-    static let recipeKeys = ["name", "description", "goal", "transformation", "constraints", "search", "procedure"]
+    static let recipeKeys = ["name", "description", "goal", "transformation", "constraints", "search", "procedure", "precision"]
     static let suiteKeys = ["description", "suite"]
 
     public static func parse(yaml: String, file: String, defaultName: String) throws -> Parsed {
@@ -349,6 +354,13 @@ public enum RecipeParser {
             }
             description = value
         }
+        var precision: Precision?
+        if let node = fields["precision"] {
+            guard case .scalar = node, let value = node.string, let parsed = Precision(rawValue: value) else {
+                throw AttackError.recipe("\(file):\(line(node)): 'precision' must be fp32, bf16 or int8")
+            }
+            precision = parsed
+        }
         let procedure: any AttackProcedure
         if let node = fields["procedure"] {
             if let other = ["goal", "transformation", "constraints", "search"].first(where: { fields[$0] != nil }) {
@@ -386,7 +398,8 @@ public enum RecipeParser {
             let search = try component(searchNode, kind: "search", catalog: Catalog.searches, file: file)
             procedure = ComposedAttack(goal: goal, transformation: transformation, constraints: constraints, search: search)
         }
-        return .recipe(Recipe(name: name, description: description, path: file, source: yaml, procedure: procedure))
+        return .recipe(Recipe(name: name, description: description, path: file, source: yaml, procedure: procedure,
+                              precision: precision))
     }
 
     /// Builds one component from `name` or `{name: …, parameters…}`.

@@ -52,6 +52,10 @@ public struct ExampleResult: Sendable, Equatable {
     public var truncated: Bool
     public var curves: [CurveObservation]
     public var details: [String: Double]
+    /// With a reduced-precision victim: texts re-checked in fp32, and would-be successes fp32 turned down
+    /// (nil with an exact victim).
+    public var exactChecks: Int?
+    public var exactRejections: Int?
 }
 
 public final class AttackRunner {
@@ -144,16 +148,20 @@ public final class AttackRunner {
         var result = ExampleResult(input: input, status: .skipped, cleanPrediction: "", adversarialText: nil,
                                    adversarialPrediction: nil, queries: 0, cacheHits: 0, wordsChanged: 0,
                                    wordsTotal: original.count, similarity: nil, milliseconds: 0, reason: nil,
-                                   truncated: false, curves: [], details: [:])
+                                   truncated: false, curves: [], details: [:], exactChecks: nil, exactRejections: nil)
         func finish() -> ExampleResult {
             result.queries = oracle.queries
             result.cacheHits = oracle.cacheHits
+            if oracle.isReducedPrecision {
+                result.exactChecks = oracle.exactChecks
+                result.exactRejections = oracle.exactRejections
+            }
             result.milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
             return result
         }
         let clean: [Float]
         do {
-            guard let answer = try oracle.probabilities([input.text]).first, let predicted = GoalFunction.argmax(answer),
+            guard let answer = try oracle.exactProbabilities([input.text]).first, let predicted = GoalFunction.argmax(answer),
                   predicted < labels.count else {
                 result.reason = "the model gave no prediction (query budget 0?)"
                 return finish()

@@ -79,7 +79,7 @@ public struct GreedyWordImportance: SearchMethod {
             let probes = indices.map { original.probing(at: $0, with: context.victim.unknownToken) }
             // PWWS needs every candidate's score too: probes and candidates go in one batch.
             let all = ranking == .pwws ? indices.flatMap { firstCandidates[$0] ?? [] } : []
-            let results = try session.evaluate(probes + all)
+            let results = try session.evaluate(probes + all, verify: false)   // ranking only
             guard results.count == probes.count + all.count else { return nil }
             scores = results.prefix(probes.count).map(\.score)
             if ranking == .pwws {
@@ -95,7 +95,7 @@ public struct GreedyWordImportance: SearchMethod {
             }
         case .delete:
             let probes = indices.map { original.deletingWord(at: $0) }
-            let results = try session.evaluate(probes)
+            let results = try session.evaluate(probes, verify: false)
             guard results.count == probes.count else { return nil }
             scores = results.map(\.score)
         case .gradient:

@@ -107,15 +107,42 @@ public final class SearchSession {
     }
 
     /// Scores `texts` in one batched query. Fewer results than texts means the budget ran out.
-    public func evaluate(_ texts: [AttackedText]) throws -> [Evaluated] {
+    /// With a reduced-precision victim, every result that meets the goal is re-checked in fp32 and carries the
+    /// fp32 probabilities, score and verdict (a candidate fp32 turns down is no success: the search goes on);
+    /// `verify: false` skips that for queries that only rank (the word-importance probes).
+    public func evaluate(_ texts: [AttackedText], verify: Bool = true) throws -> [Evaluated] {
         guard !texts.isEmpty else { return [] }
-        let answers = try context.oracle.probabilities(texts.map(\.text))
-        if answers.count < texts.count || context.oracle.isExhausted { exhausted = true }
-        return zip(texts, answers).map { text, probabilities in
-            Evaluated(text: text, probabilities: probabilities,
-                      score: goal.score(probabilities, gold: context.gold, target: target),
-                      succeeded: goal.succeeded(probabilities, gold: context.gold, target: target))
+        let oracle = context.oracle
+        let answers = try oracle.probabilities(texts.map(\.text))
+        if answers.count < texts.count || oracle.isExhausted { exhausted = true }
+        var results = zip(texts, answers).map { text, probabilities in evaluated(text, probabilities) }
+        guard verify, oracle.isReducedPrecision else { return results }
+        let claimed = results.indices.filter { results[$0].succeeded }
+        guard !claimed.isEmpty else { return results }
+        let exact = try oracle.exactProbabilities(claimed.map { results[$0].text.text })
+        for (index, probabilities) in zip(claimed, exact) where !probabilities.isEmpty {
+            results[index] = evaluated(results[index].text, probabilities)
+            if !results[index].succeeded { oracle.recordRejection() }
         }
+        return results
+    }
+
+    /// The final text of a search, with fp32 probabilities (a reduced-precision victim's approximate ones
+    /// are never stored).
+    public func exact(_ result: Evaluated) throws -> Evaluated {
+        guard context.oracle.isReducedPrecision,
+              let probabilities = try context.oracle.exactProbabilities([result.text.text]).first, !probabilities.isEmpty else {
+            return result
+        }
+        let checked = evaluated(result.text, probabilities)
+        if result.succeeded && !checked.succeeded { context.oracle.recordRejection() }
+        return checked
+    }
+
+    private func evaluated(_ text: AttackedText, _ probabilities: [Float]) -> Evaluated {
+        Evaluated(text: text, probabilities: probabilities,
+                  score: goal.score(probabilities, gold: context.gold, target: target),
+                  succeeded: goal.succeeded(probabilities, gold: context.gold, target: target))
     }
 
     /// The first result with the highest score.

@@ -4,6 +4,7 @@
 // A victim is used by one worker thread at a time (it owns scratch space); the runner makes one per
 // worker. The model it wraps is shared read-only between workers.
 import Foundation
+import Tensors
 import Tokenizer
 import Transformer
 
@@ -19,8 +20,17 @@ public protocol Victim: AnyObject {
     /// Where truncation cuts `text`: the Unicode-scalar offset after which the model sees nothing, or
     /// nil when the whole text fits.
     func visibleScalarLimit(_ text: String) -> Int?
-    /// Class probabilities of each token sequence, computed in one batched pass.
+    /// Class probabilities of each token sequence, computed in one batched pass (in the search precision).
     func probabilities(_ sequences: [[Int32]]) throws -> [[Float]]
+    /// The precision `probabilities` runs in when it is not the reference (e.g. "bf16"); nil: they are exact.
+    var reducedPrecision: String? { get }
+    /// Class probabilities in the reference precision (fp32): what decides a clean prediction and a success.
+    func exactProbabilities(_ sequences: [[Int32]]) throws -> [[Float]]
+}
+
+extension Victim {
+    public var reducedPrecision: String? { nil }
+    public func exactProbabilities(_ sequences: [[Int32]]) throws -> [[Float]] { try probabilities(sequences) }
 }
 
 /// A victim that can also say how much each word matters to its loss (for ranking by gradient).
@@ -40,6 +50,11 @@ public protocol GradientVictim: Victim {
 /// - Budget: at most `budget` queries (TextAttack's `query_budget`; the clean prediction counts). A
 ///   batch that would exceed it is answered up to the first text that no longer fits; `isExhausted`
 ///   then tells the search to stop.
+/// - Exactness: with a victim that searches in reduced precision (bf16, int8), `exactProbabilities`
+///   re-checks texts in fp32 — the clean text, and every candidate a search would accept as a success.
+///   A re-checked answer replaces the approximate one in the cache, so the search sees it from then on.
+///   Re-checks are not queries (the text was already queried) and spend no budget; `exactChecks` counts
+///   them and `exactRejections` the would-be successes that fp32 turned down.
 public final class QueryOracle {
     public let victim: any Victim
     public var budget: Int?
@@ -47,7 +62,12 @@ public final class QueryOracle {
     public private(set) var cacheHits = 0
     /// Set once a request was cut short by the budget (or the budget is spent).
     public private(set) var isExhausted = false
+    /// Texts re-checked in fp32 and would-be successes fp32 turned down (reduced-precision victims only).
+    public private(set) var exactChecks = 0
+    public private(set) var exactRejections = 0
     private var cache: [[Int32]: [Float]] = [:]
+    /// Keys whose cached answer is exact (reduced-precision victims only).
+    private var exact = Set<[Int32]>()
     /// Token ids of every text seen, so a text asked for again is not tokenised again.
     private var tokenized: [String: [Int32]] = [:]
 
@@ -64,13 +84,7 @@ public final class QueryOracle {
         var pendingSet = Set<[Int32]>()
         var allowed = texts.count
         for (position, text) in texts.enumerated() {
-            let ids: [Int32]
-            if let known = tokenized[text] {
-                ids = known
-            } else {
-                ids = victim.tokenIDs(text)
-                tokenized[text] = ids
-            }
+            let ids = tokenIDs(text)
             if cache[ids] == nil && !pendingSet.contains(ids) {
                 if let budget, queries + pending.count >= budget {
                     allowed = position
@@ -95,6 +109,40 @@ public final class QueryOracle {
         return keys.prefix(allowed).map { cache[$0] ?? [] }
     }
 
+    private func tokenIDs(_ text: String) -> [Int32] {
+        if let known = tokenized[text] { return known }
+        let ids = victim.tokenIDs(text)
+        tokenized[text] = ids
+        return ids
+    }
+
+    /// Whether answers may differ from the reference precision (then successes are re-checked).
+    public var isReducedPrecision: Bool { victim.reducedPrecision != nil }
+
+    /// Probabilities of each text in fp32: `probabilities` (so a text never asked counts as a query and spends
+    /// budget as usual), then, for a reduced-precision victim, one fp32 pass over the answers not yet exact.
+    /// Fewer results than texts means the budget cut the request.
+    public func exactProbabilities(_ texts: [String]) throws -> [[Float]] {
+        let answers = try probabilities(texts)
+        guard isReducedPrecision else { return answers }
+        let keys = texts.prefix(answers.count).map(tokenIDs)
+        var pending: [[Int32]] = []
+        for ids in keys where !exact.contains(ids) && exact.insert(ids).inserted { pending.append(ids) }
+        if !pending.isEmpty {
+            let results = try victim.exactProbabilities(pending)
+            guard results.count == pending.count else {
+                for ids in pending { exact.remove(ids) }
+                throw AttackError.victim("the model returned \(results.count) results for \(pending.count) texts")
+            }
+            for (ids, probabilities) in zip(pending, results) { cache[ids] = probabilities }
+            exactChecks += pending.count
+        }
+        return keys.map { cache[$0] ?? [] }
+    }
+
+    /// Notes a candidate that succeeded in the search precision and not in fp32.
+    public func recordRejection() { exactRejections += 1 }
+
     /// Counts model passes an attack made itself (embedding attacks run the model directly), so that
     /// they appear in the example's query count and spend the budget.
     public func recordQueries(_ count: Int) {
@@ -117,20 +165,32 @@ public final class ModelVictim: GradientVictim {
     /// Candidates of one step go through one forward pass; only a step bigger than this many tokens is
     /// split (to bound the workspace's memory).
     public var maxTokensPerPass = 16_384
+    /// The precision of search queries (`probabilities`); gradients, embedding attacks and
+    /// `exactProbabilities` are always fp32.
+    public let precision: Precision
     private let workspace: Workspace
+    private var exactWorkspace: Workspace?
     private var gradientWorkspace: Workspace?
 
-    public init(model: EncoderModel, tokenizer: TextTokenizer, labels: [String]? = nil, maxLength: Int = 128) {
+    /// A reduced `precision` needs the model prepared for it (`EncoderModel.prepare(precision:)`): the caller
+    /// does that once, before workers share the model.
+    public init(model: EncoderModel, tokenizer: TextTokenizer, labels: [String]? = nil, maxLength: Int = 128,
+                precision: Precision = .fp32) {
         self.model = model
         self.tokenizer = tokenizer
         self.labels = labels ?? model.config.labels
         self.maxLength = max(2, min(maxLength, model.config.maxSequenceLength))
+        self.precision = precision
         workspace = model.makeWorkspace(training: false)
+        workspace.precision = precision
     }
 
-    public convenience init(checkpoint: ModelHandle, maxLength: Int = 128) {
-        self.init(model: checkpoint.model, tokenizer: checkpoint.tokenizer, labels: checkpoint.labels, maxLength: maxLength)
+    public convenience init(checkpoint: ModelHandle, maxLength: Int = 128, precision: Precision = .fp32) {
+        self.init(model: checkpoint.model, tokenizer: checkpoint.tokenizer, labels: checkpoint.labels, maxLength: maxLength,
+                  precision: precision)
     }
+
+    public var reducedPrecision: String? { precision.isReduced ? precision.rawValue : nil }
 
     public var unknownToken: String { tokenizer.unknownToken ?? "[UNK]" }
 
@@ -146,6 +206,17 @@ public final class ModelVictim: GradientVictim {
     }
 
     public func probabilities(_ sequences: [[Int32]]) throws -> [[Float]] {
+        try probabilities(sequences, workspace: workspace)
+    }
+
+    public func exactProbabilities(_ sequences: [[Int32]]) throws -> [[Float]] {
+        guard precision.isReduced else { return try probabilities(sequences, workspace: workspace) }
+        let space = exactWorkspace ?? model.makeWorkspace(training: false)
+        exactWorkspace = space
+        return try probabilities(sequences, workspace: space)
+    }
+
+    private func probabilities(_ sequences: [[Int32]], workspace: Workspace) throws -> [[Float]] {
         var results: [[Float]] = []
         results.reserveCapacity(sequences.count)
         var batch = TokenBatch()
@@ -161,10 +232,12 @@ public final class ModelVictim: GradientVictim {
     }
 
     /// Class probabilities with `delta` [tokens, embedding width] added to the word vectors of one sequence
-    /// (embedding-space attacks). Runs on this victim's inference workspace.
+    /// (embedding-space attacks). Runs in fp32, on this victim's inference workspace.
     public func probabilities(_ ids: [Int32], wordEmbeddingDelta delta: UnsafePointer<Float>?) throws -> [Float] {
         let batch = TokenBatch([ids])
-        let logits = try model.classify(batch, workspace: workspace, wordEmbeddingDelta: delta)
+        let space = precision.isReduced ? (exactWorkspace ?? model.makeWorkspace(training: false)) : workspace
+        if precision.isReduced { exactWorkspace = space }
+        let logits = try model.classify(batch, workspace: space, wordEmbeddingDelta: delta)
         return Loss.softmax(Array(UnsafeBufferPointer(start: logits, count: model.classCount)))
     }
 

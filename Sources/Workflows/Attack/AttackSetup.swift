@@ -19,14 +19,45 @@ public struct AttackSettings: Sendable, Equatable {
     public var seed: UInt64
     /// The sentence encoder for similarity (MiniLM).
     public var encoderPath: String
+    /// `--precision`: the precision every recipe's search runs in, over what a recipe asks (nil: each recipe's
+    /// own `precision:`, fp32 without one). Clean predictions and successes are fp32 whatever it is.
+    public var precision: Precision?
 
-    public init(workers: Int? = nil, seed: UInt64 = 42, encoderPath: String) {
+    public init(workers: Int? = nil, seed: UInt64 = 42, encoderPath: String, precision: Precision? = nil) {
         self.workers = workers
         self.seed = seed
         self.encoderPath = encoderPath
+        self.precision = precision
     }
 
     public var workerCount: Int { workers ?? Parallel.workers }
+
+    /// The precision `recipe`'s search runs in against `classifier`, with a note when that is not what the
+    /// recipe asked for (`--precision` wins; a served model computes in its own precision, so robust asks it in fp32).
+    public func precision(for recipe: Recipe, classifier: Classifier) -> (precision: Precision, note: String?) {
+        let asked = precision ?? recipe.precision ?? .fp32
+        if classifier.checkpoint == nil {
+            return (.fp32, asked.isReduced ? "recipe '\(recipe.name)': a served model computes in its own precision; \(asked.rawValue) applies to a checkpoint" : nil)
+        }
+        if let forced = precision, let wanted = recipe.precision, wanted != forced {
+            return (forced, "recipe '\(recipe.name)' asks for \(wanted.rawValue); --precision \(forced.rawValue) ran it in \(forced.rawValue)")
+        }
+        return (asked, nil)
+    }
+
+    /// What a run records of its precisions: the forced one, each recipe's where it is not fp32, and the overrides
+    /// (all nil for an fp32 run, whose stored configuration is then as before).
+    func precisionRecord(_ recipes: [Recipe], classifier: Classifier)
+        -> (forced: String?, recipes: [String: String]?, notes: [String]?) {
+        var byRecipe: [String: String] = [:]
+        var notes: [String] = []
+        for recipe in recipes {
+            let (effective, note) = precision(for: recipe, classifier: classifier)
+            if effective.isReduced { byRecipe[recipe.name] = effective.rawValue }
+            if let note { notes.append(note) }
+        }
+        return (precision?.rawValue, byRecipe.isEmpty ? nil : byRecipe, notes.isEmpty ? nil : notes)
+    }
 }
 
 /// Loads recipes by name or path, with one-line errors.
@@ -82,17 +113,24 @@ public struct AttackSetup {
                            encoder: encoder, wordnet: wordnet)
     }
 
-    /// A worker's own victim and encoder (each owns its scratch space).
-    public func worker() -> AttackWorker {
-        AttackWorker(victim: classifier.victim(maxLength: maxLength),
+    /// A worker's own victim and encoder (each owns its scratch space); the victim searches in `precision`
+    /// (the checkpoint prepared for it by `prepare(_:)`).
+    public func worker(precision: Precision = .fp32) -> AttackWorker {
+        AttackWorker(victim: classifier.victim(maxLength: maxLength, precision: precision),
                      encoder: encoder.map { MiniLMEncoder(model: $0.model, tokenizer: $0.tokenizer) })
+    }
+
+    /// Packs the checkpoint's weights for `precision` (a one-line error when this machine cannot run it).
+    public func prepare(_ precision: Precision) throws {
+        guard precision.isReduced, let model = classifier.checkpoint else { return }
+        try UserError.wrapping { try model.model.prepare(precision: precision) }
     }
 
     /// A WordNet lookup cache for one worker.
     public func lexicon() -> Lexicon { Lexicon(wordnet: wordnet) }
 
-    func runner(_ recipe: Recipe, workers: Int, seed: UInt64) -> AttackRunner {
-        AttackRunner(recipe: recipe, workers: workers, seed: seed, wordnet: wordnet) { _ in self.worker() }
+    func runner(_ recipe: Recipe, workers: Int, seed: UInt64, precision: Precision) -> AttackRunner {
+        AttackRunner(recipe: recipe, workers: workers, seed: seed, wordnet: wordnet) { _ in self.worker(precision: precision) }
     }
 
     /// Attacks `inputs` with `recipe` on `workers` cores, committing each example to run `runID` under
@@ -100,13 +138,14 @@ public struct AttackSetup {
     /// gives its text after each example, before the timing and ETA. Stops early when an interruption
     /// is requested (the caller says what that means). Returns the examples finished and the wall time.
     func attackAndRecord(_ recipe: Recipe, as storedName: String, inputs: [AttackInput], workers: Int, seed: UInt64,
-                         store: ResultStore, runID: Int64, reporter: Reporter,
+                         precision: Precision = .fp32, store: ResultStore, runID: Int64, reporter: Reporter,
                          status: (ExampleResult, _ finished: Int) -> String) throws -> (finished: Int, seconds: Double) {
         let started = Date()
         var finished = 0
         defer { reporter.endProgress() }
         try UserError.wrapping {
-            try runner(recipe, workers: workers, seed: seed).run(inputs, shouldStop: { Interruption.wasRequested }) { result in
+            try prepare(precision)
+            try runner(recipe, workers: workers, seed: seed, precision: precision).run(inputs, shouldStop: { Interruption.wasRequested }) { result in
                 try store.recordExample(result.record(runID: runID, recipe: storedName))
                 finished += 1
                 let perExample = Date().timeIntervalSince(started) / Double(finished)

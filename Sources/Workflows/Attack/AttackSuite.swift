@@ -40,6 +40,11 @@ public struct AttackRunConfig: Codable, Sendable, Equatable {
     public var offset: Int?
     /// The served model attacked (`--endpoint`), without credentials; nil for a checkpoint.
     public var endpoint: EndpointRecord?
+    /// `--precision` when given; each recipe's search precision where it is not fp32; and where a recipe did not
+    /// get the precision it asked for, why. All nil for an fp32 run (its configuration reads as before).
+    public var precision: String?
+    public var recipePrecisions: [String: String]?
+    public var precisionNotes: [String]?
 
     public init(model: String, data: String, selection: ExampleSelection, maxLength: Int, recipes: [String]?, seed: UInt64?) {
         self.model = model
@@ -72,7 +77,11 @@ public enum AttackSuite {
     static func run(_ recipes: [Recipe], setup: AttackSetup, inputs: [AttackInput], store: ResultStore, runID: Int64,
                     settings: AttackSettings, audit: RunAudit? = nil, reporter: Reporter) throws -> Outcome {
         var outcome = Outcome(summaries: [], wallSecondsPerExample: [:])
+        // Every precision the recipes need must run here before the first example is attacked.
+        for recipe in recipes { try setup.prepare(settings.precision(for: recipe, classifier: setup.classifier).precision) }
         for recipe in recipes {
+            let (precision, note) = settings.precision(for: recipe, classifier: setup.classifier)
+            if let note { reporter.warn("note: \(note)") }
             let done = try store.completedExampleIndices(run: runID, recipe: recipe.name)
             let pending = inputs.filter { !done.contains($0.index) }
             var finished = 0, successes = 0, attacked = 0
@@ -80,7 +89,7 @@ public enum AttackSuite {
                 let seconds: Double
                 (finished, seconds) = try setup.attackAndRecord(
                     recipe, as: recipe.name, inputs: pending, workers: settings.workerCount, seed: settings.seed,
-                    store: store, runID: runID, reporter: reporter) { result, finished in
+                    precision: precision, store: store, runID: runID, reporter: reporter) { result, finished in
                     if result.status == .success { successes += 1 }
                     if result.status == .success || result.status == .failed { attacked += 1 }
                     return "\(recipe.name): \(finished)/\(pending.count)" + (done.isEmpty ? "" : " (+\(done.count) earlier)")

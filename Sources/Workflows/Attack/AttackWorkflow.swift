@@ -52,15 +52,19 @@ public enum AttackWorkflow {
             }
             let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes, encoderPath: attack.encoderPath,
                                                 maxLength: maxLength, reporter: reporter)
-            let worker = setup.worker()
             var label = gold
             if label == nil {
-                let probabilities = try UserError.wrapping { try worker.victim.probabilities([worker.victim.tokenIDs(text)]) }
+                let victim = setup.worker().victim
+                let probabilities = try UserError.wrapping { try victim.exactProbabilities([victim.tokenIDs(text)]) }
                 label = probabilities.first.flatMap { GoalFunction.argmax($0) }.map { labels[$0] }
             }
             let input = AttackInput(index: 0, text: text, gold: label ?? labels[0])
             var results: [(String, ExampleResult)] = []
             for recipe in recipes {
+                let (precision, note) = attack.precision(for: recipe, classifier: classifier)
+                if let note { reporter.warn("note: \(note)") }
+                try setup.prepare(precision)
+                let worker = setup.worker(precision: precision)
                 try UserError.wrapping { try AttackRunner.check(recipe, kit: worker) }
                 results.append((recipe.name, try AttackRunner.attack(input, procedure: recipe.procedure, worker: worker,
                                                                  lexicon: setup.lexicon(), seed: attack.seed)))

@@ -4,6 +4,7 @@
 import Attacks
 import Basics
 import Foundation
+import Tensors
 import Training
 import Transformer
 
@@ -82,9 +83,9 @@ public enum Classifier {
     }
 
     /// A victim for one attack worker.
-    func victim(maxLength: Int) -> any Victim {
+    func victim(maxLength: Int, precision: Precision = .fp32) -> any Victim {
         switch self {
-        case .checkpoint(let model): return ModelVictim(checkpoint: model, maxLength: maxLength)
+        case .checkpoint(let model): return ModelVictim(checkpoint: model, maxLength: maxLength, precision: precision)
         case .service(let service): return service.victim()
         }
     }

@@ -7,6 +7,7 @@ import Basics
 import Datasets
 import Foundation
 import Results
+import Tensors
 import Training
 import Transformer
 
@@ -52,6 +53,13 @@ public struct EvaluationPlan {
         }
     }
 
+    /// The reduced precisions this plan queries a checkpoint in: `--precision`'s, and the recipes'.
+    func reducedPrecisions(classifier: Classifier) -> [Precision] {
+        guard classifier.checkpoint != nil else { return [] }
+        let used = suite.map { attack.precision(for: $0, classifier: classifier).precision } + [attack.precision ?? .fp32]
+        return Set(used).filter(\.isReduced).sorted()
+    }
+
     /// The configuration an eval run of `model` stores.
     public func config(model: ModelHandle) -> AttackRunConfig { config(classifier: .checkpoint(model)) }
 
@@ -59,6 +67,7 @@ public struct EvaluationPlan {
         var config = AttackRunConfig(model: classifier.name, data: dataset.name, selection: selection, maxLength: maxLength,
                                      recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
         config.endpoint = classifier.endpoint
+        (config.precision, config.recipePrecisions, config.precisionNotes) = attack.precisionRecord(suite, classifier: classifier)
         return config
     }
 }
@@ -87,6 +96,8 @@ public struct EvalWorkflow {
         /// Examples left out because the model does not know their label.
         public var unknownLabels: Int
         public var seconds: Double
+        /// How the clean predictions of each reduced precision in use agree with fp32's.
+        public var agreements: [PrecisionAgreement] = []
     }
 
     /// Evaluates, then attacks; with attacks, the clean report is said before they start.
@@ -124,6 +135,7 @@ public struct EvalWorkflow {
         Interruption.install()
         var result: Evaluation.Result?
         var attackOutcome: AttackSuite.Outcome?
+        var agreements: [PrecisionAgreement] = []
         var seconds = 0.0
         let run = try UserError.wrapping {
             try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
@@ -140,6 +152,15 @@ public struct EvalWorkflow {
                 try RunRecording.recordClean(store, run: run.runID, examples: data.kept, result: evaluated,
                                              labels: labels, seconds: seconds)
                 result = evaluated
+                if case .checkpoint(let model) = classifier {
+                    for precision in plan.reducedPrecisions(classifier: classifier) {
+                        let agreement = try PrecisionAgreement.measure(model.model, precision: precision, data: data,
+                                                                       reference: evaluated, referenceSeconds: seconds, labels: labels)
+                        try store.recordMetrics(agreement.metrics(run: run.runID))
+                        reporter.say(agreement.line)
+                        agreements.append(agreement)
+                    }
+                }
                 if let setup {
                     reporter.say(Self.cleanReport(evaluated, data: data, dataset: dataset.name, split: split,
                                                   unknown: unknownLabels.count, seconds: seconds))
@@ -152,7 +173,7 @@ public struct EvalWorkflow {
         }
         guard let result else { throw UserError("evaluation produced no result") }
         return Outcome(runID: run, result: result, attacks: attackOutcome, data: data, unknownLabels: unknownLabels.count,
-                       seconds: seconds)
+                       seconds: seconds, agreements: agreements)
     }
 
     /// "mr test: 1051 examples (…), loss 0.3, 812.0 examples/s" and the classification report.

@@ -27,9 +27,12 @@ extension ExampleResult {
                       milliseconds: milliseconds, detailJSON: detailJSON())
     }
 
-    /// `{"cache_hits":…, "reason":…, "truncated":…, "curves":[…], "details":{…}}` (keys sorted).
+    /// `{"cache_hits":…, "reason":…, "truncated":…, "curves":[…], "details":{…}}` (keys sorted), with
+    /// `fp32_checks` and `fp32_rejections` when the search ran in reduced precision.
     public func detailJSON() -> String {
         var object: [String: Any] = ["cache_hits": cacheHits]
+        if let exactChecks { object["fp32_checks"] = exactChecks }
+        if let exactRejections { object["fp32_rejections"] = exactRejections }
         if let reason { object["reason"] = reason }
         if truncated { object["truncated"] = true }
         if !curves.isEmpty {

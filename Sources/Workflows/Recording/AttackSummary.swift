@@ -34,6 +34,10 @@ public struct AttackSummary: Sendable, Equatable {
     public var cacheHitRate: Double?
     /// What the validity audit found (nil when the recipe was not audited).
     public var validity: Validity?
+    /// With a reduced-precision search: texts re-checked in fp32, and would-be successes fp32 turned down
+    /// (nil when every example searched in fp32).
+    public var exactChecks: Int?
+    public var exactRejections: Int?
 
     /// The valid side of the summary under one audit: invalid successes count as failed attacks.
     public struct Validity: Sendable, Equatable {
@@ -78,13 +82,18 @@ public struct AttackSummary: Sendable, Equatable {
         skipped = records.filter { $0.status == .skipped }.count
         cleanWrong = records.filter { $0.status == .cleanWrong }.count
         var truncated = 0, errors = 0, hits = 0
+        var checks: Int?, rejections: Int?
         for record in records {
             guard let json = record.detailJSON, let data = json.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
             if object["truncated"] as? Bool == true { truncated += 1 }
             if (object["reason"] as? String)?.hasPrefix("attack error") == true { errors += 1 }
             hits += (object["cache_hits"] as? NSNumber)?.intValue ?? 0
+            if let n = (object["fp32_checks"] as? NSNumber)?.intValue { checks = (checks ?? 0) + n }
+            if let n = (object["fp32_rejections"] as? NSNumber)?.intValue { rejections = (rejections ?? 0) + n }
         }
+        exactChecks = checks
+        exactRejections = rejections
         self.truncated = truncated
         self.errors = errors
         let n = Double(max(records.count, 1))
@@ -114,6 +123,10 @@ public struct AttackSummary: Sendable, Equatable {
         ]
         if let cacheHitRate {
             metrics.append(MetricRecord(runID: runID, recipe: recipe, name: "cache_hit_rate", value: cacheHitRate))
+        }
+        if let exactChecks {
+            metrics.append(MetricRecord(runID: runID, recipe: recipe, name: "fp32_checks", value: Double(exactChecks)))
+            metrics.append(MetricRecord(runID: runID, recipe: recipe, name: "fp32_rejections", value: Double(exactRejections ?? 0)))
         }
         return metrics
     }
@@ -157,6 +170,11 @@ public struct AttackSummary: Sendable, Equatable {
         }
         if summaries.contains(where: { $0.errors > 0 }) {
             rows.append(("Skipped by attack errors", summaries.map { String($0.errors) }))
+        }
+        if summaries.contains(where: { $0.exactChecks != nil }) {
+            rows.append(("fp32 re-checks / turned down", summaries.map { summary in
+                summary.exactChecks.map { "\($0) / \(summary.exactRejections ?? 0)" } ?? "–"
+            }))
         }
         let header = ("", summaries.map(\.recipe))
         let labelWidth = ([header] + rows).map { $0.0.count }.max() ?? 0

@@ -54,6 +54,8 @@ struct AttackCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     @Flag(help: "List the recipes and every recipe part with its parameters.")
     var list = false
 
@@ -70,6 +72,16 @@ struct AttackCommand: ParsableCommand {
         }
     }
 
+    /// The attack settings, with `--precision` (checked against this machine and the classifier).
+    func settings() throws -> AttackSettings {
+        var settings = endpoint.attackSettings(attackOptions.settings)
+        settings.precision = try precisionOption.value()
+        if settings.precision?.isReduced == true && endpoint.isSet {
+            throw UserError("--precision \(settings.precision?.rawValue ?? "") applies to a checkpoint (--model); a served model computes in its own precision")
+        }
+        return settings
+    }
+
     func run() throws {
         let audit = try auditOptions.recipe()
         if list {
@@ -78,13 +90,14 @@ struct AttackCommand: ParsableCommand {
             return
         }
         guard let recipeName = recipe else { return }
+        let settings = try settings()
         var recipes = try RecipeLoading.load([recipeName])
         if let text {
             let classifier = try endpoint.classifier(model: model, expected: nil, probe: text)
             defer { if case .service(let service) = classifier { service.shutdown() } }
             recipes = try classifier.runnable(recipes, named: true, reporter: TerminalReporter(quiet: json))
             var workflow = AttackWorkflow.OneText(classifier: classifier, recipes: recipes, text: text, maxLength: selection.maxLength,
-                                                  attack: endpoint.attackSettings(attackOptions.settings))
+                                                  attack: settings)
             workflow.gold = label
             workflow.audit = audit
             let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
@@ -97,7 +110,7 @@ struct AttackCommand: ParsableCommand {
             defer { if case .service(let service) = classifier { service.shutdown() } }
             recipes = try classifier.runnable(recipes, named: true, reporter: TerminalReporter(quiet: json))
             var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
-                                      maxLength: selection.maxLength, suite: recipes, attack: endpoint.attackSettings(attackOptions.settings))
+                                      maxLength: selection.maxLength, suite: recipes, attack: settings)
             plan.database = database.path
             plan.audit = audit
             plan.auditRequested = auditOptions.requested

@@ -43,6 +43,8 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var auditOptions: AuditOptions
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -53,6 +55,10 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         // Recipes are checked before any work, so a typo fails at once.
+        let precision = try precisionOption.value()
+        if precision?.isReduced == true && endpoint.isSet {
+            throw UserError("--precision \(precision?.rawValue ?? "") applies to a checkpoint (--model); a served model computes in its own precision")
+        }
         var suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let audit = noAttacks ? nil : try auditOptions.recipe()
         let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
@@ -60,8 +66,10 @@ struct EvalCommand: ParsableCommand {
         let classifier = try endpoint.classifier(model: model, expected: dataset.labels, probe: examples.first?.text)
         defer { if case .service(let service) = classifier { service.shutdown() } }
         suite = try classifier.runnable(suite, named: recipes != nil, reporter: TerminalReporter(quiet: json))
+        var settings = endpoint.attackSettings(attackOptions.settings)
+        settings.precision = precision
         var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
-                                  maxLength: selection.maxLength, suite: suite, attack: endpoint.attackSettings(attackOptions.settings))
+                                  maxLength: selection.maxLength, suite: suite, attack: settings)
         plan.database = database.path
         plan.audit = audit
         plan.auditRequested = auditOptions.requested
@@ -76,6 +84,7 @@ struct EvalCommand: ParsableCommand {
             if let attacks = outcome.attacks {
                 object["attacks"] = attacks.summaries.map { $0.json(wall: attacks.wallSecondsPerExample[$0.recipe]) }
             }
+            if !outcome.agreements.isEmpty { object["precision_agreement"] = outcome.agreements.map(\.json) }
             try JSONOutput.print(object)
             return
         }
@@ -85,6 +94,7 @@ struct EvalCommand: ParsableCommand {
         } else {
             print(EvalWorkflow.cleanReport(outcome.result, data: outcome.data, dataset: dataset.name, split: selection.split,
                                            unknown: outcome.unknownLabels, seconds: outcome.seconds))
+            for agreement in outcome.agreements { print(agreement.line) }
         }
         print("\nrun \(outcome.runID) recorded in \(database.path)")
     }

@@ -8,6 +8,7 @@ import Basics
 import Datasets
 import Foundation
 import Results
+import Tensors
 import Training
 import Workflows
 
@@ -214,5 +215,21 @@ struct A2TOptions<D: TrainerDefaults>: ParsableArguments {
 
     var plan: DiscreteAdversarialTraining? {
         RecipeLoading.split(a2t ?? D.a2tRecipes).flatMap { $0.isEmpty ? nil : DiscreteAdversarialTraining(recipes: $0, fraction: a2tFraction, startEpoch: a2tStartEpoch) }
+    }
+}
+
+/// `--precision fp32|bf16|int8`: the arithmetic of model queries (fp32 the reference; reduced precisions are
+/// re-checked in fp32 where a result is decided). Checked against this machine before any work.
+struct PrecisionOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Precision of model queries: fp32 (default, the reference), bf16 or int8 (oneDNN; attack searches rank candidates in it, and every clean prediction and success is re-checked in fp32). Overrides a recipe's own 'precision:'.",
+                               valueName: "PRECISION"))
+    var precision: String?
+
+    /// The asked precision, nil when not given; a one-line error when unknown or not runnable here.
+    func value() throws -> Precision? {
+        guard let precision else { return nil }
+        let value = try UserError.wrapping { try Precision.parse(precision) }
+        try UserError.wrapping { try OneDNN.require(value) }
+        return value
     }
 }
