@@ -343,6 +343,7 @@ public final class TrainingStep {
         }
         let clipping = GradientClipping.scale(model.parameters, maxNorm: maxGradNorm)
         optimiser.step(learningRate: learningRate, gradientScale: clipping.scale, zeroingGradients: true)
+        model.discardPackedWeights()   // bf16/int8 copies of the old weights are stale
         return loss
     }
 }

@@ -35,11 +35,15 @@ public struct AttackSettings: Sendable, Equatable {
     /// The precision `recipe`'s search runs in against `classifier`, with a note when that is not what the
     /// recipe asked for (`--precision` wins; a served model computes in its own precision, so robust asks it in fp32).
     public func precision(for recipe: Recipe, classifier: Classifier) -> (precision: Precision, note: String?) {
-        let asked = precision ?? recipe.precision ?? .fp32
-        if classifier.checkpoint == nil {
+        AttackSettings.precision(for: recipe, forced: precision, checkpoint: classifier.checkpoint != nil)
+    }
+
+    static func precision(for recipe: Recipe, forced: Precision?, checkpoint: Bool) -> (precision: Precision, note: String?) {
+        let asked = forced ?? recipe.precision ?? .fp32
+        if !checkpoint {
             return (.fp32, asked.isReduced ? "recipe '\(recipe.name)': a served model computes in its own precision; \(asked.rawValue) applies to a checkpoint" : nil)
         }
-        if let forced = precision, let wanted = recipe.precision, wanted != forced {
+        if let forced, let wanted = recipe.precision, wanted != forced {
             return (forced, "recipe '\(recipe.name)' asks for \(wanted.rawValue); --precision \(forced.rawValue) ran it in \(forced.rawValue)")
         }
         return (asked, nil)

@@ -86,6 +86,8 @@ public struct AugmentWorkflow {
     public var attackSample: Int?
     /// Threads (nil: all cores). Results do not depend on it.
     public var workers: Int?
+    /// `--precision`: the search precision of attack recipes (successes are fp32 either way).
+    public var precision: Precision?
     public var encoderPath = ResourceLocations.baseModel().path
     public var database = ResultStoreLocation.resolve(option: nil)
     /// Where to write the new dataset (nil: not written, e.g. for retraining) and whether to replace it.
@@ -203,8 +205,9 @@ public struct AugmentWorkflow {
             }
             let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes.attackRecipes, encoderPath: encoderPath,
                                                 maxLength: maxLength, reporter: SilentReporter())
-            let maker = AdversarialExampleMaker(setup: setup, recipes: recipes.attackRecipes, workers: workers ?? Parallel.workers, store: store, runID: runID,
+            var maker = AdversarialExampleMaker(setup: setup, recipes: recipes.attackRecipes, workers: workers ?? Parallel.workers, store: store, runID: runID,
                                                 reporter: reporter)
+            maker.precision = precision
             var inputs = train.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
             if let attackSample { inputs = Sampling.sample(inputs, count: attackSample, seed: seed) }
             let harvest = try maker.harvest(inputs, dealt: false, seed: seed, storedName: { $0.name }, progressLabel: "attacking train with")

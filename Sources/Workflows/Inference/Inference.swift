@@ -1,8 +1,10 @@
 // Inference: `robust predict` and `robust embed` — texts run through a model in batches: class
 // probabilities with the predicted label, or mean-pooled, L2-normalised sentence embeddings (as
-// sentence-transformers computes them).
+// sentence-transformers computes them); in fp32, or in bf16/int8 where the user asks (`--precision`: these
+// outputs are the reduced precision's own, nothing re-checks them).
 import Basics
 import Foundation
+import Tensors
 import Transformer
 
 public struct Inference {
@@ -12,11 +14,13 @@ public struct Inference {
     public var batchSize: Int
     private let workspace: Workspace
 
-    public init(model: ModelHandle, maxLength: Int, batchSize: Int) {
+    public init(model: ModelHandle, maxLength: Int, batchSize: Int, precision: Precision = .fp32) throws {
         self.model = model
         self.maxLength = maxLength
         self.batchSize = max(1, batchSize)
+        try UserError.wrapping { try model.model.prepare(precision: precision) }
         workspace = model.model.makeWorkspace(training: false)
+        workspace.precision = precision
     }
 
     public struct Prediction: Sendable {

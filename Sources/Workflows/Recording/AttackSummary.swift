@@ -209,6 +209,10 @@ public struct AttackSummary: Sendable, Equatable {
         if let v = similarity { object["similarity"] = v }
         if let v = cacheHitRate { object["cache_hit_rate"] = v }
         if let wall { object["wall_seconds_per_example"] = wall }
+        if let exactChecks {
+            object["fp32_checks"] = exactChecks
+            object["fp32_rejections"] = exactRejections ?? 0
+        }
         if let validity {
             var valid: [String: Any] = [
                 "audit": validity.audit, "audited": validity.audited, "invalid": validity.invalid,

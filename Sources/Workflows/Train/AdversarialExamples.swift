@@ -7,6 +7,7 @@ import Basics
 import Datasets
 import Foundation
 import Results
+import Tensors
 import Training
 import Transformer
 
@@ -17,6 +18,8 @@ struct AdversarialExampleMaker {
     let store: ResultStore
     let runID: Int64
     let reporter: Reporter
+    /// `--precision` (augment): every recipe's search precision, over a recipe's own.
+    var precision: Precision? = nil
 
     struct Harvest {
         /// (training index, adversarial text) of every success, in input order per recipe.
@@ -35,8 +38,11 @@ struct AdversarialExampleMaker {
             guard !mine.isEmpty else { continue }
             let name = storedName(recipe)
             var found: [(index: Int, text: String)] = []
+            let (searchPrecision, note) = AttackSettings.precision(for: recipe, forced: precision,
+                                                                   checkpoint: setup.classifier.checkpoint != nil)
+            if let note { reporter.warn("note: \(note)") }
             _ = try setup.attackAndRecord(recipe, as: name, inputs: mine, workers: workers, seed: seed,
-                                          store: store, runID: runID, reporter: reporter) { result, finished in
+                                          precision: searchPrecision, store: store, runID: runID, reporter: reporter) { result, finished in
                 if result.status == .success, let text = result.adversarialText { found.append((result.input.index, text)) }
                 return "\(progressLabel) \(recipe.name): \(finished)/\(mine.count) · \(found.count) adversarial"
             }

@@ -63,6 +63,8 @@ struct AugmentCommand: ParsableCommand {
     @Flag(help: "Replace an existing dataset folder in --out.")
     var overwrite = false
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     func validate() throws {
         if let perExample, !(1...100).contains(perExample) { throw ValidationError("--per-example must be in 1...100") }
         if let trainSubset, trainSubset < 2 { throw ValidationError("--train-subset must be at least 2") }
@@ -74,6 +76,10 @@ struct AugmentCommand: ParsableCommand {
     func run() throws {
         let recipes = recipe == "none" ? AugmentationRecipes() : try AugmentationRecipes.load(RecipeLoading.split(recipe) ?? [])
         let outURL = URL(fileURLWithPath: out)
+        let precision = try precisionOption.value()
+        if precision?.isReduced == true && endpoint.isSet {
+            throw ValidationError("--precision applies to a checkpoint (--model); a served model computes in its own precision")
+        }
         let dataset = try dataOptions.load()
         var classifier: Classifier?
         if model != nil || endpoint.isSet {
@@ -90,6 +96,7 @@ struct AugmentCommand: ParsableCommand {
         (workflow.perExample, workflow.trainSubset, workflow.attackSample) = (perExample, trainSubset, attackSample)
         (workflow.classifier, workflow.maxLength) = (classifier, maxLength)
         workflow.workers = workers ?? (endpoint.isSet ? endpoint.endpointConcurrency : nil)
+        workflow.precision = precision
         (workflow.encoderPath, workflow.database) = (encoder ?? Defaults.baseModel, database.path)
         (workflow.out, workflow.overwrite) = (outURL, overwrite)
         let outcome = try workflow.run(reporter: TerminalReporter())

@@ -18,10 +18,15 @@ struct TextBatchOptions: ParsableArguments {
     @Argument(help: "Texts, or - to read one text per line from stdin.")
     var texts: [String] = []
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     func validate() throws {
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be positive") }
     }
 
-    func inference(_ model: ModelHandle) -> Inference { Inference(model: model, maxLength: maxLength, batchSize: batchSize) }
+    /// The workflow, in `--precision` (the model's weights packed for it first).
+    func inference(_ model: ModelHandle) throws -> Inference {
+        try Inference(model: model, maxLength: maxLength, batchSize: batchSize, precision: precisionOption.value() ?? .fp32)
+    }
 }
