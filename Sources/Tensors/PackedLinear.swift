@@ -256,13 +256,22 @@ public final class PackedLinear: @unchecked Sendable {
         dnnl_memory_set_data_handle(primitive.source, state.source.pointer)
         dnnl_memory_set_data_handle(primitive.weights, packed)
         dnnl_memory_set_data_handle(primitive.destination, y)
-        var arguments = [robust_dnnl_arg(DNNL_ARG_SRC, primitive.source), robust_dnnl_arg(DNNL_ARG_WEIGHTS, primitive.weights),
-                         robust_dnnl_arg(DNNL_ARG_DST, primitive.destination)]
         if let scratchpad = primitive.scratchpad {
             dnnl_memory_set_data_handle(scratchpad, state.scratch.reserve(primitive.scratchBytes))
-            arguments.append(robust_dnnl_arg(DNNL_ARG_SCRATCHPAD, scratchpad))
         }
-        try OneDNN.check(dnnl_primitive_execute(primitive.primitive, state.stream, Int32(arguments.count), &arguments), "a matmul")
+        // The arguments on the stack: no allocation per product.
+        let status = withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { arguments -> dnnl_status_t in
+            arguments[0] = robust_dnnl_arg(DNNL_ARG_SRC, primitive.source)
+            arguments[1] = robust_dnnl_arg(DNNL_ARG_WEIGHTS, primitive.weights)
+            arguments[2] = robust_dnnl_arg(DNNL_ARG_DST, primitive.destination)
+            var count: Int32 = 3
+            if let scratchpad = primitive.scratchpad {
+                arguments[3] = robust_dnnl_arg(DNNL_ARG_SCRATCHPAD, scratchpad)
+                count = 4
+            }
+            return dnnl_primitive_execute(primitive.primitive, state.stream, count, arguments.baseAddress)
+        }
+        try OneDNN.check(status, "a matmul")
         if precision == .int8 {
             columnScales.withUnsafeBufferPointer { columns in
                 guard let columns = columns.baseAddress else { return }

@@ -47,6 +47,18 @@ public struct GoalFunction: Sendable, Equatable {
         return predicted != gold
     }
 
+    /// How far `probabilities` are from success, in probability: untargeted, p(gold) − the largest other; targeted,
+    /// the largest other − p(target). Success needs it below 0 (ties at 0 follow `succeeded`'s argmax rule).
+    @inline(__always)
+    public func margin(_ probabilities: [Float], gold: Int, target: Int?) -> Float {
+        guard !probabilities.isEmpty else { return .infinity }
+        let reference = target ?? gold
+        guard reference < probabilities.count else { return .infinity }
+        var other = -Float.infinity
+        for (index, value) in probabilities.enumerated() where index != reference { other = max(other, value) }
+        return target == nil ? probabilities[reference] - other : other - probabilities[reference]
+    }
+
     /// The first index of the largest value.
     @inline(__always)
     public static func argmax(_ values: [Float]) -> Int? {

@@ -107,8 +107,9 @@ public final class SearchSession {
     }
 
     /// Scores `texts` in one batched query. Fewer results than texts means the budget ran out.
-    /// With a reduced-precision victim, every result that meets the goal is re-checked in fp32 and carries the
-    /// fp32 probabilities, score and verdict (a candidate fp32 turns down is no success: the search goes on);
+    /// With a reduced-precision victim, every result that meets the goal, or comes within the victim's
+    /// `recheckMargin` of it, is re-checked in fp32 and carries the fp32 probabilities, score and verdict (a
+    /// candidate fp32 turns down is no success: the search goes on; a near miss fp32 accepts is one);
     /// `verify: false` skips that for queries that only rank (the word-importance probes).
     public func evaluate(_ texts: [AttackedText], verify: Bool = true) throws -> [Evaluated] {
         guard !texts.isEmpty else { return [] }
@@ -117,12 +118,16 @@ public final class SearchSession {
         if answers.count < texts.count || oracle.isExhausted { exhausted = true }
         var results = zip(texts, answers).map { text, probabilities in evaluated(text, probabilities) }
         guard verify, oracle.isReducedPrecision else { return results }
-        let claimed = results.indices.filter { results[$0].succeeded }
+        let margin = oracle.victim.recheckMargin
+        let claimed = results.indices.filter {
+            results[$0].succeeded || goal.margin(results[$0].probabilities, gold: context.gold, target: target) < margin
+        }
         guard !claimed.isEmpty else { return results }
         let exact = try oracle.exactProbabilities(claimed.map { results[$0].text.text })
         for (index, probabilities) in zip(claimed, exact) where !probabilities.isEmpty {
+            let claimedSuccess = results[index].succeeded
             results[index] = evaluated(results[index].text, probabilities)
-            if !results[index].succeeded { oracle.recordRejection() }
+            if claimedSuccess && !results[index].succeeded { oracle.recordRejection() }
         }
         return results
     }
