@@ -79,8 +79,8 @@ final class ReducedPrecisionTests: XCTestCase {
         XCTAssertEqual(result.status, .success)
         XCTAssertNil(result.exactChecks)
         XCTAssertNil(result.exactRejections)
-        // 1 clean + 3 probes + 2 candidates: no query twice.
-        XCTAssertEqual(victim.batches, [1, 3, 2])
+        // 1 clean + 1 probe (the one word with candidates) + 2 candidates: no query twice.
+        XCTAssertEqual(victim.batches, [1, 1, 2])
     }
 
     func testTheCleanPredictionIsExact() throws {

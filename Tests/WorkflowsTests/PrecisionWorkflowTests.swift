@@ -1,6 +1,7 @@
-// Reduced-precision workflows: `eval --precision` reports and stores agreement with fp32 on a MiniLM
-// fine-tuned on MR-style sentences; an attack searched in bf16 stores only successes of the fp32 model, with
-// its fp32 re-checks counted; a recipe's own precision yields to a forced one, and the run records that.
+// Reduced-precision workflows: bf16 and int8 clean predictions agree with fp32's on MR-style sentences with
+// MiniLM's weights; `eval --precision` says and stores the agreement; an attack searched in bf16 stores only
+// successes of the fp32 model, with its fp32 re-checks counted; a recipe's own precision yields to a forced
+// one, and the run records that.
 import Attacks
 import Basics
 import Datasets
@@ -23,8 +24,8 @@ final class PrecisionWorkflowTests: XCTestCase {
         }
     }
 
-    /// Movie-review-style sentences whose polarity is their adjectives' (seeded, 480 of them).
-    func reviews() throws -> DatasetSplits {
+    /// Movie-review-style sentences whose polarity is their adjectives' (seeded).
+    func reviews(count: Int) throws -> DatasetSplits {
         let good = ["moving", "witty", "gorgeous", "heartfelt", "brilliant", "charming", "funny", "tender", "smart",
                     "thrilling", "beautiful", "wise"]
         let bad = ["dull", "tedious", "lifeless", "clumsy", "boring", "shallow", "predictable", "bland", "messy",
@@ -34,7 +35,7 @@ final class PrecisionWorkflowTests: XCTestCase {
                       "the director's {a} {n} feels {b} from start to finish .", "an often {a} , always {b} {n} ."]
         var random = SeededRandom(seed: 11)
         var lines = ["text,label"]
-        for i in 0..<480 {
+        for i in 0..<count {
             let positive = i % 2 == 0
             let words = positive ? good : bad
             let frame = frames[random.below(frames.count)]
@@ -48,60 +49,119 @@ final class PrecisionWorkflowTests: XCTestCase {
         return try DataSource(data: path.path).load(reporter: SilentReporter())
     }
 
-    func testEvalReportsAgreementAndAttacksStoreOnlyFp32Successes() throws {
-        let data = try reviews()
-        let db = folder.appendingPathComponent("p.db").path
-        var settings = TrainerSettings()
-        settings.epochs = 1
-        settings.batchSize = 16
-        settings.learningRate = 1e-4
-        settings.maxLength = 24
-        settings.seed = 3
-        settings.patience = nil
-        let out = folder.appendingPathComponent("minilm-reviews")
-        var training = TrainingWorkflow(model: try requireMiniLM().path, dataset: data, settings: settings, out: out, database: db)
-        training.encoderPath = TestPaths.miniLM.path
-        _ = try training.run(reporter: SilentReporter())
-        let model = try ModelHandle(directory: out)
+    /// MiniLM's real weights with a head fitted here (nearest class centroid of the [CLS] states, through an
+    /// identity pooler): clean predictions in bf16 and int8 against fp32's on MR-style sentences.
+    func testMiniLMAgreesWithFp32OnMRStyleSentences() throws {
+        let handle = try ModelHandle(directory: try requireMiniLM())
+        let model = handle.model
+        let data = try reviews(count: 96)
+        let examples = try XCTUnwrap(data.examples("train")) + XCTUnwrap(data.examples("test"))
+        let labelled = try LabelledData.tokenize(examples, split: "train", labels: ["neg", "pos"], tokenizer: handle.tokenizer,
+                                                 maxLength: 20)
+        let h = model.config.hiddenSize
+        let store = model.parameters
+        let pooler = try XCTUnwrap(store.entry("pooler.dense.weight")), poolerBias = try XCTUnwrap(store.entry("pooler.dense.bias"))
+        let weight = try XCTUnwrap(store.entry("classifier.weight")), bias = try XCTUnwrap(store.entry("classifier.bias"))
+        store.value(at: pooler.offset).update(repeating: 0, count: h * h)
+        for i in 0..<h { store.value(at: pooler.offset)[i * h + i] = 1 }
+        store.value(at: poolerBias.offset).update(repeating: 0, count: h)
+        // Class centroids of tanh([CLS]) in fp32.
+        var batch = TokenBatch()
+        for example in labelled.examples { batch.append(example.ids) }
+        let workspace = model.makeWorkspace(training: false)
+        let hidden = try model.encode(batch, workspace: workspace)
+        var centroids = [[Double]](repeating: [Double](repeating: 0, count: h), count: 2)
+        var counts = [0, 0]
+        for (row, example) in labelled.examples.enumerated() {
+            counts[example.label] += 1
+            for i in 0..<h { centroids[example.label][i] += Double(Foundation.tanh(hidden[batch.starts[row] * h + i])) }
+        }
+        let means = centroids.enumerated().map { label, sum in sum.map { $0 / Double(max(counts[label], 1)) } }
+        var direction = zip(means[1], means[0]).map { $0 - $1 }
+        let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        direction = direction.map { $0 / norm * 40 }
+        let middle = zip(means[1], means[0]).map { ($0 + $1) / 2 }
+        let offset = zip(direction, middle).reduce(0) { $0 + $1.0 * $1.1 }
+        for i in 0..<h {
+            store.value(at: weight.offset)[h + i] = Float(direction[i] / 2)
+            store.value(at: weight.offset)[i] = Float(-direction[i] / 2)
+        }
+        store.value(at: bias.offset)[1] = Float(-offset / 2)
+        store.value(at: bias.offset)[0] = Float(offset / 2)
 
-        // Agreement on every training sentence, in each reduced precision.
-        let train = try XCTUnwrap(data.examples("train"))
+        let reference = try Evaluation.evaluate(model, examples: labelled.examples, labels: ["neg", "pos"])
+        XCTAssertGreaterThan(reference.report.accuracy, 0.75, "the fitted head separates the classes")
         for precision in [Precision.bf16, .int8] {
-            var plan = EvaluationPlan(dataset: data, examples: train, selection: ExampleSelection(split: "train"), maxLength: 24,
-                                      suite: [], attack: AttackSettings(workers: 2, seed: 1, encoderPath: TestPaths.miniLM.path,
-                                                                        precision: precision))
-            plan.database = db
-            let reporter = CollectingReporter()
-            let outcome = try EvalWorkflow(model: model, plan: plan).run(reporter: reporter)
-            XCTAssertGreaterThan(outcome.result.report.accuracy, 0.9, "the model learnt the task")
-            let agreement = try XCTUnwrap(outcome.agreements.first)
-            XCTAssertEqual(agreement.precision, precision)
-            XCTAssertEqual(agreement.examples, train.count)
-            XCTAssertGreaterThanOrEqual(agreement.agreement, precision == .bf16 ? 0.995 : 0.98, agreement.line)
-            XCTAssertLessThan(agreement.maxProbabilityDifference, precision == .bf16 ? 0.05 : 0.15, agreement.line)
-            XCTAssertTrue(reporter.output.contains("\(precision.rawValue) agrees with fp32 on"), reporter.output)
-            let store = try ResultStore(path: db, access: .readOnly)
-            let metrics = try store.metrics(run: outcome.runID)
-            XCTAssertEqual(metrics.first { $0.name == "\(precision.rawValue)_agreement" }?.value ?? -1, agreement.agreement,
-                           accuracy: 1e-12)
-            let config = try JSONDecoder().decode(AttackRunConfig.self, from: Data(try store.run(outcome.runID).configJSON.utf8))
-            XCTAssertEqual(config.precision, precision.rawValue)
+            let agreement = try PrecisionAgreement.measure(model, precision: precision, data: labelled, reference: reference,
+                                                           referenceSeconds: 1, labels: ["neg", "pos"])
+            XCTAssertEqual(agreement.examples, labelled.examples.count)
+            XCTAssertGreaterThanOrEqual(agreement.agreement, precision == .bf16 ? 0.99 : 0.97, agreement.line)
+            XCTAssertGreaterThan(agreement.maxProbabilityDifference, 0, "\(precision) really ran")
+            XCTAssertLessThan(agreement.maxProbabilityDifference, precision == .bf16 ? 0.05 : 0.2, agreement.line)
+        }
+    }
+
+    /// Fine-tunes the tiny fixture model as scripts/ci-gate.sh does into `out` (16 epochs: it then tells the classes apart).
+    func trainTiny(_ out: URL, database: String) throws -> ModelHandle {
+        var settings = TrainerSettings()
+        settings.epochs = 16
+        settings.batchSize = 16
+        settings.learningRate = 5e-3
+        settings.maxLength = 24
+        settings.seed = 5
+        settings.patience = nil
+        var workflow = TrainingWorkflow(model: TestPaths.fixture("gate/model").path, dataset: try gateData(), settings: settings,
+                                        out: out, database: database)
+        workflow.encoderPath = TestPaths.miniLM.path
+        _ = try workflow.run(reporter: SilentReporter())
+        return try ModelHandle(directory: out)
+    }
+
+    func gateData() throws -> DatasetSplits {
+        try DataSource(data: TestPaths.fixture("gate/data.csv").path).load(reporter: SilentReporter())
+    }
+
+    func testEvalRecordsAgreementAndAttacksStoreOnlyFp32Successes() throws {
+        let db = folder.appendingPathComponent("p.db").path
+        let model = try trainTiny(folder.appendingPathComponent("tiny"), database: db)
+        let data = try gateData()
+        let test = try XCTUnwrap(data.examples("test"))
+        func settings(_ precision: Precision?, workers: Int = 2) -> AttackSettings {
+            AttackSettings(workers: workers, seed: 1, encoderPath: TestPaths.miniLM.path, precision: precision)
         }
 
-        // DeepWordBug searched in bf16: every stored success is a success of the fp32 model.
-        let test = Array(train.prefix(40))
-        let suite = try RecipeLoading.load(["deepwordbug"])
-        var plan = EvaluationPlan(dataset: data, examples: test, selection: ExampleSelection(split: "train", limit: 40), maxLength: 24,
-                                  suite: suite, attack: AttackSettings(workers: 2, seed: 1, encoderPath: TestPaths.miniLM.path,
-                                                                       precision: .bf16))
-        plan.database = db
-        let outcome = try EvalWorkflow(model: model, plan: plan).run(reporter: SilentReporter())
-        let summary = try XCTUnwrap(outcome.attacks?.summaries.first)
-        XCTAssertGreaterThan(summary.successful, 0)
-        XCTAssertGreaterThanOrEqual(summary.exactChecks ?? 0, summary.successful + test.count, "clean texts and successes re-checked")
+        // --no-attacks --precision bf16: the agreement is said, stored, and the run's configuration has the precision.
+        var clean = EvaluationPlan(dataset: data, examples: test, selection: ExampleSelection(split: "test"), maxLength: 24,
+                                   suite: [], attack: settings(.bf16))
+        clean.database = db
+        let reporter = CollectingReporter()
+        let evaluated = try EvalWorkflow(model: model, plan: clean).run(reporter: reporter)
+        let agreement = try XCTUnwrap(evaluated.agreements.first)
+        XCTAssertEqual(agreement.examples, test.count)
+        XCTAssertTrue(reporter.output.contains("bf16 agrees with fp32 on"), reporter.output)
         let store = try ResultStore(path: db, access: .readOnly)
+        let cleanMetrics = try store.metrics(run: evaluated.runID)
+        XCTAssertEqual(cleanMetrics.first { $0.name == "bf16_agreement" }?.value ?? -1, agreement.agreement, accuracy: 1e-12)
+        XCTAssertNotNil(cleanMetrics.first { $0.name == "bf16_max_probability_difference" })
+        let cleanConfig = try JSONDecoder().decode(AttackRunConfig.self, from: Data(try store.run(evaluated.runID).configJSON.utf8))
+        XCTAssertEqual(cleanConfig.precision, "bf16")
+
+        // Word deletion searched in bf16: every stored success is a success of the fp32 model.
+        guard case .recipe(let deletion) = try RecipeParser.parse(
+            yaml: "name: delete\ntransformation: word-delete\nsearch: {name: greedy-wir, ranking: unk}\n",
+            file: "delete.yaml", defaultName: "delete") else { return XCTFail("not a recipe") }
+        let suite = [deletion]
+        var attacked = EvaluationPlan(dataset: data, examples: test, selection: ExampleSelection(split: "test"), maxLength: 24,
+                                      suite: suite, attack: settings(.bf16))
+        attacked.database = db
+        let outcome = try EvalWorkflow(model: model, plan: attacked).run(reporter: SilentReporter())
+        let summary = try XCTUnwrap(outcome.attacks?.summaries.first)
+        XCTAssertGreaterThan(summary.originalAccuracy, 0.8)
+        let reasons = try store.examples(run: outcome.runID, recipe: "delete").map { "\($0.status) \($0.detailJSON ?? "")" }
+        XCTAssertGreaterThan(summary.successful, 0, "\(summary) \(reasons.prefix(5))")
+        XCTAssertGreaterThanOrEqual(summary.exactChecks ?? 0, summary.successful + test.count, "clean texts and successes re-checked")
         let fp32 = ModelVictim(checkpoint: model, maxLength: 24)
-        for example in try store.examples(run: outcome.runID, recipe: "deepwordbug") where example.status == .success {
+        for example in try store.examples(run: outcome.runID, recipe: "delete") where example.status == .success {
             let text = try XCTUnwrap(example.adversarialText)
             let probabilities = try XCTUnwrap(fp32.probabilities([fp32.tokenIDs(text)]).first)
             let predicted = model.labels[try XCTUnwrap(GoalFunction.argmax(probabilities))]
@@ -109,16 +169,15 @@ final class PrecisionWorkflowTests: XCTestCase {
             XCTAssertEqual(predicted, example.adversarialPrediction, text)
         }
         let metrics = try store.metrics(run: outcome.runID)
-        XCTAssertNotNil(metrics.first { $0.recipe == "deepwordbug" && $0.name == "fp32_rejections" })
-        XCTAssertEqual(metrics.first { $0.recipe == "deepwordbug" && $0.name == "fp32_checks" }?.value, Double(summary.exactChecks ?? -1))
+        XCTAssertNotNil(metrics.first { $0.recipe == "delete" && $0.name == "fp32_rejections" })
+        XCTAssertEqual(metrics.first { $0.recipe == "delete" && $0.name == "fp32_checks" }?.value, Double(summary.exactChecks ?? -1))
 
         // A recipe asking for bf16 in a run that forces fp32: fp32 wins, and the run says so.
         let asking = try RecipeParser.parse(yaml: "name: dwb-bf16\ntransformation: char-swap\nsearch: greedy\nprecision: bf16\n",
                                             file: "dwb-bf16.yaml", defaultName: "dwb-bf16")
         guard case .recipe(let recipe) = asking else { return XCTFail("not a recipe") }
-        var forced = EvaluationPlan(dataset: data, examples: Array(test.prefix(6)), selection: ExampleSelection(split: "train", limit: 6),
-                                    maxLength: 24, suite: [recipe],
-                                    attack: AttackSettings(workers: 1, seed: 1, encoderPath: TestPaths.miniLM.path, precision: .fp32))
+        var forced = EvaluationPlan(dataset: data, examples: Array(test.prefix(6)), selection: ExampleSelection(split: "test", limit: 6),
+                                    maxLength: 24, suite: [recipe], attack: settings(.fp32, workers: 1))
         forced.database = db
         let forcedOutcome = try EvalWorkflow(model: model, plan: forced).run(reporter: SilentReporter())
         XCTAssertNil(forcedOutcome.attacks?.summaries.first?.exactChecks, "searched in fp32")

@@ -11,6 +11,8 @@
 //       - repeat-modification
 //       - {name: stopwords, list: nltk}
 //     search: {name: greedy-wir, ranking: pwws}
+//     precision: bf16                 # optional: fp32 (default), bf16 or int8 for the search's queries;
+//                                     # successes are re-checked in fp32, and --precision overrides it
 //
 // or, for an attack that is not a composition (Embedding/):
 //

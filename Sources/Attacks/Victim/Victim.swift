@@ -196,13 +196,13 @@ public final class ModelVictim: GradientVictim {
 
     public var reducedPrecision: String? { precision.isReduced ? precision.rawValue : nil }
 
-    /// About four times the largest probability difference from fp32 measured on the 1,051 `mr` test sentences
+    /// Two to four times the largest probability difference from fp32 measured on the 1,051 `mr` test sentences
     /// (bf16 0.008, int8 0.077 with MiniLM): a margin moves by up to twice a probability.
     public var recheckMargin: Float {
         switch precision {
         case .fp32: return 0
         case .bf16: return 0.03
-        case .int8: return 0.3
+        case .int8: return 0.15
         }
     }
 

@@ -21,7 +21,7 @@ public struct PrecisionAgreement: Sendable, Equatable {
     public var agreement: Double { examples == 0 ? 1 : Double(agreeing) / Double(examples) }
 
     /// Evaluates `data` again in `precision` (preparing the model for it) and compares with the fp32 `reference`.
-    static func measure(_ model: EncoderModel, precision: Precision, data: LabelledData, reference: Evaluation.Result,
+    public static func measure(_ model: EncoderModel, precision: Precision, data: LabelledData, reference: Evaluation.Result,
                         referenceSeconds: Double, labels: [String]) throws -> PrecisionAgreement {
         try UserError.wrapping { try model.prepare(precision: precision) }
         let started = Date()
