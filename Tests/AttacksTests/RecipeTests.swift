@@ -98,7 +98,7 @@ final class RecipeTests: XCTestCase {
         expectError("transformation: char-swap\nsearch: {name: greedy-wir, ranking: weighted-saliency}\n",
                     "test.yaml:2: search 'greedy-wir' parameter 'ranking' must be one of unk, delete, pwws, gradient, random; got 'weighted-saliency'")
         expectError("transformation: char-swap\nconstraint: [stopwords]\nsearch: greedy\n",
-                    "test.yaml:2: unknown key 'constraint' (did you mean 'constraints'?); valid keys: name, description, goal, transformation, constraints, search, procedure")
+                    "test.yaml:2: unknown key 'constraint' (did you mean 'constraints'?); valid keys: name, description, goal, transformation, constraints, search, procedure, precision")
         expectError("transformation: char-swap\nconstraints:\n  - {name: sentence-similarity, threshold: 1.5}\nsearch: greedy\n",
                     "test.yaml:3: constraint 'sentence-similarity' parameter 'threshold' must be a number in -1...1; got '1.5'")
         expectError("transformation: char-swap\nconstraints:\n  - {name: levenshtein, max_distance: many}\nsearch: greedy\n",
