@@ -79,7 +79,8 @@ public struct Baseline: Equatable, Sendable {
              MetricName.wordsChangedFraction, MetricName.meanSimilarity: return true
         default:
             let lowered = name.lowercased()
-            return ["accuracy", "rate", "fraction", "f1", "precision", "recall", "similarity"].contains { lowered.contains($0) }
+            return ["accuracy", "rate", "fraction", "f1", "precision", "recall", "similarity", "agreement", "probability_difference"]
+                .contains { lowered.contains($0) }
         }
     }
 
@@ -93,8 +94,9 @@ public struct Baseline: Equatable, Sendable {
     /// are what a baseline keeps of an audit.
     public static func isGateable(_ name: String) -> Bool {
         let lowered = name.lowercased()
+        // fp32 re-checks and rejections count a reduced-precision search's path, not the model's robustness.
         return name != MetricName.examples && !lowered.contains("seconds") && !lowered.contains("cache_hit")
-            && !MetricName.isAuditCount(name)
+            && !MetricName.isAuditCount(name) && !lowered.hasPrefix("fp32_")
     }
 
     public static func make(run: RunRecord, metrics: [MetricRecord], examples: [ExampleRecord], tolerance: Double,

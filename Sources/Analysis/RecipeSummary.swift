@@ -61,6 +61,8 @@ public enum MetricName {
         // Skipped examples are not attacked, yet count as correct under attack (TextAttack's rule): a
         // rise means the evaluation tests less, so the gate treats it as the regression.
         case "skipped": return false
+        // Reduced precision against fp32 (`bf16_agreement`, …): agreement up, disagreements and differences down.
+        case _ where name.hasSuffix("_disagreements") || name.hasSuffix("_max_probability_difference"): return false
         default:
             let lowered = name.lowercased()
             return !(lowered.contains("loss") || lowered.contains("error") || lowered.contains("success")

@@ -296,5 +296,12 @@ final class BaselineGateTests: XCTestCase {
         XCTAssertTrue(MetricName.higherIsBetter("mean_queries"), "an attack that needs more queries faces a more robust model")
         XCTAssertFalse(MetricName.higherIsBetter("dev_loss"))
         XCTAssertTrue(MetricName.higherIsBetter("macro_f1"))
+        XCTAssertTrue(MetricName.higherIsBetter("bf16_agreement"))
+        XCTAssertFalse(MetricName.higherIsBetter("int8_disagreements"))
+        XCTAssertFalse(MetricName.higherIsBetter("bf16_max_probability_difference"))
+        XCTAssertFalse(Baseline.isGateable("fp32_checks"), "a reduced-precision search's path, not robustness")
+        XCTAssertFalse(Baseline.isGateable("fp32_rejections"))
+        XCTAssertFalse(Baseline.isGateable("bf16_seconds"))
+        XCTAssertTrue(Baseline.isGateable("bf16_agreement"))
     }
 }
