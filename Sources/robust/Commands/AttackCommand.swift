@@ -142,6 +142,10 @@ struct AttackCommand: ParsableCommand {
                 if let v = result.similarity { object["similarity"] = v }
                 if let v = result.reason { object["reason"] = v }
                 if result.truncated { object["truncated"] = true }
+                if let checks = result.exactChecks {
+                    object["fp32_checks"] = checks
+                    object["fp32_rejections"] = result.exactRejections ?? 0
+                }
                 if let checks = outcome.validity[recipe], let audit = outcome.audit {
                     object["audit"] = ["audit": audit.name, "valid": checks.allSatisfy(\.passed), "skipped": audit.skipped,
                                        "checks": checks.map { check -> [String: Any] in
@@ -172,6 +176,9 @@ struct AttackCommand: ParsableCommand {
                 var facts = ["\(result.wordsChanged)/\(result.wordsTotal) words changed", "\(result.queries) queries",
                              "\(result.cacheHits) cache hits", String(format: "%.3f s", result.milliseconds / 1000)]
                 if let similarity = result.similarity { facts.insert(String(format: "similarity %.3f", similarity), at: 1) }
+                if let checks = result.exactChecks {
+                    facts.append("\(checks) re-checked in fp32 (\(result.exactRejections ?? 0) turned down)")
+                }
                 print("\(verdict); " + facts.joined(separator: ", "))
                 if let checks = outcome.validity[recipe], let audit = outcome.audit {
                     let failed = checks.filter { !$0.passed }
