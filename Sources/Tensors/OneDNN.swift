@@ -108,6 +108,8 @@ final class OneDNNThread {
     /// Converted inputs (bf16 or int8) of one chunk, the per-row int8 scales, and primitive scratchpads.
     let source = RawBuffer()
     let scratch = RawBuffer()
+    /// bf16 copies of one chunk of a weight gradient's operands.
+    let gradient = RawBuffer()
     var rowScales: [Float] = []
 
     private init(stream: dnnl_stream_t) { self.stream = stream }

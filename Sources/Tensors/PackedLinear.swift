@@ -13,6 +13,10 @@ import Synchronization
 struct PrimitiveKey: Hashable {
     var precision: Precision
     var rows: Int, outFeatures: Int, inFeatures: Int
+    /// Adds into the destination (a sum post-op) instead of overwriting it.
+    var accumulates = false
+    /// The source's row stride when it is not `inFeatures` (a column block of a wider matrix, read transposed).
+    var sourceStride = 0
 }
 
 /// One matmul primitive for one shape, with the memory objects its arguments are bound to per call.
@@ -22,14 +26,22 @@ final class MatmulPrimitive {
     let scratchpad: dnnl_memory_t?
     let scratchBytes: Int
 
+    /// `sourceStride` > 0: the source [rows, in] is read transposed from a matrix whose rows are `sourceStride`
+    /// long (element (r, i) at i · sourceStride + r), as a weight gradient reads dYᵀ.
     init(key: PrimitiveKey, weightsDesc: dnnl_memory_desc_t, engine: dnnl_engine_t) throws {
         let type = PackedLinear.dataType(key.precision)
         var sourceDesc = dnnl_memory_desc_t(), destinationDesc = dnnl_memory_desc_t(), weightsDesc = weightsDesc
-        try OneDNN.check(robust_dnnl_md2(&sourceDesc, Int64(key.rows), Int64(key.inFeatures), type, dnnl_ab), "source layout")
+        if key.sourceStride > 0 {
+            try OneDNN.check(robust_dnnl_md2_strided(&sourceDesc, Int64(key.rows), Int64(key.inFeatures), type, 1,
+                                                     Int64(key.sourceStride)), "source layout")
+        } else {
+            try OneDNN.check(robust_dnnl_md2(&sourceDesc, Int64(key.rows), Int64(key.inFeatures), type, dnnl_ab), "source layout")
+        }
         try OneDNN.check(robust_dnnl_md2(&destinationDesc, Int64(key.rows), Int64(key.outFeatures), dnnl_f32, dnnl_ab),
                          "destination layout")
         let descriptor = try PackedLinear.primitiveDescriptor(source: &sourceDesc, weights: &weightsDesc,
-                                                              destination: &destinationDesc, engine: engine)
+                                                              destination: &destinationDesc, engine: engine,
+                                                              accumulate: key.accumulates)
         defer { dnnl_primitive_desc_destroy(descriptor) }
         var primitive: dnnl_primitive_t?
         try OneDNN.check(dnnl_primitive_create(&primitive, descriptor), "making a matmul")
@@ -64,6 +76,26 @@ final class MatmulPrimitive {
         for memory in [source, weights, destination] { dnnl_memory_destroy(memory) }
         if let scratchpad { dnnl_memory_destroy(scratchpad) }
     }
+
+    /// Runs on `state`'s stream with its scratchpad, the data handles already bound.
+    func execute(_ state: OneDNNThread) throws {
+        if let scratchpad {
+            dnnl_memory_set_data_handle(scratchpad, state.scratch.reserve(scratchBytes))
+        }
+        // The arguments on the stack: no allocation per product.
+        let status = withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { arguments -> dnnl_status_t in
+            arguments[0] = robust_dnnl_arg(DNNL_ARG_SRC, source)
+            arguments[1] = robust_dnnl_arg(DNNL_ARG_WEIGHTS, weights)
+            arguments[2] = robust_dnnl_arg(DNNL_ARG_DST, destination)
+            var count: Int32 = 3
+            if let scratchpad {
+                arguments[3] = robust_dnnl_arg(DNNL_ARG_SCRATCHPAD, scratchpad)
+                count = 4
+            }
+            return dnnl_primitive_execute(primitive, state.stream, count, arguments.baseAddress)
+        }
+        try OneDNN.check(status, "a matmul")
+    }
 }
 
 public final class PackedLinear: @unchecked Sendable {
@@ -78,12 +110,14 @@ public final class PackedLinear: @unchecked Sendable {
     private(set) var weightsDesc: dnnl_memory_desc_t
     /// int8: each output channel's weight scale.
     let columnScales: [Float]
+    /// The fp32 weights are stored [in, out] (see `init`).
+    let transposed: Bool
 
     /// Rows per oneDNN call.
     public static let chunkRows = 64
     /// Chunks that fell back to fp32 because oneDNN would not run them (0 on a machine that runs the precision).
     public static var fallbacks: Int { fallbackCount.load(ordering: .relaxed) }
-    private static let fallbackCount = Atomic<Int>(0)
+    static let fallbackCount = Atomic<Int>(0)
 
     static func dataType(_ precision: Precision) -> dnnl_data_type_t {
         switch precision {
@@ -95,13 +129,21 @@ public final class PackedLinear: @unchecked Sendable {
 
     /// The matmul source[M, K] · weights[K, N] → f32 destination[M, N], in user-scratchpad mode.
     static func primitiveDescriptor(source: inout dnnl_memory_desc_t, weights: inout dnnl_memory_desc_t,
-                                    destination: inout dnnl_memory_desc_t, engine: dnnl_engine_t) throws -> dnnl_primitive_desc_t {
+                                    destination: inout dnnl_memory_desc_t, engine: dnnl_engine_t,
+                                    accumulate: Bool = false) throws -> dnnl_primitive_desc_t {
         var operation = dnnl_matmul_desc_t()
         try OneDNN.check(dnnl_matmul_desc_init(&operation, &source, &weights, nil, &destination), "describing a matmul")
         var attributes: dnnl_primitive_attr_t?
         try OneDNN.check(dnnl_primitive_attr_create(&attributes), "matmul attributes")
         defer { dnnl_primitive_attr_destroy(attributes) }
         try OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "user scratchpad")
+        if accumulate {
+            var operations: dnnl_post_ops_t?
+            try OneDNN.check(dnnl_post_ops_create(&operations), "post-ops")
+            defer { dnnl_post_ops_destroy(operations) }
+            try OneDNN.check(dnnl_post_ops_append_sum(operations, 1), "a sum post-op")
+            try OneDNN.check(dnnl_primitive_attr_set_post_ops(attributes, operations), "post-ops")
+        }
         var descriptor: dnnl_primitive_desc_t?
         try OneDNN.check(dnnl_primitive_desc_create(&descriptor, &operation, attributes, engine, nil),
                          "a \(source.data_type == dnnl_bf16 ? "bf16" : "int8") matmul")
@@ -111,8 +153,13 @@ public final class PackedLinear: @unchecked Sendable {
 
     /// Packs `weight` [out, in] (fp32, row-major, as Hugging Face stores it) for `precision` (bf16 or int8).
     /// Keeps a pointer to `weight` for the fp32 fallback: it must outlive this object.
-    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, precision: Precision) throws {
+    /// `transposed`: `weight` is stored as [in, out] instead (a layer's weight W [o, i] used as Wᵀ, for d input = dY · W:
+    /// bf16 only).
+    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, precision: Precision,
+                transposed: Bool = false) throws {
         guard precision.isReduced else { throw PrecisionError("internal: fp32 weights are not packed") }
+        guard !transposed || precision == .bf16 else { throw PrecisionError("internal: transposed weights are bf16 only") }
+        self.transposed = transposed
         try OneDNN.require(precision)
         guard let engine = OneDNN.engine else { throw PrecisionError("oneDNN could not make a CPU engine") }
         self.precision = precision
@@ -141,7 +188,8 @@ public final class PackedLinear: @unchecked Sendable {
         var plainDesc = dnnl_memory_desc_t()
         var quantised: [Int8] = []
         try OneDNN.check(robust_dnnl_md2(&plainDesc, Int64(inFeatures), Int64(outFeatures),
-                                         precision == .bf16 ? dnnl_f32 : dnnl_s8, dnnl_ba), "plain weights layout")
+                                         precision == .bf16 ? dnnl_f32 : dnnl_s8, transposed ? dnnl_ab : dnnl_ba),
+                         "plain weights layout")
         if precision == .int8 {
             scales = [Float](repeating: 1, count: outFeatures)
             quantised = [Int8](repeating: 0, count: outFeatures * inFeatures)
@@ -195,30 +243,41 @@ public final class PackedLinear: @unchecked Sendable {
         try OneDNN.check(dnnl_stream_wait(stream), "packing weights")
     }
 
-    /// Y[rows, out] = X[rows, in] · Wᵀ + bias.
-    public func apply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    /// Y[rows, out] = X[rows, in] · Wᵀ + bias; `accumulate`: Y += X · Wᵀ (no bias; bf16).
+    public func apply(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+                      accumulate: Bool = false) {
         guard rows > 0 else { return }
         let chunk = PackedLinear.chunkRows
         let chunks = (rows + chunk - 1) / chunk
         let workers = Parallel.workers
         if workers > 1, chunks > 1, !Parallel.insideParallelRegion, 2 * rows * inFeatures * outFeatures >= 8_000_000 {
             Parallel.forEachRange(chunks) { range in
-                for part in range { self.applyChunk(x, first: part * chunk, rows: min(chunk, rows - part * chunk), bias: bias, into: y) }
+                for part in range {
+                    self.applyChunk(x, first: part * chunk, rows: min(chunk, rows - part * chunk), bias: bias, into: y,
+                                    accumulate: accumulate)
+                }
             }
         } else {
-            for part in 0..<chunks { applyChunk(x, first: part * chunk, rows: min(chunk, rows - part * chunk), bias: bias, into: y) }
+            for part in 0..<chunks {
+                applyChunk(x, first: part * chunk, rows: min(chunk, rows - part * chunk), bias: bias, into: y, accumulate: accumulate)
+            }
         }
     }
 
     private func applyChunk(_ x: UnsafePointer<Float>, first: Int, rows: Int, bias: UnsafePointer<Float>?,
-                            into y: UnsafeMutablePointer<Float>) {
+                            into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let input = x + first * inFeatures, output = y + first * outFeatures
         do {
-            try run(input, rows: rows, into: output)
+            try run(input, rows: rows, into: output, accumulate: accumulate)
         } catch {
             PackedLinear.fallbackCount.add(1, ordering: .relaxed)
-            BLAS.serialGemm(false, true, rows, outFeatures, inFeatures, 1, input, inFeatures, original, inFeatures, 0,
-                            output, outFeatures)
+            if transposed {
+                BLAS.serialGemm(false, false, rows, outFeatures, inFeatures, 1, input, inFeatures, original, outFeatures,
+                                accumulate ? 1 : 0, output, outFeatures)
+            } else {
+                BLAS.serialGemm(false, true, rows, outFeatures, inFeatures, 1, input, inFeatures, original, inFeatures,
+                                accumulate ? 1 : 0, output, outFeatures)
+            }
         }
         if let bias {
             for row in 0..<rows { RowKernels.add(bias, into: output + row * outFeatures, count: outFeatures) }
@@ -226,9 +285,10 @@ public final class PackedLinear: @unchecked Sendable {
     }
 
     /// One chunk through oneDNN: convert X, multiply, rescale (int8).
-    private func run(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) throws {
+    private func run(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) throws {
         let state = try OneDNNThread.current()
-        let key = PrimitiveKey(precision: precision, rows: rows, outFeatures: outFeatures, inFeatures: inFeatures)
+        let key = PrimitiveKey(precision: precision, rows: rows, outFeatures: outFeatures, inFeatures: inFeatures,
+                               accumulates: accumulate)
         let primitive: MatmulPrimitive
         if let cached = state.primitives[key] {
             primitive = cached
@@ -237,6 +297,7 @@ public final class PackedLinear: @unchecked Sendable {
             primitive = try MatmulPrimitive(key: key, weightsDesc: weightsDesc, engine: engine)
             state.primitives[key] = primitive
         }
+        if accumulate && precision != .bf16 { throw PrecisionError("internal: accumulating products are bf16 only") }
         let count = rows * inFeatures
         switch precision {
         case .bf16:
@@ -256,22 +317,7 @@ public final class PackedLinear: @unchecked Sendable {
         dnnl_memory_set_data_handle(primitive.source, state.source.pointer)
         dnnl_memory_set_data_handle(primitive.weights, packed)
         dnnl_memory_set_data_handle(primitive.destination, y)
-        if let scratchpad = primitive.scratchpad {
-            dnnl_memory_set_data_handle(scratchpad, state.scratch.reserve(primitive.scratchBytes))
-        }
-        // The arguments on the stack: no allocation per product.
-        let status = withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: 4) { arguments -> dnnl_status_t in
-            arguments[0] = robust_dnnl_arg(DNNL_ARG_SRC, primitive.source)
-            arguments[1] = robust_dnnl_arg(DNNL_ARG_WEIGHTS, primitive.weights)
-            arguments[2] = robust_dnnl_arg(DNNL_ARG_DST, primitive.destination)
-            var count: Int32 = 3
-            if let scratchpad = primitive.scratchpad {
-                arguments[3] = robust_dnnl_arg(DNNL_ARG_SCRATCHPAD, scratchpad)
-                count = 4
-            }
-            return dnnl_primitive_execute(primitive.primitive, state.stream, count, arguments.baseAddress)
-        }
-        try OneDNN.check(status, "a matmul")
+        try primitive.execute(state)
         if precision == .int8 {
             columnScales.withUnsafeBufferPointer { columns in
                 guard let columns = columns.baseAddress else { return }

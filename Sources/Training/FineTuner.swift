@@ -41,6 +41,9 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     /// A2T-style discrete adversarial training: adversarial texts of the current model added to
     /// epochs (nil: none). The trainer only plans for them; its `epochExtras` hook makes them.
     public var discreteAdversarial: DiscreteAdversarialTraining?
+    /// bf16: mixed-precision training (bf16 products forward and backward, fp32 master weights and AdamW state);
+    /// nil: fp32 (and the stored settings read as before).
+    public var precision: Precision?
 
     public init() {}
 
@@ -48,6 +51,7 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw TrainingError.invalidSettings(message) } }
         try check(epochs >= 1 && epochs <= 1000, "epochs must be in 1...1000")
         try check(batchSize >= 1 && batchSize <= 4096, "batch size must be in 1...4096")
+        try check(precision != .int8, "training runs in fp32 or bf16; int8 is for queries only")
         try check(learningRate > 0 && learningRate.isFinite && learningRate < 1, "learning rate must be in (0, 1)")
         try check(warmupRatio >= 0 && warmupRatio <= 1, "warmup ratio must be in [0, 1]")
         try check(weightDecay >= 0 && weightDecay < 1, "weight decay must be in [0, 1)")
@@ -206,6 +210,7 @@ public final class FineTuner {
 
     public func run() throws -> TrainingState {
         let workspace = model.makeWorkspace(training: true)
+        workspace.precision = settings.precision ?? .fp32
         let trainingStep = TrainingStep(model: model, optimiser: optimiser, adversarial: settings.adversarial)
         let schedule = self.schedule
         var lastReport = Date()
@@ -332,6 +337,8 @@ public final class TrainingStep {
     @discardableResult
     public func run(_ batch: TokenBatch, labels: [Int], workspace: Workspace, dropout: DropoutPlan, learningRate: Float,
                     maxGradNorm: Float, seed: UInt64) throws -> Float {
+        // bf16 training packs the current weights for this step (the last step's optimiser update discarded them).
+        if workspace.precision.isReduced { try model.prepare(precision: workspace.precision, backward: true) }
         let loss: Float
         if let adversarial {
             loss = try adversarial.run(model: model, batch: batch, labels: labels, workspace: workspace, dropout: dropout, seed: seed)

@@ -155,11 +155,12 @@ extension EncoderModel {
 
     // MARK: Linear layers by slot
 
-    /// An encoder block's linear layer, in the workspace's precision (its weights packed by `prepare(precision:)`).
+    /// An encoder block's linear layer, in the workspace's precision (its weights packed by `prepare(precision:)`;
+    /// a training workspace: bf16 only).
     @inline(__always)
     func linear(_ x: UnsafePointer<Float>, rows: Int, _ slot: LinearSlot, into y: UnsafeMutablePointer<Float>,
                 _ workspace: Workspace) {
-        if workspace.precision.isReduced, !workspace.keepsActivations, let packed = packedLinear(slot, workspace.precision) {
+        if workspace.precision.isReduced, !workspace.keepsActivations || workspace.precision == .bf16, let packed = packedLinear(slot, workspace.precision) {
             packed.apply(x, rows: rows, bias: value(slot.bias), into: y)
         } else {
             linear(x, rows: rows, slot, into: y)
@@ -171,6 +172,25 @@ extension EncoderModel {
     func linear(_ x: UnsafePointer<Float>, rows: Int, _ slot: LinearSlot, into y: UnsafeMutablePointer<Float>) {
         BLAS.linear(x, rows: rows, inFeatures: slot.inFeatures, weight: value(slot.weight), bias: value(slot.bias),
                     outFeatures: slot.outFeatures, into: y)
+    }
+
+    /// Backward of an encoder block's linear layer: in bf16 (both products) on a bf16 training workspace whose
+    /// model was prepared for training (`prepare(precision: .bf16, backward: true)`), else fp32. The bias
+    /// gradient is summed in fp32.
+    func linearBackward(_ x: UnsafePointer<Float>, dY: UnsafePointer<Float>, rows: Int, _ slot: LinearSlot,
+                        dX: UnsafeMutablePointer<Float>?, accumulate: Bool, wanted: Bool, _ workspace: Workspace) {
+        guard workspace.precision == .bf16, workspace.keepsActivations, let blocks = packedBlocks(.bf16),
+              let transposed = blocks.transposed[slot.weight] else {
+            linearBackward(x, dY: dY, rows: rows, slot, dX: dX, accumulate: accumulate, wanted: wanted)
+            return
+        }
+        if let dX { transposed.apply(dY, rows: rows, bias: nil, into: dX, accumulate: accumulate) }
+        guard wanted else { return }
+        BF16WeightGradient.accumulate(dY: dY, x: x, rows: rows, outFeatures: slot.outFeatures, inFeatures: slot.inFeatures,
+                                      into: gradient(slot.weight))
+        if let dBias = gradient(slot.bias, if: true) {
+            RowKernels.addColumnSums(dY, rows: rows, width: slot.outFeatures, into: dBias)
+        }
     }
 
     /// Backward of `linear` for a slot; parameter gradients only when `wanted`.

@@ -92,10 +92,10 @@ extension EncoderModel {
         dNormed.update(from: dSum, count: t * h)   // residual path
         dropout?.apply(dSum, count: t * h, layer: block, .feedForwardOutput)
         // Feed-forward: output dense, activation, intermediate dense.
-        linearBackward(a.activated.pointer, dY: dSum, rows: t, slots.output, dX: dInner, accumulate: false, wanted: wanted)
+        linearBackward(a.activated.pointer, dY: dSum, rows: t, slots.output, dX: dInner, accumulate: false, wanted: wanted, w)
         config.activation.backward(x: a.intermediate.pointer, dy: dInner, count: t * inner, into: dInner)
         linearBackward(a.attentionNormed.pointer, dY: dInner, rows: t, slots.intermediate, dX: dNormed, accumulate: true,
-                       wanted: wanted)
+                       wanted: wanted, w)
         // Attention LayerNorm.
         RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h,
                                      mean: a.attentionMean.pointer, rstd: a.attentionRstd.pointer,
@@ -103,7 +103,7 @@ extension EncoderModel {
                                      dGamma: gradient(norms.attention.gamma, if: wanted), dBeta: gradient(norms.attention.beta, if: wanted))
         attentionHalfBackward(block, slots, a, w, sumGradient: dSum, inputGradient: inputGradient, dropout: dropout,
                               parameterGradients: wanted)
-        linearBackward(input, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: inputGradient, accumulate: true, wanted: wanted)
+        linearBackward(input, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: inputGradient, accumulate: true, wanted: wanted, w)
     }
 
     /// The attention half of a block's backward pass, from d (residual sum after attention) `sumGradient`
@@ -116,7 +116,7 @@ extension EncoderModel {
         inputGradient.update(from: dSum, count: count)   // residual path
         dropout?.apply(dSum, count: count, layer: block, .attentionOutput)
         linearBackward(a.context.pointer, dY: dSum, rows: w.batch.tokenCount, slots.attentionOutput,
-                       dX: w.gradientContext.pointer, accumulate: false, wanted: wanted)
+                       dX: w.gradientContext.pointer, accumulate: false, wanted: wanted, w)
         attentionBackward(block, a, w, contextGradient: w.gradientContext.pointer, qkvGradient: w.gradientQKV.pointer,
                           dropout: dropout, parameterGradients: wanted)
     }

@@ -51,7 +51,7 @@ extension EncoderModel {
         // Feed-forward: output dense, dropout, activation (gated or not), intermediate dense, its LayerNorm.
         dMiddle.update(from: outputGradient, count: t * h)   // residual path
         linearBackward(a.activated.pointer, dY: outputGradient, rows: t, slots.output, dX: dActivated, accumulate: false,
-                       wanted: wanted)
+                       wanted: wanted, w)
         dropout?.apply(dActivated, count: t * inner, layer: block, .feedForwardOutput)
         if config.architecture.gatedFeedForward {
             RowKernels.gatedActivationBackward(config.activation, x: a.intermediate.pointer, dy: dActivated, rows: t,
@@ -60,7 +60,7 @@ extension EncoderModel {
             config.activation.backward(x: a.intermediate.pointer, dy: dActivated, count: t * inner, into: dActivated)
         }
         linearBackward(a.attentionNormed.pointer, dY: w.gradientInner.pointer, rows: t, slots.intermediate, dX: dNormed,
-                       accumulate: false, wanted: wanted)
+                       accumulate: false, wanted: wanted, w)
         RowKernels.layerNormBackward(x: a.attentionSum.pointer, dy: dNormed, rows: t, width: h, mean: a.attentionMean.pointer,
                                      rstd: a.attentionRstd.pointer, gamma: value(norms.feedForward.gamma), dx: dMiddle,
                                      accumulate: true, dGamma: gradient(norms.feedForward.gamma, if: wanted),
@@ -70,14 +70,14 @@ extension EncoderModel {
                               parameterGradients: wanted)
         if let norm = norms.input {
             linearBackward(a.inputNormed.pointer, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: dNormed,
-                           accumulate: false, wanted: wanted)
+                           accumulate: false, wanted: wanted, w)
             RowKernels.layerNormBackward(x: input, dy: dNormed, rows: t, width: h, mean: a.inputMean.pointer,
                                          rstd: a.inputRstd.pointer, gamma: value(norm.gamma), dx: inputGradient,
                                          accumulate: true, dGamma: gradient(norm.gamma, if: wanted),
                                          dBeta: gradient(norm.beta, if: wanted))
         } else {
             linearBackward(input, dY: w.gradientQKV.pointer, rows: t, slots.qkv, dX: inputGradient, accumulate: true,
-                           wanted: wanted)
+                           wanted: wanted, w)
         }
     }
 }

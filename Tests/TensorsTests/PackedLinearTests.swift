@@ -183,6 +183,64 @@ final class PackedLinearTests: XCTestCase {
         }
     }
 
+    func testTransposedAndAccumulatingProductsMatchTheReference() throws {
+        try require(.bf16)
+        // dX [rows, in] += dY [rows, out] · W [out, in], with W packed transposed (as bf16 training's backward does).
+        let inFeatures = 40, outFeatures = 56, rows = PackedLinear.chunkRows + 9
+        let (dY, w, _) = data(rows: rows, inFeatures: outFeatures, outFeatures: inFeatures, seed: 21)
+        let packed = try w.withUnsafeBufferPointer {
+            try PackedLinear(weight: $0.baseAddress!, outFeatures: inFeatures, inFeatures: outFeatures, precision: .bf16,
+                             transposed: true)
+        }
+        var dX = (0..<(rows * inFeatures)).map { Float($0 % 7) * 0.25 }
+        let before = dX.map(Double.init)
+        packed.apply(dY, rows: rows, bias: nil, into: &dX, accumulate: true)
+        // w here is [out, in] = [56, 40] row-major: dX[r, i] += Σ_o dY[r, o] · w[o, i].
+        let dyb = bf16(dY), wb = bf16(w)
+        var expected = before
+        for r in 0..<rows {
+            for i in 0..<inFeatures {
+                var sum = 0.0
+                for o in 0..<outFeatures { sum += dyb[r * outFeatures + o] * wb[o * inFeatures + i] }
+                expected[r * inFeatures + i] += sum
+            }
+        }
+        XCTAssertLessThan(maxRelative(dX, expected), 1e-5)
+        XCTAssertThrowsError(try w.withUnsafeBufferPointer {
+            try PackedLinear(weight: $0.baseAddress!, outFeatures: inFeatures, inFeatures: outFeatures, precision: .int8,
+                             transposed: true)
+        })
+    }
+
+    func testWeightGradientMatchesTheReferenceAcrossChunksAndWorkers() throws {
+        try require(.bf16)
+        // 300 tokens: one full chunk of 256 and one padded with zeros; 96 output rows split over the workers.
+        let rows = BF16WeightGradient.chunkRows + 44, outFeatures = 96, inFeatures = 48
+        let (x, _, _) = data(rows: rows, inFeatures: inFeatures, outFeatures: 1, seed: 31)
+        let (dY, _, _) = data(rows: rows, inFeatures: outFeatures, outFeatures: 1, seed: 32)
+        var dW = (0..<(outFeatures * inFeatures)).map { Float($0 % 5) * 0.5 }
+        var expected = dW.map(Double.init)
+        let fallbacks = PackedLinear.fallbacks
+        BF16WeightGradient.accumulate(dY: dY, x: x, rows: rows, outFeatures: outFeatures, inFeatures: inFeatures, into: &dW)
+        XCTAssertEqual(PackedLinear.fallbacks, fallbacks, "oneDNN ran every chunk")
+        let dyb = bf16(dY), xb = bf16(x)
+        for o in 0..<outFeatures {
+            for i in 0..<inFeatures {
+                var sum = 0.0
+                for r in 0..<rows { sum += dyb[r * outFeatures + o] * xb[r * inFeatures + i] }
+                expected[o * inFeatures + i] += sum
+            }
+        }
+        XCTAssertLessThan(maxRelative(dW, expected), 1e-5)
+        // One worker: the same sums (the split changes only which thread computes which rows).
+        var serial = (0..<(outFeatures * inFeatures)).map { Float($0 % 5) * 0.5 }
+        let saved = Parallel.workers
+        Parallel.workers = 1
+        BF16WeightGradient.accumulate(dY: dY, x: x, rows: rows, outFeatures: outFeatures, inFeatures: inFeatures, into: &serial)
+        Parallel.workers = saved
+        XCTAssertLessThan(maxRelative(serial, dW.map(Double.init)), 1e-6)
+    }
+
     func testUnknownPrecisionListsWhatRuns() {
         XCTAssertThrowsError(try Precision.parse("fp16")) { error in
             let text = "\(error)"

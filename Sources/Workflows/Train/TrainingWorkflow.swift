@@ -161,7 +161,8 @@ public struct TrainingWorkflow {
         var record = initial
         reporter.say("run \(run) in \(database)")
         reporter.say("training on \(tuner.train.count) examples (\(dataset.name)), dev \(tuner.dev.count), " +
-              "\(tuner.batchesPerEpoch) steps per epoch, \(tuner.totalSteps) steps, labels \(dataset.labels.joined(separator: "/"))")
+              "\(tuner.batchesPerEpoch) steps per epoch, \(tuner.totalSteps) steps, labels \(dataset.labels.joined(separator: "/"))" +
+              (settings.precision == .bf16 ? ", bf16 mixed precision (fp32 master weights)" : ""))
         tuner.onProgress = { p in
             reporter.progress(String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %@",
                                    p.epoch, p.epochs, p.step, p.totalSteps, p.loss, p.learningRate, p.tokensPerSecond,

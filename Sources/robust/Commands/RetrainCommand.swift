@@ -70,7 +70,7 @@ struct RetrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var settings = trainer.settings(seed: attackOptions.seed, maxLength: selection.maxLength,
+        var settings = try trainer.settings(seed: attackOptions.seed, maxLength: selection.maxLength,
                                         adversarial: AdversarialTraining.Method(rawValue: method.rawValue))
         if method == .a2t { settings.discreteAdversarial = a2tOptions.plan }
         let handle = try loadModel(model)

@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var settings = trainer.settings(seed: seed, maxLength: maxLength,
+        var settings = try trainer.settings(seed: seed, maxLength: maxLength,
                                         adversarial: adversarial.flatMap(AdversarialTraining.Method.init(rawValue:)))
         settings.discreteAdversarial = a2tOptions.plan
         try UserError.wrapping { try settings.validate() }

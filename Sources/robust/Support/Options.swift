@@ -176,6 +176,9 @@ struct TrainerOptions<D: TrainerDefaults>: ParsableArguments {
     @Option(help: "Ascent steps (pgd default 3, freelb 2).") var advSteps: Int?
     @Flag(help: "Keep the last evaluated model rather than the best on dev.") var keepLast = false
     @Flag(help: "Replace an existing checkpoint in --out.") var overwrite = false
+    @Option(help: ArgumentHelp("Training arithmetic: fp32 (default) or bf16 (mixed precision: bf16 products forward and backward, fp32 master weights and AdamW state; needs AVX512-BF16).",
+                               valueName: "PRECISION"))
+    var precision: String?
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -186,9 +189,20 @@ struct TrainerOptions<D: TrainerDefaults>: ParsableArguments {
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1)") }
     }
 
+    /// `--precision`: nil for fp32 (so stored settings read as before), bf16; a one-line error for int8, an unknown
+    /// value or a precision this machine cannot run.
+    func trainingPrecision() throws -> Precision? {
+        guard let precision else { return nil }
+        let value = try UserError.wrapping { try Precision.parse(precision) }
+        if value == .int8 { throw UserError("--precision int8: training runs in fp32 or bf16; int8 is for queries only") }
+        try UserError.wrapping { try OneDNN.require(value) }
+        return value.isReduced ? value : nil
+    }
+
     /// The settings, with `adversarial` (an embedding method) and the run's seed and token limit.
-    func settings(seed: UInt64, maxLength: Int, adversarial method: AdversarialTraining.Method?) -> TrainerSettings {
+    func settings(seed: UInt64, maxLength: Int, adversarial method: AdversarialTraining.Method?) throws -> TrainerSettings {
         var s = TrainerSettings()
+        s.precision = try trainingPrecision()
         s.epochs = epochs
         s.batchSize = batchSize
         s.learningRate = learningRate
