@@ -102,8 +102,9 @@ final class PrecisionWorkflowTests: XCTestCase {
     }
 
     /// Fine-tunes the tiny fixture model as scripts/ci-gate.sh does into `out` (16 epochs: it then tells the classes apart).
-    func trainTiny(_ out: URL, database: String) throws -> ModelHandle {
+    func trainTiny(_ out: URL, database: String, precision: Precision? = nil) throws -> ModelHandle {
         var settings = TrainerSettings()
+        settings.precision = precision
         settings.epochs = 16
         settings.batchSize = 16
         settings.learningRate = 5e-3
@@ -115,6 +116,19 @@ final class PrecisionWorkflowTests: XCTestCase {
         workflow.encoderPath = TestPaths.miniLM.path
         _ = try workflow.run(reporter: SilentReporter())
         return try ModelHandle(directory: out)
+    }
+
+    func testBF16MixedPrecisionTrainingLearnsAndIsRecorded() throws {
+        let db = folder.appendingPathComponent("t.db").path
+        let out = folder.appendingPathComponent("tiny-bf16")
+        let model = try trainTiny(out, database: db, precision: .bf16)
+        let test = try XCTUnwrap(gateData().examples("test"))
+        let labelled = try LabelledData.tokenize(test, split: "test", labels: model.labels, tokenizer: model.tokenizer, maxLength: 24)
+        let result = try Evaluation.evaluate(model.model, examples: labelled.examples, labels: model.labels)
+        XCTAssertGreaterThan(result.report.accuracy, 0.8, "bf16 training learnt the task")
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("training.json")))
+                                   as? [String: Any])
+        XCTAssertEqual((record["settings"] as? [String: Any])?["precision"] as? String, "bf16")
     }
 
     func gateData() throws -> DatasetSplits {
