@@ -37,6 +37,12 @@ final class PrecisionCommandTests: XCTestCase {
         }
         try expectOneLineFailure(["bench", "--model", model, "--only", "forward", "--precision", "bf16"],
                                  environment: ["DNNL_MAX_CPU_ISA": "AVX2"], ["precision bf16 cannot run here"])
+        // Training runs in fp32 or bf16.
+        let train = ["train", "--model", TestPaths.fixture("gate/model").path, "--data", TestPaths.fixture("gate/data.csv").path,
+                     "--out", "never", "--db", "t.db", "--precision"]
+        try expectOneLineFailure(train + ["int8"], ["training runs in fp32 or bf16; int8 is for queries only"])
+        try expectOneLineFailure(train + ["bf16"], environment: ["DNNL_MAX_CPU_ISA": "AVX2"], ["precision bf16 cannot run here"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("never").path))
     }
 
     func testPredictAndBenchRunInEachPrecision() throws {
