@@ -108,6 +108,13 @@ public final class ResultStore: Sendable {
                 if error is DatabaseError, (try? writer.read({ try ResultSchema.migrator.hasCompletedMigrations($0) })) == true {
                     break
                 }
+                // Lost the race part-way: the winner had committed some migrations but not yet all (each is its own
+                // transaction), so this one's list was stale. Read it again until the winner is done.
+                if let database = error as? DatabaseError, database.message?.contains("already exists") == true,
+                   Date().timeIntervalSince(started) < options.busyTimeout {
+                    Thread.sleep(forTimeInterval: 0.02 + Double.random(in: 0..<0.05))
+                    continue
+                }
                 throw ResultStoreError.from(error, path: path, waited: Date().timeIntervalSince(started))
             }
         }
