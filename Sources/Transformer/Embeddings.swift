@@ -160,7 +160,8 @@ extension EncoderModel {
     @inline(__always)
     func linear(_ x: UnsafePointer<Float>, rows: Int, _ slot: LinearSlot, into y: UnsafeMutablePointer<Float>,
                 _ workspace: Workspace) {
-        if workspace.precision.isReduced, !workspace.keepsActivations || workspace.precision == .bf16, let packed = packedLinear(slot, workspace.precision) {
+        let precision = workspace.precision
+        if precision.isReduced, !workspace.keepsActivations || precision == .bf16, let packed = packedLinear(slot, precision) {
             packed.apply(x, rows: rows, bias: value(slot.bias), into: y)
         } else {
             linear(x, rows: rows, slot, into: y)

@@ -52,8 +52,9 @@ public final class LayerActivations {
 public final class Workspace {
     public let config: EncoderConfig
     public let keepsActivations: Bool
-    /// The arithmetic of the blocks' linear layers in inference (a training workspace always runs fp32):
-    /// reduced precisions need the model prepared for them (`EncoderModel.prepare(precision:)`), else fp32.
+    /// The arithmetic of the blocks' linear layers: any precision in inference, fp32 or bf16 (mixed precision) in
+    /// training. A reduced precision needs the model prepared for it (`EncoderModel.prepare(precision:)`), else
+    /// the layers run fp32.
     public var precision: Precision = .fp32
     let layers: [LayerActivations]
     /// Each token's position id (RoBERTa's start after the padding id).

@@ -37,6 +37,11 @@ final class PrecisionCommandTests: XCTestCase {
         }
         try expectOneLineFailure(["bench", "--model", model, "--only", "forward", "--precision", "bf16"],
                                  environment: ["DNNL_MAX_CPU_ISA": "AVX2"], ["precision bf16 cannot run here"])
+        // A served model computes in its own precision: refused before any request.
+        for command in [["predict", "x"], ["eval", "--data", TestPaths.fixture("gate/data.csv").path, "--no-attacks"]] {
+            try expectOneLineFailure([command[0], "--endpoint", "http://127.0.0.1:9/v2/models/m", "--precision", "bf16"]
+                                     + command.dropFirst(), ["--precision bf16 applies to a checkpoint (--model)"])
+        }
         // Training runs in fp32 or bf16.
         let train = ["train", "--model", TestPaths.fixture("gate/model").path, "--data", TestPaths.fixture("gate/data.csv").path,
                      "--out", "never", "--db", "t.db", "--precision"]

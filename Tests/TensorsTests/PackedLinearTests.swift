@@ -68,6 +68,11 @@ final class PackedLinearTests: XCTestCase {
         return y
     }
 
+    /// The transpose of a row-major [rows, columns] matrix.
+    func transpose(_ m: [Double], rows: Int, columns: Int) -> [Double] {
+        (0..<(rows * columns)).map { index in m[(index % rows) * columns + index / rows] }
+    }
+
     func bf16(_ values: [Float]) -> [Double] {
         var bits = [UInt16](repeating: 0, count: values.count)
         LowPrecision.toBFloat16(values, count: values.count, into: &bits)
@@ -196,16 +201,9 @@ final class PackedLinearTests: XCTestCase {
         let before = dX.map(Double.init)
         packed.apply(dY, rows: rows, bias: nil, into: &dX, accumulate: true)
         // w here is [out, in] = [56, 40] row-major: dX[r, i] += Σ_o dY[r, o] · w[o, i].
-        let dyb = bf16(dY), wb = bf16(w)
-        var expected = before
-        for r in 0..<rows {
-            for i in 0..<inFeatures {
-                var sum = 0.0
-                for o in 0..<outFeatures { sum += dyb[r * outFeatures + o] * wb[o * inFeatures + i] }
-                expected[r * inFeatures + i] += sum
-            }
-        }
-        XCTAssertLessThan(maxRelative(dX, expected), 1e-5)
+        let product = reference(bf16(dY), transpose(bf16(w), rows: outFeatures, columns: inFeatures), nil,
+                                rows: rows, inFeatures: outFeatures, outFeatures: inFeatures)
+        XCTAssertLessThan(maxRelative(dX, zip(before, product).map(+)), 1e-5)
         XCTAssertThrowsError(try w.withUnsafeBufferPointer {
             try PackedLinear(weight: $0.baseAddress!, outFeatures: inFeatures, inFeatures: outFeatures, precision: .int8,
                              transposed: true)
@@ -219,19 +217,14 @@ final class PackedLinearTests: XCTestCase {
         let (x, _, _) = data(rows: rows, inFeatures: inFeatures, outFeatures: 1, seed: 31)
         let (dY, _, _) = data(rows: rows, inFeatures: outFeatures, outFeatures: 1, seed: 32)
         var dW = (0..<(outFeatures * inFeatures)).map { Float($0 % 5) * 0.5 }
-        var expected = dW.map(Double.init)
+        let before = dW.map(Double.init)
         let fallbacks = PackedLinear.fallbacks
         BF16WeightGradient.accumulate(dY: dY, x: x, rows: rows, outFeatures: outFeatures, inFeatures: inFeatures, into: &dW)
         XCTAssertEqual(PackedLinear.fallbacks, fallbacks, "oneDNN ran every chunk")
-        let dyb = bf16(dY), xb = bf16(x)
-        for o in 0..<outFeatures {
-            for i in 0..<inFeatures {
-                var sum = 0.0
-                for r in 0..<rows { sum += dyb[r * outFeatures + o] * xb[r * inFeatures + i] }
-                expected[o * inFeatures + i] += sum
-            }
-        }
-        XCTAssertLessThan(maxRelative(dW, expected), 1e-5)
+        // dW = dYᵀ · X = dYᵀ · (Xᵀ)ᵀ.
+        let product = reference(transpose(bf16(dY), rows: rows, columns: outFeatures), transpose(bf16(x), rows: rows, columns: inFeatures),
+                                nil, rows: outFeatures, inFeatures: rows, outFeatures: inFeatures)
+        XCTAssertLessThan(maxRelative(dW, zip(before, product).map(+)), 1e-5)
         // One worker: the same sums (the split changes only which thread computes which rows).
         var serial = (0..<(outFeatures * inFeatures)).map { Float($0 % 5) * 0.5 }
         let saved = Parallel.workers

@@ -131,7 +131,7 @@ public final class QueryOracle {
         guard isReducedPrecision else { return answers }
         let keys = texts.prefix(answers.count).map(tokenIDs)
         var pending: [[Int32]] = []
-        for ids in keys where !exact.contains(ids) && exact.insert(ids).inserted { pending.append(ids) }
+        for ids in keys where exact.insert(ids).inserted { pending.append(ids) }
         if !pending.isEmpty {
             let results = try victim.exactProbabilities(pending)
             guard results.count == pending.count else {
@@ -224,10 +224,7 @@ public final class ModelVictim: GradientVictim {
     }
 
     public func exactProbabilities(_ sequences: [[Int32]]) throws -> [[Float]] {
-        guard precision.isReduced else { return try probabilities(sequences, workspace: workspace) }
-        let space = exactWorkspace ?? model.makeWorkspace(training: false)
-        exactWorkspace = space
-        return try probabilities(sequences, workspace: space)
+        try probabilities(sequences, workspace: fp32Workspace())
     }
 
     private func probabilities(_ sequences: [[Int32]], workspace: Workspace) throws -> [[Float]] {
@@ -249,9 +246,7 @@ public final class ModelVictim: GradientVictim {
     /// (embedding-space attacks). Runs in fp32, on this victim's inference workspace.
     public func probabilities(_ ids: [Int32], wordEmbeddingDelta delta: UnsafePointer<Float>?) throws -> [Float] {
         let batch = TokenBatch([ids])
-        let space = precision.isReduced ? (exactWorkspace ?? model.makeWorkspace(training: false)) : workspace
-        if precision.isReduced { exactWorkspace = space }
-        let logits = try model.classify(batch, workspace: space, wordEmbeddingDelta: delta)
+        let logits = try model.classify(batch, workspace: fp32Workspace(), wordEmbeddingDelta: delta)
         return Loss.softmax(Array(UnsafeBufferPointer(start: logits, count: model.classCount)))
     }
 
@@ -302,6 +297,15 @@ public final class ModelVictim: GradientVictim {
             norms[word] = total
         }
         return norms
+    }
+
+    /// The search workspace when it runs fp32, else this victim's own fp32 inference workspace (made on first use).
+    private func fp32Workspace() -> Workspace {
+        guard precision.isReduced else { return workspace }
+        if let exactWorkspace { return exactWorkspace }
+        let space = model.makeWorkspace(training: false)
+        exactWorkspace = space
+        return space
     }
 
     private func gradientSpace() -> Workspace {

@@ -75,10 +75,7 @@ struct AttackCommand: ParsableCommand {
     /// The attack settings, with `--precision` (checked against this machine and the classifier).
     func settings() throws -> AttackSettings {
         var settings = endpoint.attackSettings(attackOptions.settings)
-        settings.precision = try precisionOption.value()
-        if settings.precision?.isReduced == true && endpoint.isSet {
-            throw UserError("--precision \(settings.precision?.rawValue ?? "") applies to a checkpoint (--model); a served model computes in its own precision")
-        }
+        settings.precision = try precisionOption.value(servedModel: endpoint.isSet)
         return settings
     }
 

@@ -76,10 +76,7 @@ struct AugmentCommand: ParsableCommand {
     func run() throws {
         let recipes = recipe == "none" ? AugmentationRecipes() : try AugmentationRecipes.load(RecipeLoading.split(recipe) ?? [])
         let outURL = URL(fileURLWithPath: out)
-        let precision = try precisionOption.value()
-        if precision?.isReduced == true && endpoint.isSet {
-            throw ValidationError("--precision applies to a checkpoint (--model); a served model computes in its own precision")
-        }
+        let precision = try precisionOption.value(servedModel: endpoint.isSet)
         let dataset = try dataOptions.load()
         var classifier: Classifier?
         if model != nil || endpoint.isSet {

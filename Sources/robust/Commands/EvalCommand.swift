@@ -55,10 +55,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         // Recipes are checked before any work, so a typo fails at once.
-        let precision = try precisionOption.value()
-        if precision?.isReduced == true && endpoint.isSet {
-            throw UserError("--precision \(precision?.rawValue ?? "") applies to a checkpoint (--model); a served model computes in its own precision")
-        }
+        let precision = try precisionOption.value(servedModel: endpoint.isSet)
         var suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let audit = noAttacks ? nil : try auditOptions.recipe()
         let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)

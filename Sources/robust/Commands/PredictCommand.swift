@@ -21,9 +21,7 @@ struct PredictCommand: ParsableCommand {
         let each: ([Inference.Prediction]) throws -> Void = { try show($0) }
         if endpoint.isSet {
             if model != nil { throw ValidationError("--model and --endpoint name two victims; give one") }
-            if try input.precisionOption.value()?.isReduced == true {
-                throw ValidationError("--precision applies to a checkpoint (--model); a served model computes in its own precision")
-            }
+            _ = try input.precisionOption.value(servedModel: true)
             guard case .service(let service) = try endpoint.classifier(model: nil, expected: nil, probe: texts.first) else { return }
             defer { service.shutdown() }
             try Inference.predict(service, texts: texts, each: each)

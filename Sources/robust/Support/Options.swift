@@ -239,10 +239,14 @@ struct PrecisionOption: ParsableArguments {
                                valueName: "PRECISION"))
     var precision: String?
 
-    /// The asked precision, nil when not given; a one-line error when unknown or not runnable here.
-    func value() throws -> Precision? {
+    /// The asked precision, nil when not given; a one-line error when unknown, not runnable here, or reduced
+    /// for a served model (`servedModel`: `--endpoint` was given), which computes in its own precision.
+    func value(servedModel: Bool = false) throws -> Precision? {
         guard let precision else { return nil }
         let value = try UserError.wrapping { try Precision.parse(precision) }
+        if value.isReduced && servedModel {
+            throw UserError("--precision \(value.rawValue) applies to a checkpoint (--model); a served model computes in its own precision")
+        }
         try UserError.wrapping { try OneDNN.require(value) }
         return value
     }
