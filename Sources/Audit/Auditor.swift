@@ -25,8 +25,10 @@ public struct AuditResources: @unchecked Sendable {
 public struct Auditor {
     public let recipe: AuditRecipe
     public let resources: AuditResources
-    /// Pairs whose texts are embedded together.
-    public var batchSize = 16
+    /// Pairs whose texts are embedded together. One by default: a pair's embeddings (and so its check values)
+    /// are then a function of the pair alone, not of which others share its batch, so a shard of a run audits
+    /// each example bit for bit as one process does.
+    public var batchSize = 1
 
     /// Refuses resources that lack what the recipe's checks need (one line naming the check).
     public init(recipe: AuditRecipe, resources: AuditResources) throws {
@@ -64,7 +66,8 @@ public struct Auditor {
                 let stop = failure != nil
                 lock.unlock()
                 if stop { return }
-                do {
+                // Serial products even on one thread, so the values do not depend on the worker count.
+                Parallel.serially { do {
                     let context = contexts[worker]
                     let range = batches[batch]
                     if let scorer = context.scorer {
@@ -79,7 +82,7 @@ public struct Auditor {
                     lock.lock()
                     if failure == nil { failure = error }
                     lock.unlock()
-                }
+                } }
             }
         }
         if let failure { throw failure }

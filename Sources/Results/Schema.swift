@@ -31,6 +31,10 @@ public enum ResultSchema {
             try createVersion2(db)
             try db.execute(sql: "PRAGMA user_version = 2")
         }
+        migrator.registerMigration("v3-merged-shards") { db in
+            try createVersion3(db)
+            try db.execute(sql: "PRAGMA user_version = 3")
+        }
         return migrator
     }()
 
@@ -157,6 +161,25 @@ public enum ResultSchema {
             t.column("source", .text).notNull().defaults(to: "")
             t.column("imported_at", .datetime).notNull()
             t.uniqueKey(["run_id", "recipe", "example_index", "annotator"])
+        }
+    }
+
+    /// Version 3: the shards merged into a run (`robust merge`): one row per shard, naming the child run that
+    /// keeps the shard's own record (its configuration, times, command line and own metrics), where it came from,
+    /// and a digest of its rows, so merging it again changes nothing and a different copy of it is refused.
+    static func createVersion3(_ db: Database) throws {
+        try db.create(table: "shards") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("run_id", .integer).notNull().references("runs", onDelete: .cascade)
+            t.column("shard_index", .integer).notNull().check(sql: "shard_index >= 1")
+            t.column("shard_count", .integer).notNull().check(sql: "shard_count >= shard_index")
+            t.column("child_run_id", .integer).references("runs", onDelete: .setNull)
+            t.column("source_path", .text).notNull()
+            t.column("source_run_id", .integer).notNull()
+            t.column("digest", .text).notNull()
+            t.column("examples", .integer).notNull().defaults(to: 0)
+            t.column("merged_at", .datetime).notNull()
+            t.uniqueKey(["run_id", "shard_index"])
         }
     }
 }

@@ -31,6 +31,15 @@ public enum Parallel {
         pthread_setspecific(regionKey, previous)
     }
 
+    /// Runs `body` with every parallel loop below it serial (as inside a parallel region), so its products
+    /// round the same way whatever the worker count.
+    public static func serially<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(regionKey)
+        pthread_setspecific(regionKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(regionKey, previous) }
+        return try body()
+    }
+
     /// Calls `body` on disjoint contiguous sub-ranges of 0..<count, in parallel when the work is big enough.
     /// `grain` is the smallest range worth a thread hop.
     @inline(__always)

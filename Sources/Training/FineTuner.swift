@@ -378,6 +378,67 @@ public enum Evaluation {
                       probabilities: probabilities)
     }
 
+    /// Like `evaluate`, but each example on its own: a batch of one, run on one thread (the examples are spread
+    /// over the workers). An example's probabilities and loss are then a function of the example alone — not of
+    /// which others share its batch (a matrix product's rounding depends on its row count) nor of the worker
+    /// count — so a shard of a run computes bit for bit what one process would. `losses[i]` is example i's
+    /// cross-entropy, log-sum-exp of its logits minus its gold logit, in Double; `loss` is their mean.
+    public static func evaluateEach(_ model: EncoderModel, examples: [TokenizedExample], labels: [String],
+                                    precision: Precision = .fp32) throws -> (result: Result, losses: [Double]) {
+        let c = model.classCount
+        var predictions = [Int](repeating: 0, count: examples.count)
+        var probabilities = [[Float]](repeating: [], count: examples.count)
+        var losses = [Double](repeating: 0, count: examples.count)
+        let workers = min(Parallel.workers, max(examples.count, 1))
+        let workspaces = (0..<workers).map { _ in
+            let workspace = model.makeWorkspace(training: false)
+            workspace.precision = precision
+            return workspace
+        }
+        let lock = NSLock()
+        var failure: Error?
+        predictions.withUnsafeMutableBufferPointer { predicted in
+            probabilities.withUnsafeMutableBufferPointer { probability in
+                losses.withUnsafeMutableBufferPointer { loss in
+                    Parallel.forEach(examples.count, threads: workers) { index, worker in
+                        // A region even on one worker, so the products stay serial and give the same bits.
+                        Parallel.serially {
+                            do {
+                                let logits = try model.classify(Batching.tokenBatch(examples, indices: [index]),
+                                                                workspace: workspaces[worker])
+                                let row = Array(UnsafeBufferPointer(start: logits, count: c))
+                                let p = Loss.softmax(row)
+                                probability[index] = p
+                                predicted[index] = p.indices.max { p[$0] < p[$1] } ?? 0
+                                let largest = row.map(Double.init).max() ?? 0
+                                let sum = row.reduce(0.0) { $0 + exp(Double($1) - largest) }
+                                let gold = examples[index].label
+                                loss[index] = largest + log(sum) - (row.indices.contains(gold) ? Double(row[gold]) : largest)
+                            } catch {
+                                lock.lock()
+                                if failure == nil { failure = error }
+                                lock.unlock()
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        let report = ClassificationReport(labels: labels, gold: examples.map(\.label), predicted: predictions)
+        let mean = losses.isEmpty ? .nan : losses.reduce(0, +) / Double(losses.count)
+        return (Result(loss: mean, report: report, predictions: predictions, probabilities: probabilities), losses)
+    }
+
+    /// Each example's cross-entropy from its class probabilities (a probability of 0 counts as e^-100), as
+    /// `result(probabilities:gold:labels:)` averages them.
+    public static func losses(probabilities: [[Float]], gold: [Int]) -> [Double] {
+        zip(probabilities, gold).map { p, label in
+            let value = p.indices.contains(label) ? Double(p[label]) : 0
+            return value > 0 ? -max(log(value), -100) : 100
+        }
+    }
+
     /// Mean cross-entropy, predictions and the classification report of `examples` (evaluation mode).
     /// A reduced `precision` needs the model prepared for it (`EncoderModel.prepare(precision:)`).
     public static func evaluate(_ model: EncoderModel, examples: [TokenizedExample], labels: [String],

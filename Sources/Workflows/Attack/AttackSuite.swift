@@ -26,6 +26,27 @@ public struct EndpointRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// What a shard's run stores in its configuration (nil when the run is not sharded): which shard, how many of
+/// the selected examples it took, and what `robust merge` needs to recompute the metrics of the joined run
+/// (the model's labels, in order).
+public struct ShardRecord: Codable, Sendable, Equatable {
+    /// 1-based.
+    public var index: Int
+    public var count: Int
+    /// The examples this shard took, and how many the whole selection has.
+    public var examples: Int
+    public var selected: Int
+    public var labels: [String]
+
+    public init(index: Int, count: Int, examples: Int, selected: Int, labels: [String]) {
+        self.index = index
+        self.count = count
+        self.examples = examples
+        self.selected = selected
+        self.labels = labels
+    }
+}
+
 public struct AttackRunConfig: Codable, Sendable, Equatable {
     public var model: String
     public var data: String
@@ -45,6 +66,9 @@ public struct AttackRunConfig: Codable, Sendable, Equatable {
     public var precision: String?
     public var recipePrecisions: [String: String]?
     public var precisionNotes: [String]?
+    /// The shard this run is (`--shard K/N`); nil for a whole run, whose configuration reads as before. A merged
+    /// run stores its shards' configuration without it.
+    public var shard: ShardRecord?
 
     public init(model: String, data: String, selection: ExampleSelection, maxLength: Int, recipes: [String]?, seed: UInt64?) {
         self.model = model
@@ -101,10 +125,8 @@ public enum AttackSuite {
                 throw UserError("interrupted during recipe '\(recipe.name)' after \(finished) more example(s); continue with --resume \(runID)")
             }
             let examples = try store.examples(run: runID, recipe: recipe.name)
-            try store.recordSummaryMetrics(run: runID, recipe: recipe.name)
             var summary = AttackSummary(recipe: recipe.name, examples: examples)
-            try store.recordMetrics(summary.extraMetrics(runID: runID)
-                                    + BudgetMetrics.metrics(of: examples, verdicts: nil, run: runID, recipe: recipe.name))
+            try store.recordMetrics(recipeMetrics(examples, summary: summary, recipe: recipe.name, runID: runID))
             if let audit {
                 reporter.progress("\(recipe.name): auditing \(examples.filter { $0.status == .success }.count) successful attack(s) (audit '\(audit.recipe.name)')")
                 summary.validity = try audit.audit(examples, recipe: recipe.name, store: store, runID: runID,
@@ -115,6 +137,13 @@ public enum AttackSuite {
             outcome.summaries.append(summary)
         }
         return outcome
+    }
+
+    /// A recipe's metrics from its stored examples (by index): the standard ones with their intervals, the
+    /// summary's extras and the raw budget metrics. `robust merge` derives a merged run's with this too.
+    static func recipeMetrics(_ examples: [ExampleRecord], summary: AttackSummary, recipe: String, runID: Int64) -> [MetricRecord] {
+        RecipeSummary.metrics(of: examples, run: runID, recipe: recipe) + summary.extraMetrics(runID: runID)
+            + BudgetMetrics.metrics(of: examples, verdicts: nil, run: runID, recipe: recipe)
     }
 }
 

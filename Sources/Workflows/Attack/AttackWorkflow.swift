@@ -103,7 +103,7 @@ public enum AttackWorkflow {
             let (recipes, attack, dataset) = (plan.suite, plan.attack, plan.dataset)
             let setup = try AttackSetup.prepare(classifier: classifier, recipes: recipes, encoderPath: attack.encoderPath,
                                                 maxLength: plan.maxLength, reporter: reporter)
-            let inputs = plan.examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+            let inputs = plan.attackInputs
             let audit = try plan.runAudit(reporter: reporter)
             let store = try RunRecording.openForWriting(plan.database)
             let modelHash = classifier.identity

@@ -123,8 +123,7 @@ public struct RunAudit {
             }
         }
         let verdicts = AuditVerdicts(audit: recipe.name, checks: checks)
-        var metrics = ValidityMetrics.metrics(of: examples, verdicts: verdicts, run: runID, recipe: name)
-            + BudgetMetrics.metrics(of: examples, verdicts: verdicts, run: runID, recipe: name)
+        var metrics = Self.validityMetrics(examples, verdicts: verdicts, recipe: name, runID: runID)
         let seconds = Date().timeIntervalSince(started)
         metrics.append(MetricRecord(runID: runID, recipe: name, name: MetricName.audited("audit_seconds", audit: recipe.name),
                                     value: seconds))
@@ -134,5 +133,12 @@ public struct RunAudit {
             try store.recordMetrics(metrics)
         }
         return AttackSummary.Validity(verdicts: verdicts, examples: examples, seconds: seconds)
+    }
+
+    /// The valid metrics of a recipe's stored examples under an audit's verdicts (rates and budget metrics).
+    /// `robust merge` derives a merged run's with this too.
+    static func validityMetrics(_ examples: [ExampleRecord], verdicts: AuditVerdicts, recipe: String, runID: Int64) -> [MetricRecord] {
+        ValidityMetrics.metrics(of: examples, verdicts: verdicts, run: runID, recipe: recipe)
+            + BudgetMetrics.metrics(of: examples, verdicts: verdicts, run: runID, recipe: recipe)
     }
 }

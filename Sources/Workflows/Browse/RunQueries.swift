@@ -42,6 +42,9 @@ public struct RunQueries {
         public var runs: [RunRecord]
         public var recipes: [Int64: [String]]
         public var metrics: [Int64: [MetricRecord]]
+        /// The shards merged into each merged run listed, and for each shard's child run its `shards` row.
+        public var shards: [Int64: [MergedShardRecord]] = [:]
+        public var shardOfChild: [Int64: MergedShardRecord] = [:]
     }
 
     /// Runs matching `filter`, newest first, with their recipes and metrics.
@@ -49,8 +52,27 @@ public struct RunQueries {
         try UserError.wrapping {
             let runs = try store.runs(matching: filter, limit: limit)
             let ids = runs.map(\.runID)
-            return Listing(runs: runs, recipes: try store.recipes(ofRuns: ids), metrics: try store.metrics(runs: ids))
+            var listing = Listing(runs: runs, recipes: try store.recipes(ofRuns: ids), metrics: try store.metrics(runs: ids))
+            listing.shards = try store.mergedShards(runs: ids)
+            let parents = Set(runs.compactMap(\.parentRunID))
+            for rows in try store.mergedShards(runs: Array(parents)).values {
+                for row in rows { if let child = row.childRunID { listing.shardOfChild[child] = row } }
+            }
+            return listing
         }
+    }
+
+    /// A run's status as listings show it: a merged run's shards ("merged 4/4 shards", or partial with the
+    /// missing ones named), a shard's child run ("shard 2/4 of run 7"), else `displayStatus`.
+    public func displayStatus(_ run: RunRecord, in listing: Listing) -> String {
+        if let row = listing.shardOfChild[run.runID] { return "shard \(row.shardIndex)/\(row.shardCount) of run \(row.runID)" }
+        if let rows = listing.shards[run.runID], let count = rows.first?.shardCount {
+            let merged = Set(rows.map(\.shardIndex))
+            let missing = (1...count).filter { !merged.contains($0) }
+            return missing.isEmpty ? "\(displayStatus(run)) (\(count) shards)"
+                : "partial: \(merged.count)/\(count) shards, missing \(ShardList.text(missing))"
+        }
+        return displayStatus(run)
     }
 
     public struct Details {

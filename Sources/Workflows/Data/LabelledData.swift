@@ -48,6 +48,8 @@ public struct LabelledData: Sendable {
     public var examples: [TokenizedExample]
     /// The source examples of `examples`, in the same order.
     public var kept: [Example]
+    /// Where each of `kept` was in the examples given to `tokenize`.
+    public var positions: [Int] = []
     /// Empty or whitespace-only texts left out.
     public var skippedEmpty: Int
     /// Texts cut at the maximum length.
@@ -61,7 +63,7 @@ public struct LabelledData: Sendable {
         var index: [String: Int] = [:]
         for (position, label) in labels.enumerated() { index[label] = position }
         var result = LabelledData(examples: [], kept: [], skippedEmpty: 0, truncated: 0)
-        for example in examples {
+        for (position, example) in examples.enumerated() {
             guard let label = index[example.label] else {
                 throw UserError("the \(split) split has label '\(example.label)', which the model does not know (its labels: \(labels.joined(separator: ", ")))")
             }
@@ -69,6 +71,7 @@ public struct LabelledData: Sendable {
             guard let tokenizer else {
                 result.examples.append(TokenizedExample(ids: [], label: label))
                 result.kept.append(example)
+                result.positions.append(position)
                 continue
             }
             let encoding = tokenizer.encode(example.text, maxLength: maxLength)
@@ -77,6 +80,7 @@ public struct LabelledData: Sendable {
             }
             result.examples.append(TokenizedExample(ids: encoding.ids, label: label))
             result.kept.append(example)
+            result.positions.append(position)
         }
         return result
     }

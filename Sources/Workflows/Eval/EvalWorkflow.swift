@@ -31,6 +31,9 @@ public struct EvaluationPlan {
     /// Whether the audit was asked for by name: then what it needs failing to load is an error; otherwise
     /// (the default audit) the run goes on unaudited, with a warning saying how to audit it later.
     public var auditRequested = true
+    /// One shard of the run (`--shard K/N`): only the examples whose stable id (index in `examples`) hashes to
+    /// it are evaluated and attacked, under their indices in the whole selection; nil: every example.
+    public var shard: ShardSpec?
 
     public init(dataset: DatasetSplits, examples: [Example], selection: ExampleSelection, maxLength: Int, suite: [Recipe],
                 attack: AttackSettings) {
@@ -53,6 +56,15 @@ public struct EvaluationPlan {
         }
     }
 
+    /// The indices in `examples` this run takes: its shard's, or all.
+    public var memberIndices: [Int] { shard?.members(of: examples.count) ?? Array(examples.indices) }
+
+    /// The attack inputs of this run's examples, each under its index in the whole selection (the example's
+    /// seed and its row in the store go by it, so a shard attacks each example as one process would).
+    public var attackInputs: [AttackInput] {
+        memberIndices.map { AttackInput(index: $0, text: examples[$0].text, gold: examples[$0].label) }
+    }
+
     /// The reduced precisions this plan queries a checkpoint in: `--precision`'s, and the recipes'.
     func reducedPrecisions(classifier: Classifier) -> [Precision] {
         guard classifier.checkpoint != nil else { return [] }
@@ -68,6 +80,10 @@ public struct EvaluationPlan {
                                      recipes: suite.isEmpty ? nil : suite.map(\.name), seed: suite.isEmpty ? nil : attack.seed)
         config.endpoint = classifier.endpoint
         (config.precision, config.recipePrecisions, config.precisionNotes) = attack.precisionRecord(suite, classifier: classifier)
+        if let shard {
+            config.shard = ShardRecord(index: shard.index, count: shard.count, examples: memberIndices.count,
+                                       selected: examples.count, labels: classifier.labels)
+        }
         return config
     }
 }
@@ -107,11 +123,18 @@ public struct EvalWorkflow {
         let (split, maxLength) = (plan.selection.split, plan.maxLength)
         let labels = classifier.labels
         let known = Set(labels)
-        let unknownLabels = examples.filter { !known.contains($0.label) }
-        let data = try LabelledData.tokenize(examples.filter { known.contains($0.label) }, split: split,
+        let members = plan.memberIndices
+        let unknownLabels = members.filter { !known.contains(examples[$0].label) }
+        let candidates = members.filter { known.contains(examples[$0].label) }
+        let data = try LabelledData.tokenize(candidates.map { examples[$0] }, split: split,
                                              labels: labels, tokenizer: classifier.checkpoint?.tokenizer,
                                              maxLength: classifier.maxLength(maxLength))
-        guard !data.examples.isEmpty else {
+        // Each kept example under its index in the whole selection.
+        let kept = zip(data.positions, data.kept).map { (index: candidates[$0.0], example: $0.1) }
+        if data.examples.isEmpty, let shard = plan.shard, examples.contains(where: { known.contains($0.label) }) {
+            // An empty shard still records its (empty) run, so the merge sees every shard.
+            reporter.warn("note: shard \(shard) has no usable example among the \(examples.count) selected; its run records none")
+        } else if data.examples.isEmpty {
             if !unknownLabels.isEmpty {
                 throw UserError("no example of the \(split) split has a label the model knows (its labels: \(labels.joined(separator: ", ")); the split's: \(Set(examples.map(\.label)).sorted().joined(separator: ", ")))")
             }
@@ -131,7 +154,7 @@ public struct EvalWorkflow {
             try ResumeCheck.check(store, run: resume, kind: .eval, modelHash: modelHash, dataHash: dataHash,
                                   recipeHash: runRecord.recipeHash, configJSON: runRecord.configJSON)
         }
-        let inputs = examples.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+        let inputs = plan.attackInputs
         Interruption.install()
         var result: Evaluation.Result?
         var attackOutcome: AttackSuite.Outcome?
@@ -141,16 +164,19 @@ public struct EvalWorkflow {
             try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run in
                 let started = Date()
                 let evaluated: Evaluation.Result
+                let losses: [Double]
                 switch classifier {
                 case .checkpoint(let model):
-                    evaluated = try Evaluation.evaluate(model.model, examples: data.examples, labels: labels)
+                    // Example by example, so each one's numbers do not depend on the shard it is in.
+                    (evaluated, losses) = try Evaluation.evaluateEach(model.model, examples: data.examples, labels: labels)
                 case .service(let service):
                     evaluated = try classifier.serviceEvaluation(service, texts: data.kept.map(\.text),
                                                                  gold: data.examples.map(\.label), reporter: reporter)
+                    losses = Evaluation.losses(probabilities: evaluated.probabilities, gold: data.examples.map(\.label))
                 }
                 seconds = Date().timeIntervalSince(started)
-                try RunRecording.recordClean(store, run: run.runID, examples: data.kept, result: evaluated,
-                                             labels: labels, seconds: seconds)
+                try RunRecording.recordClean(store, run: run.runID, examples: kept, predictions: evaluated.predictions,
+                                             losses: losses, labels: labels, seconds: seconds)
                 result = evaluated
                 if case .checkpoint(let model) = classifier {
                     for precision in plan.reducedPrecisions(classifier: classifier) {

@@ -41,36 +41,58 @@ public enum RunRecording {
         if let warning = service.warning { reporter.warn("warning: \(warning)") }
     }
 
-    /// Every example of a clean evaluation (committed one by one), then accuracy with its bootstrap
-    /// interval, loss, macro and weighted F1 and per-class F1.
-    public static func recordClean(_ store: ResultStore, run: Int64, examples: [Example], result: Evaluation.Result,
-                            labels: [String], seconds: Double) throws {
+    /// Every example of a clean evaluation, committed one by one under its index in the run's selection, with
+    /// its cross-entropy in the detail JSON; then the clean metrics, computed from the stored rows
+    /// (`cleanMetrics`), so that `robust merge` recomputes exactly these numbers from the rows of its shards.
+    /// `predictions[i]`, `losses[i]` are those of `examples[i]`.
+    public static func recordClean(_ store: ResultStore, run: Int64, examples: [(index: Int, example: Example)],
+                                   predictions: [Int], losses: [Double], labels: [String], seconds: Double) throws {
         let perExample = examples.isEmpty ? 0 : seconds * 1000 / Double(examples.count)
         let done = try store.completedExampleIndices(run: run, recipe: cleanRecipe)
-        for (index, example) in examples.enumerated() where !done.contains(index) {
-            let predicted = labels[result.predictions[index]]
+        for (position, (index, example)) in examples.enumerated() where !done.contains(index) {
+            let predicted = labels[predictions[position]]
+            let loss = losses[position]
             try store.recordExample(ExampleRecord(
                 runID: run, recipe: cleanRecipe, exampleIndex: index, text: example.text, gold: example.label,
                 cleanPrediction: predicted, status: predicted == example.label ? .skipped : .cleanWrong,
                 queries: 1, wordsChanged: 0, wordsTotal: example.text.split(whereSeparator: \.isWhitespace).count,
-                milliseconds: perExample))
+                milliseconds: perExample,
+                // Swift's description of a Double reads back as the same Double.
+                detailJSON: loss.isFinite ? "{\"loss\":\(loss)}" : nil))
         }
-        let outcomes = examples.indices.map { labels[result.predictions[$0]] == examples[$0].label }
+        try store.recordMetrics(cleanMetrics(of: try store.examples(run: run, recipe: cleanRecipe), labels: labels, run: run))
+    }
+
+    /// The clean metrics of stored clean rows (in index order): accuracy with its bootstrap interval, loss (the
+    /// mean of the rows' losses, when every row has one), macro and weighted F1 and per-class F1 over `labels`.
+    public static func cleanMetrics(of rows: [ExampleRecord], labels: [String], run: Int64) -> [MetricRecord] {
+        var position: [String: Int] = [:]
+        for (index, label) in labels.enumerated() { position[label] = index }
+        let rows = rows.filter { position[$0.gold] != nil && position[$0.cleanPrediction] != nil }
+        guard !rows.isEmpty else { return [] }
         var metrics: [MetricRecord] = []
-        if let accuracy = Bootstrap.proportion(outcomes) {
+        if let accuracy = Bootstrap.proportion(rows.map(\.isCleanCorrect)) {
             metrics.append(MetricRecord(runID: run, recipe: cleanRecipe, name: MetricName.cleanAccuracy,
                                         value: accuracy.value, low: accuracy.low, high: accuracy.high))
         }
-        let report = result.report
+        let losses = rows.compactMap { row -> Double? in
+            guard let json = row.detailJSON, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                  let loss = (object["loss"] as? NSNumber)?.doubleValue, loss.isFinite else { return nil }
+            return loss
+        }
+        if losses.count == rows.count {
+            metrics.append(MetricRecord(runID: run, recipe: cleanRecipe, name: "loss", value: losses.reduce(0, +) / Double(losses.count)))
+        }
+        let report = ClassificationReport(labels: labels, gold: rows.compactMap { position[$0.gold] },
+                                          predicted: rows.compactMap { position[$0.cleanPrediction] })
         metrics += [
-            MetricRecord(runID: run, recipe: cleanRecipe, name: "loss", value: result.loss),
             MetricRecord(runID: run, recipe: cleanRecipe, name: "macro_f1", value: report.macroF1),
             MetricRecord(runID: run, recipe: cleanRecipe, name: "weighted_f1", value: report.weightedF1),
         ]
         for row in report.rows {
             metrics.append(MetricRecord(runID: run, recipe: cleanRecipe, name: "f1[\(row.label)]", value: row.f1))
         }
-        try store.recordMetrics(metrics)
+        return metrics
     }
 
     /// Training curves: train loss, dev loss and dev accuracy against the optimiser step.

@@ -229,8 +229,11 @@ public struct TrainingWorkflow {
         let best = try UserError.wrapping { try ModelHandle(directory: outURL) }
         if !test.examples.isEmpty {
             let started = Date()
-            let result = try UserError.wrapping { try Evaluation.evaluate(best.model, examples: test.examples, labels: dataset.labels) }
-            try RunRecording.recordClean(store, run: run, examples: test.kept, result: result, labels: dataset.labels,
+            let (result, losses) = try UserError.wrapping {
+                try Evaluation.evaluateEach(best.model, examples: test.examples, labels: dataset.labels)
+            }
+            try RunRecording.recordClean(store, run: run, examples: zip(test.positions, test.kept).map { (index: $0.0, example: $0.1) },
+                                         predictions: result.predictions, losses: losses, labels: dataset.labels,
                                          seconds: Date().timeIntervalSince(started))
             record.test = TestSummary(loss: result.loss, report: result.report)
             reporter.say("\ntest (\(test.examples.count) examples, " + (keepLast ? "last model, step \(record.kept?.step ?? 0)" : "best dev step \(record.best?.step ?? 0)") + "):")

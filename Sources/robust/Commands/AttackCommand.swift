@@ -62,6 +62,8 @@ struct AttackCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @OptionGroup var shardOptions: ShardOptions
+
     func validate() throws {
         if list { return }
         guard (model != nil) != endpoint.isSet else { throw ValidationError("give --model CKPT or --endpoint URL") }
@@ -69,6 +71,9 @@ struct AttackCommand: ParsableCommand {
         guard (text == nil) != (data == nil) else { throw ValidationError("give either --text TEXT or --data DATASET") }
         if text != nil && (resume != nil || selection.limit != nil || selection.sample != nil || selection.offset != 0) {
             throw ValidationError("--resume, --limit (--num-examples), --sample and --num-examples-offset go with --data")
+        }
+        if text != nil && (shardOptions.shard != nil || shardOptions.shards != nil) {
+            throw ValidationError("--shard and --shards go with --data")
         }
     }
 
@@ -100,6 +105,8 @@ struct AttackCommand: ParsableCommand {
             let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
         } else if let data {
+            let shard = try shardOptions.resolve(quiet: json)
+            let databasePath = ShardOptions.database(database, shard: shard)
             let dataset = try file.source(data, splitFile: !selection.selection.readsFilesWhole)
                 .load(reporter: TerminalReporter(quiet: json))
             let examples = try selection.examples(of: dataset, seed: attackOptions.seed)
@@ -108,7 +115,8 @@ struct AttackCommand: ParsableCommand {
             recipes = try classifier.runnable(recipes, named: true, reporter: TerminalReporter(quiet: json))
             var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
                                       maxLength: selection.maxLength, suite: recipes, attack: settings)
-            plan.database = database.path
+            plan.database = databasePath
+            plan.shard = shard
             plan.audit = audit
             plan.auditRequested = auditOptions.requested
             var workflow = AttackWorkflow.OnData(classifier: classifier, plan: plan)
@@ -119,7 +127,7 @@ struct AttackCommand: ParsableCommand {
                                       "attacks": outcome.summaries.map { $0.json(wall: outcome.wallSecondsPerExample[$0.recipe]) }])
             } else {
                 print(AttackSummary.table(outcome.summaries, wallSecondsPerExample: outcome.wallSecondsPerExample))
-                print("\nrun \(runID) recorded in \(database.path)")
+                print("\nrun \(runID) recorded in \(databasePath)" + (shard.map { " (shard \($0); join the shards with robust merge)" } ?? ""))
             }
         }
     }

@@ -45,6 +45,8 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var precisionOption: PrecisionOption
 
+    @OptionGroup var shardOptions: ShardOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -56,6 +58,8 @@ struct EvalCommand: ParsableCommand {
         if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         // Recipes are checked before any work, so a typo fails at once.
         let precision = try precisionOption.value(servedModel: endpoint.isSet)
+        let shard = try shardOptions.resolve(quiet: json)
+        let databasePath = ShardOptions.database(database, shard: shard)
         var suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let audit = noAttacks ? nil : try auditOptions.recipe()
         let dataset = try dataOptions.load(splitFile: !selection.selection.readsFilesWhole)
@@ -67,7 +71,8 @@ struct EvalCommand: ParsableCommand {
         settings.precision = precision
         var plan = EvaluationPlan(dataset: dataset, examples: examples, selection: selection.selection,
                                   maxLength: selection.maxLength, suite: suite, attack: settings)
-        plan.database = database.path
+        plan.database = databasePath
+        plan.shard = shard
         plan.audit = audit
         plan.auditRequested = auditOptions.requested
         var workflow = EvalWorkflow(classifier: classifier, plan: plan)
@@ -86,13 +91,14 @@ struct EvalCommand: ParsableCommand {
             return
         }
         if let attacks = outcome.attacks {
-            print("\nattacks on \(examples.count) examples (seed \(attackOptions.seed), \(min(attackOptions.settings.workerCount, examples.count)) worker(s)):")
+            print("\nattacks on \(plan.memberIndices.count)\(shard.map { " of \(examples.count) examples (shard \($0))" } ?? " examples") (seed \(attackOptions.seed), \(min(attackOptions.settings.workerCount, examples.count)) worker(s)):")
             print(AttackSummary.table(attacks.summaries, wallSecondsPerExample: attacks.wallSecondsPerExample))
         } else {
             print(EvalWorkflow.cleanReport(outcome.result, data: outcome.data, dataset: dataset.name, split: selection.split,
                                            unknown: outcome.unknownLabels, seconds: outcome.seconds))
             for agreement in outcome.agreements { print(agreement.line) }
         }
-        print("\nrun \(outcome.runID) recorded in \(database.path)")
+        print("\nrun \(outcome.runID) recorded in \(databasePath)"
+              + (shard.map { "; when every shard has finished: robust merge SHARD.db… --into RUN.db (this is shard \($0))" } ?? ""))
     }
 }

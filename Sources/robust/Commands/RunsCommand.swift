@@ -52,8 +52,20 @@ struct RunsCommand: ParsableCommand {
         let listing = try store.list(filter, limit: limit)
         let (runs, recipes, metrics) = (listing.runs, listing.recipes, listing.metrics)
         if json {
-            try JSONOutput.print(runs.map { ResultsCLI.json($0, recipes: recipes[$0.runID] ?? [], metrics: metrics[$0.runID] ?? [],
-                                                            abandoned: store.isAbandoned($0)) })
+            try JSONOutput.print(runs.map { run -> [String: Any] in
+                var object = ResultsCLI.json(run, recipes: recipes[run.runID] ?? [], metrics: metrics[run.runID] ?? [],
+                                             abandoned: store.isAbandoned(run))
+                if let rows = listing.shards[run.runID], let count = rows.first?.shardCount {
+                    let merged = rows.map(\.shardIndex)
+                    object["shards"] = ["count": count, "merged": merged, "missing": (1...count).filter { !merged.contains($0) },
+                                        "children": rows.compactMap(\.childRunID)]
+                }
+                if let row = listing.shardOfChild[run.runID] {
+                    object["shard"] = ["index": row.shardIndex, "count": row.shardCount, "merged_into": row.runID,
+                                       "source": row.sourcePath, "source_run": row.sourceRunID]
+                }
+                return object
+            })
             return
         }
         if runs.isEmpty {
@@ -61,7 +73,7 @@ struct RunsCommand: ParsableCommand {
             return
         }
         let rows = runs.map { run -> [String] in
-            [String(run.runID), run.kind.rawValue, store.displayStatus(run), ResultsCLI.minute(run.startedAt),
+            [String(run.runID), run.kind.rawValue, store.displayStatus(run, in: listing), ResultsCLI.minute(run.startedAt),
              ResultsCLI.shortHash(run.modelHash), (recipes[run.runID] ?? []).joined(separator: ","),
              ResultsCLI.headline(metrics[run.runID] ?? [])]
         }

@@ -251,3 +251,32 @@ struct PrecisionOption: ParsableArguments {
         return value
     }
 }
+
+/// `--shard K/N` and `--shards N`: run one shard of an eval or attack run (Datasets/Sharding.swift), also as a
+/// Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX with --shards).
+struct ShardOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Run only shard K of N (counted from 1), in a --db of its own; join the shards with robust merge. Default: the Slurm array task's shard (SLURM_ARRAY_TASK_ID), or JOB_COMPLETION_INDEX with --shards.",
+                               valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("The number of shards, for a Kubernetes Indexed Job pod (its shard is JOB_COMPLETION_INDEX + 1).",
+                               valueName: "N"))
+    var shards: Int?
+
+    /// The shard of this process, said on stderr; nil when the run is not sharded.
+    func resolve(quiet: Bool = false) throws -> ShardSpec? {
+        guard let resolved = try ShardSpec.resolve(option: shard, shards: shards) else { return nil }
+        if !quiet || resolved.source != "--shard" {
+            FileHandle.standardError.write(Data("shard \(resolved.shard) (\(resolved.source))\n".utf8))
+        }
+        return resolved.shard
+    }
+
+    /// Where a shard's run is recorded: --db or $ROBUST_DB when given, else robust-shard-K-of-N.db (never the
+    /// shared default, which several shards would write at once).
+    static func database(_ option: DatabaseOption, shard: ShardSpec?,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard let shard, option.db == nil, (environment[ResultStoreLocation.environmentVariable] ?? "").isEmpty else { return option.path }
+        return "robust-shard-\(shard.index)-of-\(shard.count).db"
+    }
+}
