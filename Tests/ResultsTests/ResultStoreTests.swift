@@ -30,7 +30,7 @@ final class ResultStoreTests: XCTestCase {
         XCTAssertEqual(ResultSchema.migrationIdentifiers, ["v1-runs-examples-metrics-curves", "v2-audits-human-labels", "v3-merged-shards"])
         try store.writer.read { db in
             XCTAssertEqual(try Int32.fetchOne(db, sql: "PRAGMA application_id"), ResultSchema.applicationID)
-            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA user_version"), 2)
+            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA user_version"), 3)
             XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
             for table in ["runs", "examples", "metrics", "curves", "audits", "audit_checks", "human_labels"] { XCTAssertTrue(try db.tableExists(table), table) }
             let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")

@@ -19,7 +19,7 @@ final class StoreGuardTests: XCTestCase {
         for access in [ResultStore.Access.create, .readOnly] {
             XCTAssertThrowsError(try ResultStore(path: path, access: access)) {
                 XCTAssertEqual("\($0)", "results database \(path) was written by a newer robust (unknown schema migration "
-                               + "'user_version 7 (this robust knows 2)'); upgrade robust to use it")
+                               + "'user_version 7 (this robust knows 3)'); upgrade robust to use it")
             }
         }
         XCTAssertEqual(try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM runs") }, 1)

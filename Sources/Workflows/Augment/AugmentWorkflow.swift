@@ -52,7 +52,7 @@ public struct AugmentationRecipes {
     }
 }
 
-struct AugmentationConfig: Codable {
+struct AugmentationConfig: Codable, Equatable {
     var data: String
     var recipes: [String]
     var perExample: Int?
@@ -61,6 +61,8 @@ struct AugmentationConfig: Codable {
     var attackSample: Int?
     var model: String?
     var out: String?
+    /// The shard this run is (`--shard K/N`: attack recipes' harvest only); nil for a whole run.
+    var shard: ShardRecord?
 }
 
 public struct AugmentWorkflow {
@@ -95,6 +97,12 @@ public struct AugmentWorkflow {
     public var overwrite = false
     public var parentRunID: Int64?
     public var label: String?
+    /// One shard of the attack recipes' harvest (`--shard K/N`): only the training examples whose index hashes to
+    /// it are attacked, nothing else is done and no dataset is written; `robust merge` joins the shards, and
+    /// `resume` on the merged run writes the dataset.
+    public var shard: ShardSpec?
+    /// Continue this augment run (an interrupted one, or the merge of a sharded harvest).
+    public var resume: Int64?
 
     /// Options beyond these are properties with defaults.
     public init(dataset: DatasetSplits, recipes: AugmentationRecipes, seed: UInt64, name: String, description: String) {
@@ -145,17 +153,38 @@ public struct AugmentWorkflow {
         } else if classifier == nil && !recipes.attackRecipes.isEmpty {
             throw UserError("attack recipes (\(recipes.attackRecipes.map(\.name).joined(separator: ", "))) need --model (the checkpoint to attack) or --endpoint")
         }
+        if shard != nil {
+            if out != nil { throw UserError("a shard writes no dataset: merge the shards with robust merge, then write it with robust augment … --resume RUN --out DIR") }
+            if recipes.attackRecipes.isEmpty { throw UserError("--shard splits the attack recipes' work; text recipes alone need no shards") }
+        }
         let store = try RunRecording.openForWriting(database)
-        let config = AugmentationConfig(data: dataset.name, recipes: recipes.names, perExample: perExample, seed: seed,
+        var config = AugmentationConfig(data: dataset.name, recipes: recipes.names, perExample: perExample, seed: seed,
                                         trainSubset: trainSubset, attackSample: attackSample, model: classifier?.name,
                                         out: out?.relativePath)
+        if let shard {
+            let inputs = attackInputs(dataset.train)
+            config.shard = ShardRecord(index: shard.index, count: shard.count, examples: inputs.filter { shard.contains(example: $0.index) }.count,
+                                       selected: dataset.train.count, labels: classifier?.labels ?? dataset.labels)
+        }
         var runRecord = try RunRecording.run(kind: .augment, modelHash: model?.weightsSHA256 ?? "",
                                              dataHash: dataset.manifest.contentSHA256, seed: seed, config: config, label: label)
         runRecord.parentRunID = parentRunID
         runRecord.recipeHash = recipes.hash
+        if let resume {
+            // The dataset folder may differ from the interrupted run's (a merged harvest has none).
+            var compared = config
+            compared.out = nil
+            var stored = (try? UserError.wrapping { try store.run(resume) }).flatMap {
+                try? JSONDecoder().decode(AugmentationConfig.self, from: Data($0.configJSON.utf8))
+            }
+            stored?.out = nil
+            try ResumeCheck.check(store, run: resume, kind: .augment, modelHash: runRecord.modelHash, dataHash: runRecord.dataHash,
+                                  recipeHash: runRecord.recipeHash,
+                                  configJSON: stored == compared ? (try store.run(resume).configJSON) : runRecord.configJSON)
+        }
         Interruption.install()
         return try UserError.wrapping {
-            try store.withRun(runRecord, interrupted: { Interruption.wasRequested }) { run -> Outcome in
+            try store.withRun(runRecord, resuming: resume, interrupted: { Interruption.wasRequested }) { run -> Outcome in
                 if out != nil { reporter.say("run \(run.runID) in \(database)") }
                 var outcome = try augment(dataset, store: store, runID: run.runID, reporter: reporter)
                 if let out { outcome.dataset = try UserError.wrapping { try outcome.dataset.write(to: out, replace: overwrite) } }
@@ -169,7 +198,7 @@ public struct AugmentWorkflow {
         let started = Date()
         let train = dataset.train
         var augmented = [[String]](repeating: [], count: train.count)
-        if !recipes.textRecipes.isEmpty {
+        if !recipes.textRecipes.isEmpty && shard == nil {
             let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try Lexicon.sharedWordNet() : nil
             for (recipeIndex, recipe) in recipes.textRecipes.enumerated() {
                 let count = perExample ?? recipe.perExample
@@ -208,14 +237,19 @@ public struct AugmentWorkflow {
             var maker = AdversarialExampleMaker(setup: setup, recipes: recipes.attackRecipes, workers: workers ?? Parallel.workers, store: store, runID: runID,
                                                 reporter: reporter)
             maker.precision = precision
-            var inputs = train.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
-            if let attackSample { inputs = Sampling.sample(inputs, count: attackSample, seed: seed) }
+            var inputs = attackInputs(train)
+            if let shard { inputs = inputs.filter { shard.contains(example: $0.index) } }
             let harvest = try maker.harvest(inputs, dealt: false, seed: seed, storedName: { $0.name }, progressLabel: "attacking train with")
             for (index, text) in harvest.texts { augmented[index].append(text) }
             for recipe in recipes.attackRecipes {
                 reporter.say("\(recipe.name): \(harvest.succeeded[recipe.name] ?? 0) adversarial examples from \(harvest.attacked[recipe.name] ?? 0) attacked training examples")
             }
             try RunRecording.recordService(store, run: runID, classifier: classifier, reporter: reporter)
+        }
+        if shard != nil {
+            // A shard's harvest is recorded; the dataset is written once the shards are merged.
+            return Outcome(runID: runID, dataset: dataset, counts: AugmentationCounts(), seconds: Date().timeIntervalSince(started),
+                           originalTrain: train.count)
         }
         let (newTrain, counts) = try UserError.wrapping { try AugmentedDataset.merge(dataset, augmented: augmented) }
         var metrics = [
@@ -231,5 +265,13 @@ public struct AugmentWorkflow {
                                               counts: counts, robustVersion: RobustVersion.current)
         return Outcome(runID: runID, dataset: result, counts: counts, seconds: Date().timeIntervalSince(started),
                        originalTrain: train.count)
+    }
+
+    /// The training examples attack recipes attack (all, or `attackSample`'s seeded sample), each under its index
+    /// in the training split: its seed, its stored row and its shard go by it.
+    func attackInputs(_ train: [Example]) -> [AttackInput] {
+        var inputs = train.enumerated().map { AttackInput(index: $0.offset, text: $0.element.text, gold: $0.element.label) }
+        if let attackSample { inputs = Sampling.sample(inputs, count: attackSample, seed: seed) }
+        return inputs
     }
 }

@@ -52,7 +52,10 @@ public struct MergeWorkflow {
     struct Source {
         var path: String
         var run: RunRecord
-        var config: AttackRunConfig
+        /// The recipes whose rows the run holds (an augment run's text recipes have none).
+        var recipes: [String]
+        /// The shard's configuration without its shard: the merged run's, as one process would have stored it.
+        var mergedConfigJSON: String
         var shard: ShardRecord
         var finished: Bool { run.status == .finished }
         var name: String { "\(path) run \(run.runID)" }
@@ -90,7 +93,7 @@ public struct MergeWorkflow {
         }
 
         let store = try RunRecording.openForWriting(into)
-        let mergedConfig = try Self.mergedConfigJSON(reference)
+        let mergedConfig = reference.mergedConfigJSON
         var existing = try UserError.wrapping { try findMergedRun(store, reference: reference, configJSON: mergedConfig) }
         var earlier: [MergedShardRecord] = []
         if let run = existing { earlier = try UserError.wrapping { try store.mergedShards(run: run.runID) } }
@@ -172,19 +175,31 @@ public struct MergeWorkflow {
         }
         let runs = try UserError.wrapping { try store.runs() }
         var candidates: [Source] = []
-        for run in runs where run.kind == .eval || run.kind == .attack {
-            guard let config = try? JSONDecoder().decode(AttackRunConfig.self, from: Data(run.configJSON.utf8)),
-                  let shard = config.shard else { continue }
-            candidates.append(Source(path: path, run: run, config: config, shard: shard))
+        for run in runs {
+            let json = Data(run.configJSON.utf8)
+            switch run.kind {
+            case .eval, .attack:
+                guard var config = try? JSONDecoder().decode(AttackRunConfig.self, from: json), let shard = config.shard else { continue }
+                config.shard = nil
+                candidates.append(Source(path: path, run: run, recipes: config.recipes ?? [],
+                                         mergedConfigJSON: try JSONCoding.string(config), shard: shard))
+            case .augment:
+                guard var config = try? JSONDecoder().decode(AugmentationConfig.self, from: json), let shard = config.shard else { continue }
+                config.shard = nil
+                candidates.append(Source(path: path, run: run, recipes: config.recipes,
+                                         mergedConfigJSON: try JSONCoding.string(config), shard: shard))
+            default:
+                continue
+            }
         }
         if let wanted {
             guard let chosen = candidates.first(where: { $0.run.runID == wanted }) else {
-                throw UserError("\(path) has no sharded eval or attack run \(wanted)")
+                throw UserError("\(path) has no sharded eval, attack or augment run \(wanted)")
             }
             return chosen
         }
         guard !candidates.isEmpty else {
-            throw UserError("\(path) holds no sharded eval or attack run (one made with --shard K/N)")
+            throw UserError("\(path) holds no sharded eval, attack or augment run (one made with --shard K/N)")
         }
         if candidates.count == 1 { return candidates[0] }
         let finished = candidates.filter(\.finished)
@@ -198,7 +213,7 @@ public struct MergeWorkflow {
         if a.kind != b.kind { return "it is an \(a.kind.rawValue) run, not \(b.kind.rawValue)" }
         if a.modelHash != b.modelHash { return "its model differs (\(a.modelHash.prefix(12)) against \(b.modelHash.prefix(12)))" }
         if a.dataHash != b.dataHash { return "its data differ" }
-        if a.recipeHash != b.recipeHash { return "its recipes differ (\((source.config.recipes ?? []).joined(separator: ",")) against \((reference.config.recipes ?? []).joined(separator: ",")), or the recipe files changed)" }
+        if a.recipeHash != b.recipeHash { return "its recipes differ (\(source.recipes.joined(separator: ",")) against \(reference.recipes.joined(separator: ",")), or the recipe files changed)" }
         if a.seed != b.seed { return "its seed differs (\(UInt64(bitPattern: a.seed)) against \(UInt64(bitPattern: b.seed)))" }
         if a.robustVersion != b.robustVersion { return "it was made by robust \(a.robustVersion), not \(b.robustVersion)" }
         if let x = a.gitCommit, let y = b.gitCommit, x != y { return "it was made by robust built from commit \(x.prefix(12)), not \(y.prefix(12))" }
@@ -206,17 +221,10 @@ public struct MergeWorkflow {
         if source.shard.selected != reference.shard.selected || source.shard.labels != reference.shard.labels {
             return "its selection or the model's labels differ"
         }
-        var x = source.config, y = reference.config
-        (x.shard, y.shard) = (nil, nil)
-        if x != y { return "its options differ (split, limit, sample, offset, max length or precision)" }
+        if source.mergedConfigJSON != reference.mergedConfigJSON {
+            return "its options differ (\(source.mergedConfigJSON) against \(reference.mergedConfigJSON))"
+        }
         return nil
-    }
-
-    /// The shard's configuration without its shard: the merged run's, as one process would have stored it.
-    static func mergedConfigJSON(_ source: Source) throws -> String {
-        var config = source.config
-        config.shard = nil
-        return try JSONCoding.string(config)
     }
 
     /// Everything a finished shard contributes, with the digest of its rows.
@@ -282,13 +290,26 @@ public struct MergeWorkflow {
             let childMetrics = try store.metrics(runs: children.map(\.runID)).values.flatMap { $0 }
             var metrics: [MetricRecord] = []
             var curves: [CurvePointRecord] = []
+            if reference.run.kind == .augment {
+                // The harvest's rows: each attack recipe's summary, as the augment run records it. The dataset (and its
+                // counts) is written by resuming the merged run.
+                for recipe in reference.recipes where byRecipe[recipe] != nil {
+                    metrics += RecipeSummary.metrics(of: byRecipe[recipe] ?? [], run: id, recipe: recipe)
+                }
+                try store.replaceDerived(run: id, metrics: metrics, curves: [], status: .interrupted,
+                                         startedAt: children.map(\.startedAt).min() ?? run.startedAt, finishedAt: nil,
+                                         failure: missing.isEmpty
+                                            ? "harvest merged from \(reference.shard.count) shards; write the dataset with robust augment … --db \(into) --resume \(id) --out DIR"
+                                            : ShardList.partialFailure(missing: missing, of: reference.shard.count))
+                return byRecipe.mapValues(\.count)
+            }
             if let clean = byRecipe[RunRecording.cleanRecipe] {
                 metrics += RunRecording.cleanMetrics(of: clean, labels: reference.shard.labels, run: id)
                 metrics += Self.precisionAgreement(childMetrics, examples: clean.count, run: id)
             }
             let audits = try store.audits(run: id)
             let checks = try store.auditChecks(run: id)
-            for recipe in reference.config.recipes ?? [] {
+            for recipe in reference.recipes {
                 let examples = byRecipe[recipe] ?? []
                 guard !examples.isEmpty else { continue }
                 let summary = AttackSummary(recipe: recipe, examples: examples)

@@ -1,6 +1,7 @@
 // ShardProgress: `robust runs --shards SHARD.db…` — how far each shard of a sharded run has got, read from the
 // shard databases alone (opened read-only, so it is safe beside running shards): its status, the examples
 // recorded of those it takes, its rate and its ETA, and the whole run's.
+import Augmentation
 import Basics
 import Foundation
 import Results
@@ -73,7 +74,8 @@ public struct ShardProgress: Sendable {
             shard.status = store.displayStatus(run)
             shard.finished = run.status == .finished
             let counts = try store.exampleCounts(run: run.runID)
-            let recipes = source.config.recipes ?? []
+            // An augment run's text recipes record no rows: only its attack recipes count.
+            let recipes = run.kind == .augment ? source.recipes.filter { !AugmentationLibrary().contains($0) } : source.recipes
             let counted = recipes.isEmpty ? [RunRecording.cleanRecipe] : recipes
             shard.total = source.shard.examples * counted.count
             shard.done = counted.map { (counts[$0] ?? [:]).values.reduce(0, +) }.reduce(0, +)

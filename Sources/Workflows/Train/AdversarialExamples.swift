@@ -38,13 +38,26 @@ struct AdversarialExampleMaker {
             guard !mine.isEmpty else { continue }
             let name = storedName(recipe)
             var found: [(index: Int, text: String)] = []
+            // A resumed run (or a merge of shards) has some inputs recorded already: their successes count, unattacked.
+            let done = try store.completedExampleIndices(run: runID, recipe: name)
+            if !done.isEmpty {
+                let wanted = Set(mine.map(\.index))
+                for example in try store.examples(run: runID, recipe: name) where example.status == .success && done.contains(example.exampleIndex) {
+                    if let text = example.adversarialText, wanted.contains(example.exampleIndex) {
+                        found.append((example.exampleIndex, text))
+                    }
+                }
+            }
+            let pending = mine.filter { !done.contains($0.index) }
             let (searchPrecision, note) = AttackSettings.precision(for: recipe, forced: precision,
                                                                    checkpoint: setup.classifier.checkpoint != nil)
             if let note { reporter.warn("note: \(note)") }
-            _ = try setup.attackAndRecord(recipe, as: name, inputs: mine, workers: workers, seed: seed,
-                                          precision: searchPrecision, store: store, runID: runID, reporter: reporter) { result, finished in
-                if result.status == .success, let text = result.adversarialText { found.append((result.input.index, text)) }
-                return "\(progressLabel) \(recipe.name): \(finished)/\(mine.count) · \(found.count) adversarial"
+            if !pending.isEmpty {
+                _ = try setup.attackAndRecord(recipe, as: name, inputs: pending, workers: workers, seed: seed,
+                                              precision: searchPrecision, store: store, runID: runID, reporter: reporter) { result, finished in
+                    if result.status == .success, let text = result.adversarialText { found.append((result.input.index, text)) }
+                    return "\(progressLabel) \(recipe.name): \(finished + mine.count - pending.count)/\(mine.count) · \(found.count) adversarial"
+                }
             }
             if Interruption.wasRequested { throw UserError("interrupted while attacking training examples with '\(recipe.name)'") }
             try store.recordSummaryMetrics(run: runID, recipe: name)

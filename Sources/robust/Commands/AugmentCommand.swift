@@ -28,8 +28,13 @@ struct AugmentCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "The new dataset folder.")
-    var out: String
+    @Option(help: "The new dataset folder (not with --shard: a shard only records its attacks).")
+    var out: String?
+
+    @Option(help: "Continue the interrupted augment run with this id, or write the dataset of a merged sharded harvest.")
+    var resume: Int64?
+
+    @OptionGroup var shardOptions: ShardOptions
 
     @Option(help: "Augmented texts per training example (default: each recipe's per_example).")
     var perExample: Int?
@@ -75,7 +80,12 @@ struct AugmentCommand: ParsableCommand {
 
     func run() throws {
         let recipes = recipe == "none" ? AugmentationRecipes() : try AugmentationRecipes.load(RecipeLoading.split(recipe) ?? [])
-        let outURL = URL(fileURLWithPath: out)
+        let shard = try shardOptions.resolve()
+        if shard == nil && out == nil { throw ValidationError("give --out DIR, the new dataset folder") }
+        if shard != nil && out != nil {
+            throw ValidationError("a shard writes no dataset: drop --out, merge the shards with robust merge, then write it with robust augment … --resume RUN --out DIR")
+        }
+        let outURL = out.map { URL(fileURLWithPath: $0) }
         let precision = try precisionOption.value(servedModel: endpoint.isSet)
         let dataset = try dataOptions.load()
         var classifier: Classifier?
@@ -88,15 +98,21 @@ struct AugmentCommand: ParsableCommand {
         let description = recipes.names.isEmpty ? "\(dataset.name)\(subsetNote) without augmentation (seed \(seed))"
             : "\(dataset.name)\(subsetNote) augmented with \(recipes.names.joined(separator: ", ")) (seed \(seed)"
                 + (perExample.map { ", \($0) per example" } ?? "") + ")"
-        var workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, seed: seed, name: name ?? outURL.lastPathComponent,
+        var workflow = AugmentWorkflow(dataset: dataset, recipes: recipes, seed: seed, name: name ?? outURL?.lastPathComponent ?? dataset.name,
                                        description: description)
         (workflow.perExample, workflow.trainSubset, workflow.attackSample) = (perExample, trainSubset, attackSample)
         (workflow.classifier, workflow.maxLength) = (classifier, maxLength)
         workflow.workers = workers ?? (endpoint.isSet ? endpoint.endpointConcurrency : nil)
         workflow.precision = precision
-        (workflow.encoderPath, workflow.database) = (encoder ?? Defaults.baseModel, database.path)
+        let databasePath = ShardOptions.database(database, shard: shard)
+        (workflow.encoderPath, workflow.database) = (encoder ?? Defaults.baseModel, databasePath)
         (workflow.out, workflow.overwrite) = (outURL, overwrite)
+        (workflow.shard, workflow.resume) = (shard, resume)
         let outcome = try workflow.run(reporter: TerminalReporter())
+        guard let out else {
+            print("run \(outcome.runID) recorded in \(databasePath) (shard \(shard.map(\.description) ?? "?")); when every shard has finished: robust merge SHARD.db… --into RUN.db, then robust augment … --db RUN.db --resume RUN --out DIR")
+            return
+        }
         print(outcome.summary)
         print("wrote \(out) (dev \(outcome.dataset.dev.count) and test \(outcome.dataset.test.count) unchanged) in \(formatDuration(outcome.seconds))")
     }
