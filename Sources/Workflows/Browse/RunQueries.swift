@@ -90,6 +90,18 @@ public struct RunQueries {
         public var verdicts: [String: [AuditVerdicts]] = [:]
         /// Per recipe shown: the stored budget numbers (raw, then each audit's valid ones).
         public var budget: [String: [BudgetMetrics.Row]] = [:]
+        /// The shards merged into the run (empty unless it is a merge).
+        public var shards: [MergedShardRecord] = []
+
+        /// "3 of 4 merged (missing 2): 1 from a.db run 1 (run 5), …", or nil for a run that is not a merge.
+        public var shardLine: String? {
+            guard let count = shards.first?.shardCount else { return nil }
+            let merged = Set(shards.map(\.shardIndex))
+            let missing = (1...count).filter { !merged.contains($0) }
+            return "\(merged.count) of \(count) merged" + (missing.isEmpty ? "" : " (missing \(ShardList.text(missing)))") + ": "
+                + shards.map { "\($0.shardIndex) from \($0.sourcePath) run \($0.sourceRunID)" + ($0.childRunID.map { " (run \($0))" } ?? "") }
+                    .joined(separator: ", ")
+        }
     }
 
     /// One run, or one recipe of it, with `examples` telling examples per recipe.
@@ -115,6 +127,7 @@ public struct RunQueries {
         }
         var details = Details(run: run, allRecipes: allRecipes, recipes: recipes, counts: counts, metrics: metrics, curves: curves,
                               telling: telling)
+        details.shards = try UserError.wrapping { try store.mergedShards(run: id) }
         let metricsByRecipe = Dictionary(grouping: metrics, by: \.recipe)
         for name in recipes {
             if let recipeChecks = checks[name], !recipeChecks.isEmpty { details.verdicts[name] = AuditVerdicts.all(recipeChecks) }

@@ -41,6 +41,11 @@ struct ShowCommand: ParsableCommand {
 
         if json {
             var object = ResultsCLI.json(record, recipes: allRecipes, metrics: metrics, abandoned: store.isAbandoned(record))
+            if !details.shards.isEmpty {
+                object["shards"] = details.shards.map { ["index": $0.shardIndex, "count": $0.shardCount, "source": $0.sourcePath,
+                                                         "source_run": $0.sourceRunID, "child_run": $0.childRunID.map { $0 as Any } ?? NSNull(),
+                                                         "examples": $0.examples, "digest": $0.digest] as [String: Any] }
+            }
             object["recipe_details"] = recipes.map { name -> [String: Any] in
                 let recipeCurves = Dictionary(grouping: curvesByRecipe[name] ?? [], by: \.curve)
                 return [
@@ -87,7 +92,7 @@ struct ShowCommand: ParsableCommand {
             return
         }
 
-        print(header(record, status: store.displayStatus(record)))
+        print(header(record, status: store.displayStatus(record), shards: details.shardLine))
         for name in recipes {
             print("")
             let recipeCounts = counts[name] ?? [:]
@@ -152,7 +157,7 @@ struct ShowCommand: ParsableCommand {
         }
     }
 
-    private func header(_ run: RunRecord, status: String) -> String {
+    private func header(_ run: RunRecord, status: String, shards: String?) -> String {
         var lines: [String] = []
         var when = "started \(ResultsCLI.second(run.startedAt))"
         if let finished = run.finishedAt {
@@ -168,6 +173,7 @@ struct ShowCommand: ParsableCommand {
         fields.append(("seed", String(run.seed)))
         fields.append(("robust", run.robustVersion + (run.gitCommit.map { " (git \(String($0.prefix(12))))" } ?? "")))
         if let parent = run.parentRunID { fields.append(("parent", "run \(parent)")) }
+        if let shards { fields.append(("shards", shards)) }
         if !run.commandLine.isEmpty { fields.append(("command", run.commandLine)) }
         if run.configJSON != "{}" && !run.configJSON.isEmpty { fields.append(("config", run.configJSON)) }
         let width = fields.map(\.0.count).max() ?? 0
