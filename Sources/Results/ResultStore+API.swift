@@ -140,6 +140,18 @@ extension ResultStore {
         }
     }
 
+    /// Records examples in one transaction (each replacing a row of the same run, recipe and example index).
+    public func recordExamples(_ examples: [ExampleRecord]) throws {
+        guard let first = examples.first else { return }
+        try write(run: first.runID) { db in
+            for example in examples {
+                var example = example
+                example.id = nil
+                try example.insert(db, onConflict: .replace)
+            }
+        }
+    }
+
     /// The example indices of `recipe` that `run` has already recorded: a resumed run skips them.
     public func completedExampleIndices(run id: Int64, recipe: String) throws -> Set<Int> {
         try read(run: id) { db in

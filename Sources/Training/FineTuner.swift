@@ -144,6 +144,19 @@ public struct TrainingProgress: Sendable {
     public var secondsRemaining: Double
 }
 
+/// Thrown by the `epochExtras` hook to stop training before an epoch whose extra examples are made elsewhere (A2T's
+/// harvest split over machines): the trainer saves its state first, so `--resume` asks the hook again.
+public struct EpochExtrasDeferred: Error, CustomStringConvertible, Sendable {
+    /// 0-based.
+    public let epoch: Int
+    public let reason: String
+    public init(epoch: Int, reason: String) {
+        self.epoch = epoch
+        self.reason = reason
+    }
+    public var description: String { reason }
+}
+
 public struct TrainingInterrupted: Error, CustomStringConvertible {
     public let state: TrainingState
     public var description: String { "training interrupted at step \(state.step); continue with --resume" }
@@ -220,7 +233,14 @@ public final class FineTuner {
         while state.epoch < settings.epochs && !state.finished {
             if state.epochExtras == nil {
                 let asked = Date()
-                let extras = try epochExtras(state.epoch)
+                let extras: [TokenizedExample]
+                do {
+                    extras = try epochExtras(state.epoch)
+                } catch let deferred as EpochExtrasDeferred {
+                    // Stopped before the epoch, its state saved: resuming asks the hook again.
+                    try onCheckpointState(state)
+                    throw deferred
+                }
                 // The hook's time (A2T's attacks) is not training time: keep it out of tokens/s and the ETA.
                 let spent = Date().timeIntervalSince(asked)
                 started = started.addingTimeInterval(spent)

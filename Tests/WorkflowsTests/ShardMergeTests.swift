@@ -123,7 +123,7 @@ extension WorkflowTests {
         // Refused, with nothing written: shards of other runs, a shard twice, missing shards.
         assertMergeRefused([path("s3-1.db"), path("s7-2.db")], into: path("x.db"), "is one of 7 shards, not 3")
         assertMergeRefused([path("s3-1.db"), path("s3-2.db"), path("s3-3.db"), path("one.db")], into: path("x.db"),
-                           "holds no sharded eval or attack run")
+                           "holds no sharded run")
         try FileManager.default.copyItem(atPath: path("s3-2.db"), toPath: path("seed.db"))
         try sqlite(path("seed.db"), "UPDATE runs SET seed = 4")
         assertMergeRefused([path("s3-1.db"), path("seed.db"), path("s3-3.db")], into: path("x.db"), "its seed differs (4 against 3)")

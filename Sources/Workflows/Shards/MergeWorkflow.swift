@@ -188,18 +188,24 @@ public struct MergeWorkflow {
                 config.shard = nil
                 candidates.append(Source(path: path, run: run, recipes: config.recipes,
                                          mergedConfigJSON: try JSONCoding.string(config), shard: shard))
+            case .train:
+                // A2T harvest shards (`robust train --a2t-harvest`): their rows are stored under "a2t-epochE:recipe".
+                guard var config = try? JSONDecoder().decode(A2THarvestConfig.self, from: json), let shard = config.shard else { continue }
+                config.shard = nil
+                candidates.append(Source(path: path, run: run, recipes: config.recipes.map { A2TAttacker.storedName(epoch: config.epoch - 1, recipe: $0) },
+                                         mergedConfigJSON: try JSONCoding.string(config), shard: shard))
             default:
                 continue
             }
         }
         if let wanted {
             guard let chosen = candidates.first(where: { $0.run.runID == wanted }) else {
-                throw UserError("\(path) has no sharded eval, attack or augment run \(wanted)")
+                throw UserError("\(path) has no sharded run \(wanted)")
             }
             return chosen
         }
         guard !candidates.isEmpty else {
-            throw UserError("\(path) holds no sharded eval, attack or augment run (one made with --shard K/N)")
+            throw UserError("\(path) holds no sharded run (one made with --shard K/N: eval, attack, augment or an A2T harvest)")
         }
         if candidates.count == 1 { return candidates[0] }
         let finished = candidates.filter(\.finished)
@@ -290,6 +296,18 @@ public struct MergeWorkflow {
             let childMetrics = try store.metrics(runs: children.map(\.runID)).values.flatMap { $0 }
             var metrics: [MetricRecord] = []
             var curves: [CurvePointRecord] = []
+            if reference.run.kind == .train {
+                // An A2T harvest: each recipe's summary, as the training run records it; finished once complete, so
+                // the paused training takes it on resume.
+                for recipe in reference.recipes where byRecipe[recipe] != nil {
+                    metrics += RecipeSummary.metrics(of: byRecipe[recipe] ?? [], run: id, recipe: recipe)
+                }
+                try store.replaceDerived(run: id, metrics: metrics, curves: [], status: missing.isEmpty ? .finished : .interrupted,
+                                         startedAt: children.map(\.startedAt).min() ?? run.startedAt,
+                                         finishedAt: missing.isEmpty ? children.compactMap(\.finishedAt).max() : nil,
+                                         failure: missing.isEmpty ? nil : ShardList.partialFailure(missing: missing, of: reference.shard.count))
+                return byRecipe.mapValues(\.count)
+            }
             if reference.run.kind == .augment {
                 // The harvest's rows: each attack recipe's summary, as the augment run records it. The dataset (and its
                 // counts) is written by resuming the merged run.

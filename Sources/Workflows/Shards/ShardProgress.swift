@@ -77,7 +77,8 @@ public struct ShardProgress: Sendable {
             // An augment run's text recipes record no rows: only its attack recipes count.
             let recipes = run.kind == .augment ? source.recipes.filter { !AugmentationLibrary().contains($0) } : source.recipes
             let counted = recipes.isEmpty ? [RunRecording.cleanRecipe] : recipes
-            shard.total = source.shard.examples * counted.count
+            // An A2T harvest deals its examples to the recipes in turn: each is attacked once.
+            shard.total = source.shard.examples * (run.kind == .train ? 1 : counted.count)
             shard.done = counted.map { (counts[$0] ?? [:]).values.reduce(0, +) }.reduce(0, +)
             shard.seconds = max(0, (run.finishedAt ?? now).timeIntervalSince(run.startedAt))
         } catch {

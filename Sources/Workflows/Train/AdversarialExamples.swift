@@ -30,11 +30,14 @@ struct AdversarialExampleMaker {
 
     /// Attacks `inputs` — every recipe attacks every input, or with `dealt` the inputs are dealt to the
     /// recipes in turn — and stores each example under `storedName(recipe)`.
+    /// With `members`, only the inputs it takes (by index) are attacked: one shard of the harvest, dealt as the
+    /// whole harvest is.
     func harvest(_ inputs: [AttackInput], dealt: Bool, seed: UInt64, storedName: (Recipe) -> String,
-                 progressLabel: String) throws -> Harvest {
+                 progressLabel: String, members: ((Int) -> Bool)? = nil) throws -> Harvest {
         var harvest = Harvest()
         for (position, recipe) in recipes.enumerated() {
-            let mine = dealt ? inputs.enumerated().filter { $0.offset % recipes.count == position }.map(\.element) : inputs
+            var mine = dealt ? inputs.enumerated().filter { $0.offset % recipes.count == position }.map(\.element) : inputs
+            if let members { mine = mine.filter { members($0.index) } }
             guard !mine.isEmpty else { continue }
             let name = storedName(recipe)
             var found: [(index: Int, text: String)] = []
@@ -72,6 +75,12 @@ struct AdversarialExampleMaker {
 
 /// A2T's hook: at the start of each epoch from the plan's start epoch, attack a seeded sample of the
 /// training set with the current weights and return the successes as training examples.
+///
+/// The harvest can be split over machines (A2TSharding.swift): with `pause`, training stops before a harvest
+/// whose rows are not all recorded yet (its state saved); shards of the harvest run from that state
+/// (`TrainingWorkflow.harvestShard`), `robust merge` joins them into the training database, and on resume the
+/// merged rows are copied into the training run, so the harvest attacks nothing again and the epoch trains on
+/// exactly the examples one process would have found.
 final class A2TAttacker {
     let plan: DiscreteAdversarialTraining
     let maker: AdversarialExampleMaker
@@ -80,18 +89,23 @@ final class A2TAttacker {
     let labels: [String]
     let maxLength: Int
     let seed: UInt64
+    /// What a harvest's configuration names besides its epoch and weights (A2THarvestConfig).
+    let harvestIdentity: A2THarvestConfig
+    /// Stop before a harvest not yet recorded (EpochExtrasDeferred), for its shards to run elsewhere.
+    var pause = false
 
     let reporter: Reporter
 
     init(plan: DiscreteAdversarialTraining, recipes: [Recipe], checkpoint: ModelHandle, train: [Example], labels: [String],
          maxLength: Int, seed: UInt64, workers: Int, encoderPath: String, store: ResultStore, runID: Int64,
-         reporter: Reporter) throws {
+         harvestIdentity: A2THarvestConfig, reporter: Reporter) throws {
         self.plan = plan
         self.checkpoint = checkpoint
         self.train = train
         self.labels = labels
         self.maxLength = maxLength
         self.seed = seed
+        self.harvestIdentity = harvestIdentity
         self.reporter = reporter
         let setup = try AttackSetup.prepare(model: checkpoint, recipes: recipes, encoderPath: encoderPath,
                                             maxLength: maxLength, reporter: SilentReporter(), similarityOnlyIfNeeded: true)
@@ -99,14 +113,41 @@ final class A2TAttacker {
                                         reporter: reporter)
     }
 
+    /// The training examples attacked at the start of 0-based `epoch`.
+    func inputs(epoch: Int) -> [AttackInput] {
+        plan.sample(epoch: epoch, trainCount: train.count, seed: seed).map { AttackInput(index: $0, text: train[$0].text, gold: train[$0].label) }
+    }
+
+    static func storedName(epoch: Int, recipe: String) -> String { "a2t-epoch\(epoch + 1):\(recipe)" }
+
+    /// The harvest of `epoch` (or, with `members`, one shard of it), recorded in the maker's run.
+    func harvest(epoch: Int, members: ((Int) -> Bool)? = nil) throws -> AdversarialExampleMaker.Harvest {
+        try maker.harvest(inputs(epoch: epoch), dealt: true, seed: SeededRandom.mix(seed, epoch, 0xA2), storedName: {
+            Self.storedName(epoch: epoch, recipe: $0.name)
+        }, progressLabel: "A2T epoch \(epoch + 1)", members: members)
+    }
+
+    /// The configuration of `epoch`'s harvest from the current weights (a shard's adds its shard).
+    func harvestConfig(epoch: Int) -> A2THarvestConfig {
+        var config = harvestIdentity
+        config.epoch = epoch + 1
+        config.weights = A2THarvestConfig.weightsSHA256(checkpoint.model)
+        return config
+    }
+
     func adversarialExamples(epoch: Int) throws -> [TokenizedExample] {
-        let indices = plan.sample(epoch: epoch, trainCount: train.count, seed: seed)
-        guard !indices.isEmpty else { return [] }
-        let inputs = indices.map { AttackInput(index: $0, text: train[$0].text, gold: train[$0].label) }
+        let inputs = inputs(epoch: epoch)
+        guard !inputs.isEmpty else { return [] }
+        if try !A2THarvestConfig.isRecorded(inputs, recipes: maker.recipes, epoch: epoch, store: maker.store, run: maker.runID) {
+            let config = harvestConfig(epoch: epoch)
+            if let merged = try A2THarvestConfig.importMerged(config, epoch: epoch, store: maker.store, into: maker.runID) {
+                reporter.say("A2T epoch \(epoch + 1): the harvest merged from \(merged) shards is taken")
+            } else if pause {
+                throw EpochExtrasDeferred(epoch: epoch, reason: "A2T epoch \(epoch + 1)'s harvest is due (\(inputs.count) training examples, weights \(config.weights.prefix(12)))")
+            }
+        }
         let started = Date()
-        let harvest = try maker.harvest(inputs, dealt: true, seed: SeededRandom.mix(seed, epoch, 0xA2), storedName: {
-            "a2t-epoch\(epoch + 1):\($0.name)"
-        }, progressLabel: "A2T epoch \(epoch + 1)")
+        let harvest = try harvest(epoch: epoch)
         var examples: [TokenizedExample] = []
         for (index, text) in harvest.texts {
             guard let label = labels.firstIndex(of: train[index].label) else { continue }

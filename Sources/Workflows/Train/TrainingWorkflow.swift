@@ -39,6 +39,9 @@ public struct TrainingWorkflow {
     public var a2tWorkers: Int?
     /// The sentence encoder A2T recipes may need.
     public var encoderPath = ResourceLocations.baseModel().path
+    /// A2T: stop before each harvest whose rows are not recorded yet (its state saved), so that its shards can run
+    /// elsewhere (`harvestShard`, then `robust merge` into this training's database, then resume).
+    public var a2tPause = false
     /// Keep the last evaluated model instead of the best on dev (adversarial training often trades a
     /// little clean dev accuracy for robustness that only the last epochs have).
     public var keepLast = false
@@ -57,6 +60,8 @@ public struct TrainingWorkflow {
         public var record: TrainingRecord
         /// A2T's attack time in each epoch that attacked.
         public var a2tSeconds: [Double]
+        /// Training stopped before this A2T harvest (`a2tPause`), its state saved: why, and the 1-based epoch.
+        public var paused: (epoch: Int, reason: String)? = nil
     }
 
     public func run(reporter: Reporter) throws -> Outcome {
@@ -148,8 +153,13 @@ public struct TrainingWorkflow {
                                              resumeFolder: resumeFolder, reporter: reporter)
             }
         }
-        reporter.say("\ncheckpoint: \(outURL.path)")
         guard let outcome else { throw UserError("training produced no result") }
+        if let paused = outcome.paused {
+            // Not finished: resuming continues this run.
+            try UserError.wrapping { try store.markRun(outcome.runID, status: .interrupted, failure: "paused before A2T epoch \(paused.epoch)'s harvest") }
+            return outcome
+        }
+        reporter.say("\ncheckpoint: \(outURL.path)")
         return outcome
     }
 
@@ -194,7 +204,9 @@ public struct TrainingWorkflow {
             let attacker = try A2TAttacker(plan: plan, recipes: a2tRecipes, checkpoint: checkpoint, train: train,
                                            labels: dataset.labels, maxLength: maxLength, seed: settings.seed,
                                            workers: a2tWorkers ?? Parallel.workers, encoderPath: encoderPath,
-                                           store: store, runID: run, reporter: reporter)
+                                           store: store, runID: run, harvestIdentity: harvestIdentity(plan, maxLength: maxLength),
+                                           reporter: reporter)
+            attacker.pause = a2tPause
             tuner.epochExtras = { epoch in
                 reporter.endProgress()
                 let started = Date()
@@ -218,7 +230,10 @@ public struct TrainingWorkflow {
         }
 
         let final: TrainingState
-        do { final = try tuner.run() } catch let interrupted as TrainingInterrupted {
+        do { final = try tuner.run() } catch let deferred as EpochExtrasDeferred {
+            reporter.endProgress()
+            return Outcome(runID: run, record: record, a2tSeconds: a2tSeconds, paused: (deferred.epoch + 1, deferred.reason))
+        } catch let interrupted as TrainingInterrupted {
             reporter.endProgress()
             throw UserError("\(interrupted.description) (state saved in \(resumeFolder.path))")
         } catch let error as UserError { throw error } catch { throw UserError(String(describing: error)) }

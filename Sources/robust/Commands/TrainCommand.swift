@@ -28,6 +28,11 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var a2tOptions: A2TOptions<TrainDefaults>
     @Option(help: "Examples attacked at once during A2T (default: all cores).") var a2tWorkers: Int?
     @Flag(help: "Continue an interrupted run from the state saved in --out.") var resume = false
+    @Flag(help: "With --a2t: stop before each A2T harvest not yet recorded (state saved, exit 0), so its shards can run on other machines (--a2t-harvest), be merged into --db with robust merge, and training --resume.")
+    var a2tPause = false
+    @Flag(help: "Attack one shard (--shard K/N, or the Slurm array task's) of the A2T harvest the training paused in --out waits for, into --db; nothing else.")
+    var a2tHarvest = false
+    @OptionGroup var shardOptions: ShardOptions
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
     @Option(help: .hidden) var interruptAtStep: Int?
     /// Waits before this step until SIGINT or SIGTERM arrives (for tests of a real Ctrl-C).
@@ -38,6 +43,11 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--adversarial must be one of \(AdversarialTraining.Method.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let a2tWorkers, a2tWorkers < 1 { throw ValidationError("--a2t-workers must be at least 1") }
+        if (a2tPause || a2tHarvest) && a2tOptions.plan == nil { throw ValidationError("--a2t-pause and --a2t-harvest go with --a2t RECIPES") }
+        if a2tHarvest && a2tPause { throw ValidationError("--a2t-harvest attacks a shard of a paused training's harvest; --a2t-pause belongs to the training") }
+        if !a2tHarvest && (shardOptions.shard != nil || shardOptions.shards != nil) {
+            throw ValidationError("--shard and --shards split an A2T harvest: give them with --a2t-harvest")
+        }
     }
 
     func run() throws {
@@ -50,6 +60,25 @@ struct TrainCommand: ParsableCommand {
         (workflow.overwrite, workflow.resume, workflow.keepLast) = (trainer.overwrite, resume, trainer.keepLast)
         (workflow.interruptAtStep, workflow.a2tWorkers) = (interruptAtStep, a2tWorkers)
         workflow.waitForSignalAtStep = waitForSignalAtStep
-        _ = try workflow.run(reporter: TerminalReporter())
+        workflow.a2tPause = a2tPause
+        if a2tHarvest {
+            guard let shard = try shardOptions.resolve() else {
+                throw ValidationError("--a2t-harvest needs its shard: --shard K/N, a Slurm array task, or JOB_COMPLETION_INDEX with --shards N")
+            }
+            let databasePath = ShardOptions.database(database, shard: shard)
+            workflow.database = databasePath
+            let outcome = try workflow.harvestShard(shard, reporter: TerminalReporter())
+            print("A2T epoch \(outcome.epoch) harvest, shard \(shard): \(outcome.succeeded) adversarial examples from \(outcome.attacked) attacked; run \(outcome.runID) recorded in \(databasePath)")
+            return
+        }
+        let outcome = try workflow.run(reporter: TerminalReporter())
+        if let paused = outcome.paused {
+            print("""
+                paused: \(paused.reason); state saved in \(out).
+                Run its shards (same options, plus --resume --a2t-harvest --shard K/N --db H-K.db), then
+                  robust merge H-*.db --into \(database.path)
+                  robust train … --resume --a2t-pause   (or without --a2t-pause to let later harvests run here)
+                """)
+        }
     }
 }
