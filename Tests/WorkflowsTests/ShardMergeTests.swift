@@ -10,6 +10,7 @@ import Datasets
 import Foundation
 import Results
 import TestSupport
+import Training
 import Transformer
 import Workflows
 import XCTest
@@ -169,5 +170,58 @@ extension WorkflowTests {
         _ = try resumed.run(reporter: SilentReporter())
         let afterResume = try merge([path("s3-1.db"), path("killed.db"), path("s3-3.db")], into: path("y.db"))
         XCTAssertEqual(try comparable(path("y.db"), run: afterResume.runID), expected)
+    }
+}
+
+extension WorkflowTests {
+    /// A2T with its harvests split over shards (paused training, harvest shards, merge, resume) ends with the same
+    /// weights, byte for byte, as A2T in one process.
+    func testA2THarvestSplitOverShardsTrainsTheSameWeights() throws {
+        let base = folder.appendingPathComponent("base")
+        _ = try trainTiny(base, database: folder.appendingPathComponent("base.db").path, epochs: 16)
+        var settings = TrainerSettings()
+        (settings.epochs, settings.batchSize, settings.learningRate, settings.maxLength, settings.seed, settings.patience) =
+            (2, 16, 1e-3, 24, 5, nil)
+        settings.discreteAdversarial = DiscreteAdversarialTraining(recipes: ["deepwordbug"], fraction: 0.1, startEpoch: 1)
+        func workflow(_ out: String, _ database: String) throws -> TrainingWorkflow {
+            var workflow = TrainingWorkflow(model: base.path, dataset: try dataset(), settings: settings,
+                                            out: folder.appendingPathComponent(out), database: folder.appendingPathComponent(database).path)
+            workflow.encoderPath = TestPaths.miniLM.path
+            return workflow
+        }
+        let one = try workflow("one", "one.db").run(reporter: SilentReporter())
+        XCTAssertNil(one.paused)
+        let oneStore = try ResultStore(path: folder.appendingPathComponent("one.db").path, access: .readOnly)
+        XCTAssertGreaterThan(try oneStore.examples(run: one.runID).filter { $0.recipe.hasPrefix("a2t-") && $0.status == .success }.count, 0,
+                             "the harvests must find adversarial examples for the comparison to mean something")
+
+        var paused = try workflow("split", "split.db")
+        paused.a2tPause = true
+        for (epoch, count) in [(1, 3), (2, 2)] {
+            let stopped = try paused.run(reporter: SilentReporter())
+            XCTAssertEqual(stopped.paused?.epoch, epoch)
+            XCTAssertEqual(try ResultStore(path: folder.appendingPathComponent("split.db").path, access: .readOnly).run(stopped.runID).status,
+                           .interrupted, "a paused training is resumable")
+            var shards: [String] = []
+            for index in 1...count {
+                var harvester = try workflow("split", "h\(epoch)-\(index).db")
+                harvester.resume = true
+                let outcome = try harvester.harvestShard(try ShardSpec(index: index, count: count), reporter: SilentReporter())
+                XCTAssertEqual(outcome.epoch, epoch)
+                shards.append(folder.appendingPathComponent("h\(epoch)-\(index).db").path)
+            }
+            XCTAssertThrowsError(try merge(Array(shards.dropLast()), into: folder.appendingPathComponent("split.db").path), "a shard missing")
+            XCTAssertTrue(try merge(shards, into: folder.appendingPathComponent("split.db").path).complete)
+            paused.resume = true
+        }
+        let finished = try paused.run(reporter: SilentReporter())
+        XCTAssertNil(finished.paused)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("split/model.safetensors")),
+                       try Data(contentsOf: folder.appendingPathComponent("one/model.safetensors")),
+                       "the same adversarial examples, so the same weights")
+        // A harvest shard with nothing due is refused.
+        var late = try workflow("split", "late.db")
+        late.resume = true
+        XCTAssertThrowsError(try late.harvestShard(try ShardSpec(index: 1, count: 2), reporter: SilentReporter()))
     }
 }
