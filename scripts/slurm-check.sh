@@ -120,13 +120,15 @@ fi
 array_start=$(scontrol show job -o "$array_job" | sed -n 's/.*\<StartTime=\([^ ]*\).*/\1/p' | while read -r t; do epoch "$t" 2>/dev/null || true; done | sort -n | head -1)
 merge_end=$(epoch "$(scontrol show job -o "$merge_job" | sed -n 's/.*\<EndTime=\([^ ]*\).*/\1/p')")
 merge_log="$work/logs/robust-merge_$merge_job.log"
-merged_run=$(grep -o 'into run [0-9][0-9]*' "$merge_log" 2>/dev/null | tail -1 | grep -o '[0-9]*$' || true)
+# robust merge's last line starting "merged" names the run ("merged … into run N of …", "merged into DB run N: …").
+merged_line=$(grep '^merged' "$merge_log" 2>/dev/null | tail -1 || true)
+merged_run=$(grep -o 'run [0-9][0-9]*' <<<"$merged_line" | head -1 | grep -o '[0-9]*$' || true)
 if [ -z "$merged_run" ]; then
   # robust's merge did not say; the shards table names the run the shards went into.
   merged_run=$(sqlite3 -readonly "$work/merged.db" "SELECT CASE WHEN count(DISTINCT run_id) = 1 THEN max(run_id) END FROM shards" 2>/dev/null || true)
 fi
 [ -n "$merged_run" ] || die "cannot tell the merged run's id from $merge_log or $work/merged.db"
-say "merge: $(grep -m1 'into run [0-9]' "$merge_log" || echo "run $merged_run of $work/merged.db")"
+say "merge: ${merged_line:-run $merged_run of $work/merged.db}"
 
 say "one process: $robust eval … --db $work/one-process.db"
 one_start=$(date +%s.%N)
