@@ -72,6 +72,22 @@ public struct EvaluationPlan {
         return Set(used).filter(\.isReduced).sorted()
     }
 
+    /// The newest run of this very plan in its store (the same kind, model, data, recipes, seed and options, the
+    /// same shard), or nil (none, or no store yet): `--resume auto` continues it, or finds it finished.
+    public func previousRun(kind: RunKind, classifier: Classifier) throws -> (run: RunRecord, abandoned: Bool)? {
+        guard FileManager.default.fileExists(atPath: database) else { return nil }
+        return try UserError.wrapping {
+            let store = try ResultStore(path: database, access: .readOnly)
+            let configJSON = try JSONCoding.string(config(classifier: classifier))
+            let recipeHash = suite.isEmpty ? "" : Recipe.hash(suite)
+            let match = try store.runs(matching: RunFilter(kind: kind)).first {
+                $0.modelHash == classifier.identity && $0.dataHash == dataset.manifest.contentSHA256 && $0.recipeHash == recipeHash
+                    && $0.configJSON == configJSON
+            }
+            return match.map { ($0, store.isAbandoned($0)) }
+        }
+    }
+
     /// The configuration an eval run of `model` stores.
     public func config(model: ModelHandle) -> AttackRunConfig { config(classifier: .checkpoint(model)) }
 

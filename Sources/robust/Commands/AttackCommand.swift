@@ -45,8 +45,8 @@ struct AttackCommand: ParsableCommand {
 
     @OptionGroup var selection: SplitSelection
 
-    @Option(help: "Continue the interrupted attack run with this id.")
-    var resume: Int64?
+    @Option(help: ArgumentHelp("With --data: continue the interrupted attack run with this id; auto: the newest run of this same attack in --db, if unfinished.", valueName: "RUN|auto"))
+    var resume: String?
 
     @OptionGroup var attackOptions: AttackOptions
 
@@ -72,6 +72,7 @@ struct AttackCommand: ParsableCommand {
         if text != nil && (resume != nil || selection.limit != nil || selection.sample != nil || selection.offset != 0) {
             throw ValidationError("--resume, --limit (--num-examples), --sample and --num-examples-offset go with --data")
         }
+        _ = try ResumeChoice.parse(resume)
         if text != nil && (shardOptions.shard != nil || shardOptions.shards != nil) {
             throw ValidationError("--shard and --shards go with --data")
         }
@@ -120,7 +121,12 @@ struct AttackCommand: ParsableCommand {
             plan.audit = audit
             plan.auditRequested = auditOptions.requested
             var workflow = AttackWorkflow.OnData(classifier: classifier, plan: plan)
-            workflow.resume = resume
+            do {
+                workflow.resume = try ResumeChoice.resolve(try ResumeChoice.parse(resume), plan: plan, kind: .attack, classifier: classifier)
+            } catch let done as ResumeChoice.AlreadyFinished {
+                print(done.message)
+                return
+            }
             let (runID, outcome) = try workflow.run(reporter: TerminalReporter(quiet: json))
             if json {
                 try JSONOutput.print(["run": runID, "model": classifier.name, "data": dataset.name, "split": selection.split,

@@ -36,8 +36,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Attack recipes to run instead of attacks/default.yaml: names or files, comma-separated.")
     var recipes: String?
 
-    @Option(help: "Continue the interrupted eval run with this id.")
-    var resume: Int64?
+    @Option(help: ArgumentHelp("Continue the interrupted eval run with this id; auto: the newest run of this same evaluation in --db, if unfinished (nothing to do if it finished, a new run if there is none).", valueName: "RUN|auto"))
+    var resume: String?
 
     @OptionGroup var attackOptions: AttackOptions
 
@@ -52,6 +52,7 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if noAttacks && recipes != nil { throw ValidationError("--recipes and --no-attacks contradict each other") }
+        _ = try ResumeChoice.parse(resume)
     }
 
     func run() throws {
@@ -76,7 +77,12 @@ struct EvalCommand: ParsableCommand {
         plan.audit = audit
         plan.auditRequested = auditOptions.requested
         var workflow = EvalWorkflow(classifier: classifier, plan: plan)
-        workflow.resume = resume
+        do {
+            workflow.resume = try ResumeChoice.resolve(try ResumeChoice.parse(resume), plan: plan, kind: .eval, classifier: classifier)
+        } catch let done as ResumeChoice.AlreadyFinished {
+            print(done.message)
+            return
+        }
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
         if json {
             let report = try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(outcome.result.report))

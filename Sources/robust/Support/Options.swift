@@ -280,3 +280,42 @@ struct ShardOptions: ParsableArguments {
         return "robust-shard-\(shard.index)-of-\(shard.count).db"
     }
 }
+
+/// `--resume RUN` or `--resume auto` of eval and attack --data: `auto` continues the newest run of the same
+/// evaluation in --db when it is unfinished, does nothing when it finished, and starts one when there is none
+/// (so a resubmitted array task redoes only what is missing).
+enum ResumeChoice {
+    case run(Int64)
+    case auto
+
+    static func parse(_ text: String?) throws -> ResumeChoice? {
+        guard let text else { return nil }
+        if text == "auto" { return .auto }
+        guard let id = Int64(text), id > 0 else { throw ValidationError("--resume takes a run id or auto, not '\(text)'") }
+        return .run(id)
+    }
+
+    /// The run to continue, or nil to start one; throws `AlreadyFinished` when `auto` finds the evaluation done.
+    static func resolve(_ choice: ResumeChoice?, plan: EvaluationPlan, kind: RunKind, classifier: Classifier) throws -> Int64? {
+        switch choice {
+        case nil: return nil
+        case .run(let id): return id
+        case .auto:
+            guard let (run, abandoned) = try plan.previousRun(kind: kind, classifier: classifier) else { return nil }
+            switch run.status {
+            case .finished: throw AlreadyFinished(run: run.runID, database: plan.database)
+            case .running where !abandoned:
+                throw UserError("run \(run.runID) of this evaluation in \(plan.database) is still being recorded by another process")
+            default:
+                FileHandle.standardError.write(Data("resuming run \(run.runID) (\(abandoned ? "abandoned" : run.status.rawValue)) of \(plan.database)\n".utf8))
+                return run.runID
+            }
+        }
+    }
+
+    struct AlreadyFinished: Error {
+        let run: Int64
+        let database: String
+        var message: String { "run \(run) in \(database) already finished this evaluation; nothing to do" }
+    }
+}
