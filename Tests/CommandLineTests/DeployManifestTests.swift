@@ -178,8 +178,8 @@ final class DeployManifestTests: XCTestCase {
         let job = try Manifest.load().evalJob()
         let arguments = job.evalArguments
         XCTAssertEqual(arguments.subcommand, "eval")
-        let known = try Self.helpOptions(of: "eval", folder: temporaryFolder(self))
-        let available = try XCTUnwrap(known, "robust eval --help did not print eval's help")
+        let help = try XCTUnwrap(try Self.help(of: "eval", folder: temporaryFolder(self)), "robust eval --help did not print eval's help")
+        let available = help.options
         for option in arguments.options where !Self.shardingOptions.contains(option) {
             XCTAssertTrue(available.contains(option), "robust eval has no option \(option)")
         }
@@ -187,7 +187,7 @@ final class DeployManifestTests: XCTestCase {
 
     func testEvalShardingOptionsAreOptionsOfRobustEval() throws {
         let job = try Manifest.load().evalJob()
-        let available = try XCTUnwrap(try Self.helpOptions(of: "eval", folder: temporaryFolder(self)))
+        let available = try XCTUnwrap(try Self.help(of: "eval", folder: temporaryFolder(self))).options
         let used = job.evalArguments.options.filter { Self.shardingOptions.contains($0) }
         XCTAssertFalse(used.isEmpty, "the eval Job passes neither --shard nor --shards")
         if available.isDisjoint(with: Self.shardingOptions) {
@@ -200,13 +200,13 @@ final class DeployManifestTests: XCTestCase {
 
     func testMergeOptionsAreOptionsOfRobustMerge() throws {
         let job = try Manifest.load().mergeJob()
-        guard let available = try Self.helpOptions(of: "merge", folder: temporaryFolder(self)) else {
+        guard let help = try Self.help(of: "merge", folder: temporaryFolder(self)) else {
             throw XCTSkip("robust has no merge command yet (`robust merge --help` does not print merge's help)")
         }
-        let arguments = job.mergeArguments(flags: Self.flags(inHelp: try Self.help(of: "merge", folder: temporaryFolder(self)).stdout))
+        let arguments = job.mergeArguments(flags: help.flags)
         XCTAssertFalse(arguments.options.isEmpty)
         for option in arguments.options {
-            XCTAssertTrue(available.contains(option), "robust merge has no option \(option)")
+            XCTAssertTrue(help.options.contains(option), "robust merge has no option \(option)")
         }
     }
 
@@ -300,21 +300,19 @@ final class DeployManifestTests: XCTestCase {
         return script[start.upperBound..<end.lowerBound].split(whereSeparator: \.isWhitespace).map(String.init)
     }
 
-    static func help(of subcommand: String, folder: URL) throws -> ProcessResult {
-        try runRobust([subcommand, "--help"], folder: folder, timeout: 60)
+    /// The long options of `robust SUBCOMMAND --help`'s OPTIONS section, and those of them that take no value.
+    struct Help {
+        var options: Set<String>
+        var flags: Set<String>
     }
 
-    /// The long options in `robust SUBCOMMAND --help`'s OPTIONS section; nil when the command fails or prints
-    /// another command's help (an unknown subcommand followed by --help prints robust's own help, status 0).
-    static func helpOptions(of subcommand: String, folder: URL) throws -> Set<String>? {
-        let result = try help(of: subcommand, folder: folder)
+    /// The built robust's help for SUBCOMMAND; nil when the command fails or prints another command's help
+    /// (an unknown subcommand followed by --help prints robust's own help, with status 0).
+    static func help(of subcommand: String, folder: URL) throws -> Help? {
+        let result = try runRobust([subcommand, "--help"], folder: folder, timeout: 60)
         guard result.status == 0, result.stdout.contains("USAGE: robust \(subcommand)") else { return nil }
-        return Set(optionHeads(inHelp: result.stdout).flatMap(\.names))
-    }
-
-    /// The options of the OPTIONS section that take no value (flags).
-    static func flags(inHelp help: String) -> Set<String> {
-        Set(optionHeads(inHelp: help).filter { !$0.takesValue }.flatMap(\.names))
+        let heads = optionHeads(inHelp: result.stdout)
+        return Help(options: Set(heads.flatMap(\.names)), flags: Set(heads.filter { !$0.takesValue }.flatMap(\.names)))
     }
 
     /// Each option line of the OPTIONS section: "  -h, --help   Show …", "  --limit, --num-examples <N>".
