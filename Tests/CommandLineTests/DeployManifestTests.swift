@@ -250,6 +250,7 @@ final class DeployManifestTests: XCTestCase {
             "libopenblas-dev": "^libopenblas0(-pthread|-openmp|-serial)?$",   // libopenblas.so.0
             "libdnnl-dev": "^libdnnl[0-9]+$",                                  // libdnnl.so.N (bookworm: libdnnl2)
             "libsqlite3-dev": "^libsqlite3-0$",                                 // libsqlite3.so.0
+            "sqlite3": "^sqlite3$",                                             // `sqlite3 DB .recover`, as robust's error says
             "wordnet-base": "^wordnet-base$",                                   // /usr/share/wordnet
             "gnuplot-nox": nil,                                                 // `robust report` only
         ]
