@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // CommandLineTests run the built `robust` as a user would (train, eval, runs) on tiny models.
         // AuditCommandTests build their results store through Results (synthetic runs, no model).
-        .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "Datasets", "Results", "Reports", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "Datasets", "Results", "Reports", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // ResultsTests (the store and its analysis) also spawn the test program ResultsWriter and the built
         // `robust` (`runs`, `gate`, …) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "Analysis", "TestSupport", "ResultsWriter",
