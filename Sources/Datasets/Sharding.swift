@@ -48,11 +48,11 @@ public struct ShardSpec: Sendable, Equatable, Hashable, Codable, CustomStringCon
         public var source: String
     }
 
-    /// The shard of this process: `--shard K/N` when given; else a Slurm array task's
-    /// (`SLURM_ARRAY_TASK_ID` with `SLURM_ARRAY_TASK_COUNT`, `_MIN` and `_STEP`: the task's position in the
-    /// array, so `--array=0-3`, `1-4` and `0-6:2` all make shards 1…4); else a Kubernetes Indexed Job pod's
-    /// (`JOB_COMPLETION_INDEX`, 0-based, with `shards` = the Job's completions). `shards` given beside an
-    /// array task must agree with its count. Nil: the run is not sharded.
+    /// The shard of this process: `--shard K/N` when given; else a Slurm array task's — with `shards` (N), the
+    /// array index is the 0-based shard index (so a list of indices, or one task submitted again, works); without
+    /// it, the task's position in a range (`SLURM_ARRAY_TASK_ID` with `_COUNT`, `_MIN`, `_MAX`, `_STEP`:
+    /// `--array=0-3`, `1-4` and `0-6:2` all make shards 1…4 of 4); else a Kubernetes Indexed Job pod's
+    /// (`JOB_COMPLETION_INDEX`, 0-based, with `shards` = the Job's completions). Nil: the run is not sharded.
     public static func resolve(option: String?, shards: Int?,
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Resolved? {
         if let option {
@@ -70,19 +70,26 @@ public struct ShardSpec: Sendable, Equatable, Hashable, Codable, CustomStringCon
             return value
         }
         if let task = try integer("SLURM_ARRAY_TASK_ID") {
+            if let shards {
+                // With --shards N the array index is the 0-based shard index, whatever the array: a list, or one
+                // task submitted again (`--array=2` is shard 3 of N).
+                guard task >= 0, task < shards else {
+                    throw DatasetError(.invalidArgument, "SLURM_ARRAY_TASK_ID \(task) is not a shard of --shards \(shards) (array indices 0…\(shards - 1))")
+                }
+                return Resolved(shard: try ShardSpec(index: task + 1, count: shards), source: "SLURM_ARRAY_TASK_ID=\(task) with --shards \(shards)")
+            }
             guard let count = try integer("SLURM_ARRAY_TASK_COUNT") else {
-                throw DatasetError(.invalidArgument, "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; give --shard K/N")
+                throw DatasetError(.invalidArgument, "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; give --shard K/N or --shards N")
             }
             let minimum = try integer("SLURM_ARRAY_TASK_MIN") ?? 0
             let step = max(1, try integer("SLURM_ARRAY_TASK_STEP") ?? 1)
-            guard task >= minimum, (task - minimum) % step == 0 else {
-                throw DatasetError(.invalidArgument, "SLURM_ARRAY_TASK_ID \(task) is not in the array \(minimum)…:\(step); give --shard K/N")
+            let maximum = try integer("SLURM_ARRAY_TASK_MAX") ?? minimum + (count - 1) * step
+            // Only a range (0-7, 1-8, 0-14:2) numbers its tasks 1…COUNT by position; a list (0,5,9) does not.
+            guard task >= minimum, (task - minimum) % step == 0, (maximum - minimum) / step + 1 == count else {
+                throw DatasetError(.invalidArgument, "the Slurm array (\(count) tasks, ids \(minimum)…\(maximum) step \(step)) is not a range; give --shards N (each array index is then shard index + 1 … of N)")
             }
-            let shard = try ShardSpec(index: (task - minimum) / step + 1, count: count)
-            if let shards, shards != count {
-                throw DatasetError(.invalidArgument, "--shards \(shards) disagrees with the Slurm array's \(count) tasks (SLURM_ARRAY_TASK_COUNT)")
-            }
-            return Resolved(shard: shard, source: "SLURM_ARRAY_TASK_ID=\(task) of \(count)")
+            return Resolved(shard: try ShardSpec(index: (task - minimum) / step + 1, count: count),
+                            source: "SLURM_ARRAY_TASK_ID=\(task) of \(count)")
         }
         if let completion = try integer("JOB_COMPLETION_INDEX") {
             guard let shards else {

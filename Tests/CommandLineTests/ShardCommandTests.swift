@@ -33,8 +33,8 @@ final class ShardCommandTests: XCTestCase {
         try expectOneLineFailure(["eval", "--model", model, "--data", data], environment: ["JOB_COMPLETION_INDEX": "2"],
                                  ["JOB_COMPLETION_INDEX is set", "give --shards N"])
         try expectOneLineFailure(["eval", "--model", model, "--data", data, "--shards", "3"],
-                                 environment: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4"],
-                                 ["--shards 3 disagrees with the Slurm array's 4 tasks"])
+                                 environment: ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4"],
+                                 ["SLURM_ARRAY_TASK_ID 3 is not a shard of --shards 3"])
         try expectOneLineFailure(["attack", "--model", model, "--recipe", "deepwordbug", "--text", "a film", "--shard", "1/2"],
                                  ["--shard and --shards go with --data"])
         try expectOneLineFailure(["train", "--data", data, "--out", folder.appendingPathComponent("m").path, "--a2t-harvest"],

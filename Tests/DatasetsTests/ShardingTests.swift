@@ -48,12 +48,18 @@ final class ShardingTests: XCTestCase {
         XCTAssertEqual(try resolve(env: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"])?.shard.description, "1/4")
         XCTAssertEqual(try resolve(env: ["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "0",
                                     "SLURM_ARRAY_TASK_STEP": "2"])?.shard.description, "3/4")
-        XCTAssertEqual(try resolve(shards: 4, env: slurm)?.shard.description, "3/4", "--shards agreeing with the array")
+        XCTAssertEqual(try resolve(shards: 4, env: slurm)?.shard.description, "3/4", "--shards: the array index is the shard index")
+        // One task submitted again (`--array=2`: COUNT 1) and a list (`--array=0,5,9`) with --shards N.
+        let again = ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "1", "SLURM_ARRAY_TASK_MIN": "2", "SLURM_ARRAY_TASK_MAX": "2"]
+        XCTAssertEqual(try resolve(shards: 4, env: again)?.shard.description, "3/4")
+        let list = ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "9"]
+        XCTAssertEqual(try resolve(shards: 10, env: list)?.shard.description, "6/10")
         XCTAssertEqual(try resolve("1/2", env: slurm)?.shard.description, "1/2", "--shard wins over the environment")
         XCTAssertEqual(try resolve(shards: 5, env: ["JOB_COMPLETION_INDEX": "0"])?.shard.description, "1/5")
         XCTAssertEqual(try resolve(shards: 5, env: ["JOB_COMPLETION_INDEX": "4"])?.shard.description, "5/5")
         for (option, shards, environment, expected) in [
-            (nil, 3, slurm, "--shards 3 disagrees with the Slurm array's 4 tasks"),
+            (nil, 2, slurm, "SLURM_ARRAY_TASK_ID 2 is not a shard of --shards 2"),
+            (nil, nil, list, "is not a range; give --shards N"),
             (nil, nil, ["SLURM_ARRAY_TASK_ID": "2"], "SLURM_ARRAY_TASK_COUNT is not"),
             (nil, nil, ["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "4"], "SLURM_ARRAY_TASK_ID is 'x', not a whole number"),
             (nil, nil, ["JOB_COMPLETION_INDEX": "1"], "give --shards N"),
