@@ -14,14 +14,7 @@ final class ShardCommandTests: XCTestCase {
 
     func expectOneLineFailure(_ arguments: [String], environment: [String: String] = [:], _ fragments: [String],
                               line: UInt = #line) throws {
-        let result = try runRobust(arguments, folder: folder, environment: environment)
-        XCTAssertNotEqual(result.status, 0, "expected failure for \(arguments)", line: line)
-        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-        XCTAssertEqual(errors.count, 1, result.stderr, line: line)
-        for fragment in fragments {
-            XCTAssertTrue(result.stderr.contains(fragment), "stderr lacks '\(fragment)': \(result.stderr)", line: line)
-        }
-        XCTAssertFalse(result.stderr.contains("Fatal error"), line: line)
+        try expectOneLineRobustFailure(arguments, folder: folder, environment: environment, fragments, line: line)
     }
 
     func testBadShardsAreOneLineErrors() throws {

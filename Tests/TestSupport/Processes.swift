@@ -107,3 +107,17 @@ public func runResultsWriter(_ arguments: [String], folder: URL) throws -> Proce
     try runRobust(arguments, folder: folder, executable: builtExecutable("ResultsWriter"))
 }
 
+
+/// Runs robust with `arguments` in `folder` and checks that it fails with exactly one `Error:` line holding every
+/// fragment, and no crash.
+public func expectOneLineRobustFailure(_ arguments: [String], folder: URL, environment: [String: String] = [:],
+                                       _ fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    let result = try runRobust(arguments, folder: folder, environment: environment)
+    XCTAssertNotEqual(result.status, 0, "expected failure for \(arguments)", file: file, line: line)
+    let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+    XCTAssertEqual(errors.count, 1, result.stderr, file: file, line: line)
+    for fragment in fragments {
+        XCTAssertTrue(result.stderr.contains(fragment), "stderr lacks '\(fragment)': \(result.stderr)", file: file, line: line)
+    }
+    XCTAssertFalse(result.stderr.contains("Fatal error"), file: file, line: line)
+}
