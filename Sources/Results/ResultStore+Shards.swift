@@ -78,22 +78,48 @@ public struct ShardContribution: Sendable {
 }
 
 extension ResultStore {
-    /// Creates the merged run (`merged`, inserted as given: its status and times are the caller's) and returns it.
-    public func insertMergedRun(_ merged: RunRecord) throws -> RunRecord {
-        try write { db in
-            var run = merged
-            run.id = nil
-            try run.insert(db)
-            return run
+    /// Copies one shard into a merged run, all or nothing: its child run, examples, audit rows and checks, people's
+    /// labels and its `shards` row. `into` names the merged run, or with nil the merged run of `template`'s run is
+    /// found (the same kind, hashes, seed, robust version and configuration, with shards merged) or, when there is
+    /// none, `template` is inserted as it — in the same transaction, so two merges at once find one run and a
+    /// merge killed part-way leaves no empty one. A row that another shard already holds (the same recipe and
+    /// example index) is refused, and so is a shard index already merged: nothing is then written. Returns the
+    /// merged run's id.
+    @discardableResult
+    public func mergeShard(_ shard: ShardContribution, into runID: Int64?, template: RunRecord) throws -> Int64 {
+        try write(run: runID) { db in
+            let target: Int64
+            if let runID {
+                guard try RunRecord.exists(db, key: runID) else { throw ResultStoreError.noSuchRun(id: runID, path: path) }
+                target = runID
+            } else if let found = try Self.mergedRun(like: template, db) {
+                target = found
+            } else {
+                var run = template
+                run.id = nil
+                try run.insert(db)
+                target = run.runID
+            }
+            try Self.copy(shard, into: target, db, path: path)
+            return target
         }
     }
 
-    /// Copies one shard into the merged run `runID`, all or nothing: its child run, examples, audit rows and checks,
-    /// people's labels and its `shards` row. A row that another shard already holds (the same recipe and example
-    /// index) is refused, and so is a shard index already merged: nothing is then written.
-    public func mergeShard(_ shard: ShardContribution, into runID: Int64) throws {
-        try write(run: runID) { db in
-            guard try RunRecord.exists(db, key: runID) else { throw ResultStoreError.noSuchRun(id: runID, path: path) }
+    /// The merged run whose identity is `template`'s, if any (the oldest).
+    public func mergedRun(like template: RunRecord) throws -> Int64? {
+        try read { db in try Self.mergedRun(like: template, db) }
+    }
+
+    static func mergedRun(like template: RunRecord, _ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: """
+            SELECT id FROM runs WHERE kind = ? AND parent_run_id IS NULL AND model_hash = ? AND data_hash = ? AND recipe_hash = ?
+              AND seed = ? AND robust_version = ? AND config_json = ? AND id IN (SELECT run_id FROM shards)
+            ORDER BY id LIMIT 1
+            """, arguments: [template.kind, template.modelHash, template.dataHash, template.recipeHash, template.seed,
+                             template.robustVersion, template.configJSON])
+    }
+
+    private static func copy(_ shard: ShardContribution, into runID: Int64, _ db: Database, path: String) throws {
             if try MergedShardRecord.filter(MergedShardRecord.Columns.runID == runID
                                             && MergedShardRecord.Columns.shardIndex == shard.shard.shardIndex).fetchCount(db) > 0 {
                 throw ResultStoreError.invalidRequest(path: path, detail: "shard \(shard.shard.shardIndex)/\(shard.shard.shardCount) is already merged into run \(runID)")
@@ -135,7 +161,6 @@ extension ResultStore {
             var row = shard.shard
             (row.id, row.runID, row.childRunID) = (nil, runID, childID)
             try row.insert(db)
-        }
     }
 
     /// Replaces every metric and curve point of `run` with these, in one transaction (a merged run's numbers,

@@ -93,8 +93,13 @@ public struct MergeWorkflow {
         }
 
         let store = try RunRecording.openForWriting(into)
-        let mergedConfig = reference.mergedConfigJSON
-        var existing = try UserError.wrapping { try findMergedRun(store, reference: reference, configJSON: mergedConfig) }
+        // The merged run as one process would have recorded it (its status and numbers are set at the end).
+        var template = reference.run
+        (template.id, template.parentRunID, template.label, template.failure) = (nil, nil, nil, nil)
+        template.configJSON = reference.mergedConfigJSON
+        template.commandLine = Provenance.commandLine()
+        template.status = .interrupted
+        var existing = try UserError.wrapping { try store.mergedRun(like: template).map { try store.run($0) } }
         var earlier: [MergedShardRecord] = []
         if let run = existing { earlier = try UserError.wrapping { try store.mergedShards(run: run.runID) } }
         let earlierByIndex = Dictionary(earlier.map { ($0.shardIndex, $0) }, uniquingKeysWith: { a, _ in a })
@@ -128,22 +133,15 @@ public struct MergeWorkflow {
             throw UserError("shards \(ShardList.text(missing)) of \(count) are missing (\(why.joined(separator: "; "))); nothing merged — give every shard, or --partial to merge these now and the rest later")
         }
 
-        if existing == nil {
-            var merged = reference.run
-            merged.id = nil
-            merged.parentRunID = nil
-            merged.label = nil
-            merged.failure = nil
-            merged.configJSON = mergedConfig
-            merged.commandLine = Provenance.commandLine()
-            merged.status = .interrupted
-            existing = try UserError.wrapping { try store.insertMergedRun(merged) }
+        guard existing != nil || !contributions.isEmpty else {
+            throw UserError("no finished shard to merge; nothing merged")
         }
-        guard let mergedRun = existing else { throw UserError("the merged run could not be recorded") }
         for (index, contribution) in contributions {
             reporter.progress("merging shard \(index)/\(count) (\(contribution.examples.count) rows)")
-            try UserError.wrapping { try store.mergeShard(contribution, into: mergedRun.runID) }
+            let id = try UserError.wrapping { try store.mergeShard(contribution, into: existing?.runID, template: template) }
+            if existing == nil { existing = try UserError.wrapping { try store.run(id) } }
         }
+        guard let mergedRun = existing else { throw UserError("the merged run could not be recorded") }
         reporter.endProgress()
         let examples = try derive(store, run: mergedRun, reference: reference, missing: missing)
         if !missing.isEmpty { notes.append("run \(mergedRun.runID) is partial until shards \(ShardList.text(missing)) are merged") }
@@ -267,18 +265,6 @@ public struct MergeWorkflow {
                                      audits: try store.audits(run: id), checks: checks,
                                      humanLabels: try store.humanLabels(run: id), shard: row)
         }
-    }
-
-    /// The merged run of this group already in the store, if any: same kind, hashes, seed and configuration,
-    /// with merged shards.
-    func findMergedRun(_ store: ResultStore, reference: Source, configJSON: String) throws -> RunRecord? {
-        let candidates = try store.runs(matching: RunFilter(kind: reference.run.kind)).filter {
-            $0.parentRunID == nil && $0.modelHash == reference.run.modelHash && $0.dataHash == reference.run.dataHash
-                && $0.recipeHash == reference.run.recipeHash && $0.seed == reference.run.seed && $0.configJSON == configJSON
-                && $0.robustVersion == reference.run.robustVersion
-        }
-        let merged = try store.mergedShards(runs: candidates.map(\.runID))
-        return candidates.filter { merged[$0.runID] != nil }.min { $0.runID < $1.runID }
     }
 
     // MARK: - Deriving the merged numbers
