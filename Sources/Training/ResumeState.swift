@@ -37,6 +37,11 @@ public struct ResumeState: Codable {
         secondMoment = saved.second
     }
 
+    /// Whether this state was saved by a run with these settings, data and base model (resuming needs all three).
+    public func matches(settings: TrainerSettings, dataSHA256: String, baseModel: String) -> Bool {
+        self.settings == settings && self.dataSHA256 == dataSHA256 && self.baseModel == baseModel
+    }
+
     /// Whether `folder` holds a saved state.
     public static func exists(in folder: URL) -> Bool {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(stateFile).path)

@@ -150,8 +150,9 @@ public enum AttackSuite {
 /// The checks before `--resume`: the run exists, is of this kind, and used the same model, data, recipes
 /// and options.
 enum ResumeCheck {
+    /// `sameOptions` decides whether the stored configuration is this one's (default: the same text).
     static func check(_ store: ResultStore, run id: Int64, kind: RunKind, modelHash: String, dataHash: String,
-                      recipeHash: String, configJSON: String) throws {
+                      recipeHash: String, configJSON: String, sameOptions: ((String) -> Bool)? = nil) throws {
         let run = try UserError.wrapping { try store.run(id) }
         guard run.kind == kind else { throw UserError("run \(id) is a \(run.kind.rawValue) run, not \(kind.rawValue)") }
         guard run.status != .finished else { throw UserError("run \(id) already finished; start a new run instead") }
@@ -160,7 +161,7 @@ enum ResumeCheck {
         guard run.recipeHash == recipeHash else {
             throw UserError("run \(id) used other recipes (or the recipe files changed); resume with the same --recipes")
         }
-        guard run.configJSON == configJSON else {
+        guard sameOptions?(run.configJSON) ?? (run.configJSON == configJSON) else {
             throw UserError("run \(id) was started with other options (\(run.configJSON)); resume with the same --split, --limit, --sample, --num-examples-offset, --seed and --max-length")
         }
     }

@@ -172,15 +172,13 @@ public struct AugmentWorkflow {
         runRecord.recipeHash = recipes.hash
         if let resume {
             // The dataset folder may differ from the interrupted run's (a merged harvest has none).
-            var compared = config
-            compared.out = nil
-            var stored = (try? UserError.wrapping { try store.run(resume) }).flatMap {
-                try? JSONDecoder().decode(AugmentationConfig.self, from: Data($0.configJSON.utf8))
-            }
-            stored?.out = nil
             try ResumeCheck.check(store, run: resume, kind: .augment, modelHash: runRecord.modelHash, dataHash: runRecord.dataHash,
-                                  recipeHash: runRecord.recipeHash,
-                                  configJSON: stored == compared ? (try store.run(resume).configJSON) : runRecord.configJSON)
+                                  recipeHash: runRecord.recipeHash, configJSON: runRecord.configJSON) { stored in
+                guard var earlier = try? JSONDecoder().decode(AugmentationConfig.self, from: Data(stored.utf8)) else { return false }
+                var now = config
+                (earlier.out, now.out) = (nil, nil)
+                return earlier == now
+            }
         }
         Interruption.install()
         return try UserError.wrapping {

@@ -72,19 +72,35 @@ public struct EvaluationPlan {
         return Set(used).filter(\.isReduced).sorted()
     }
 
-    /// The newest run of this very plan in its store (the same kind, model, data, recipes, seed and options, the
-    /// same shard), or nil (none, or no store yet): `--resume auto` continues it, or finds it finished.
-    public func previousRun(kind: RunKind, classifier: Classifier) throws -> (run: RunRecord, abandoned: Bool)? {
-        guard FileManager.default.fileExists(atPath: database) else { return nil }
+    /// What `--resume auto` does with this plan.
+    public enum AutomaticResume: Equatable, Sendable {
+        /// No run of it yet (or no store): start one.
+        case start
+        /// Its newest run is unfinished (interrupted, failed, or left running by a process that is gone): continue it.
+        case resume(run: Int64, status: String)
+        /// Its newest run finished: nothing to do.
+        case finished(run: Int64)
+    }
+
+    /// `--resume auto`: the newest run of this very plan in its store (the same kind, model, data, recipes, seed
+    /// and options, the same shard) decides. A run still being recorded by a live process is an error.
+    public func automaticResume(kind: RunKind, classifier: Classifier) throws -> AutomaticResume {
+        guard FileManager.default.fileExists(atPath: database) else { return .start }
         return try UserError.wrapping {
             let store = try ResultStore(path: database, access: .readOnly)
             let configJSON = try JSONCoding.string(config(classifier: classifier))
             let recipeHash = suite.isEmpty ? "" : Recipe.hash(suite)
-            let match = try store.runs(matching: RunFilter(kind: kind)).first {
+            guard let run = try store.runs(matching: RunFilter(kind: kind)).first(where: {
                 $0.modelHash == classifier.identity && $0.dataHash == dataset.manifest.contentSHA256 && $0.recipeHash == recipeHash
                     && $0.configJSON == configJSON
+            }) else { return .start }
+            let abandoned = store.isAbandoned(run)
+            switch run.status {
+            case .finished: return .finished(run: run.runID)
+            case .running where !abandoned:
+                throw UserError("run \(run.runID) of this evaluation in \(database) is still being recorded by another process")
+            default: return .resume(run: run.runID, status: abandoned ? "abandoned" : run.status.rawValue)
             }
-            return match.map { ($0, store.isAbandoned($0)) }
         }
     }
 

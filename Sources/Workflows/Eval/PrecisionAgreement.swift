@@ -39,14 +39,38 @@ public struct PrecisionAgreement: Sendable, Equatable {
 
     /// `bf16_agreement`, `bf16_disagreements`, `bf16_max_probability_difference`, `bf16_seconds` of the clean recipe.
     func metrics(run: Int64) -> [MetricRecord] {
+        Self.metrics(precision, agreement: agreement, disagreements: Double(examples - agreeing),
+                     maxProbabilityDifference: maxProbabilityDifference, seconds: seconds, run: run)
+    }
+
+    static func metrics(_ precision: Precision, agreement: Double, disagreements: Double, maxProbabilityDifference: Double,
+                        seconds: Double, run: Int64) -> [MetricRecord] {
         let name = precision.rawValue
         return [
             MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(name)_agreement", value: agreement),
-            MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(name)_disagreements", value: Double(examples - agreeing)),
+            MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(name)_disagreements", value: disagreements),
             MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(name)_max_probability_difference",
                          value: maxProbabilityDifference),
             MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(name)_seconds", value: seconds),
         ]
+    }
+
+    /// A merged run's figures from its shards' (`metrics` of each): disagreements and times summed, the largest
+    /// probability difference the largest of any shard. (Each shard's figures come from a batched evaluation, so
+    /// these are not one process's to the bit.)
+    static func combined(_ shardMetrics: [MetricRecord], examples: Int, run: Int64) -> [MetricRecord] {
+        let clean = shardMetrics.filter { $0.recipe == RunRecording.cleanRecipe }
+        func values(_ precision: Precision, _ suffix: String) -> [Double] {
+            clean.filter { $0.name == "\(precision.rawValue)_\(suffix)" }.map(\.value)
+        }
+        return Precision.allCases.filter(\.isReduced).flatMap { precision -> [MetricRecord] in
+            let disagreements = values(precision, "disagreements")
+            guard !disagreements.isEmpty else { return [] }
+            let total = disagreements.reduce(0, +)
+            return metrics(precision, agreement: examples == 0 ? 1 : 1 - total / Double(examples), disagreements: total,
+                           maxProbabilityDifference: values(precision, "max_probability_difference").max() ?? 0,
+                           seconds: values(precision, "seconds").reduce(0, +), run: run)
+        }
     }
 
     public var line: String {

@@ -51,6 +51,8 @@ public struct MergeWorkflow {
     /// One shard run found in a shard database.
     struct Source {
         var path: String
+        /// The shard database, open read-only.
+        var store: ResultStore
         var run: RunRecord
         /// The recipes whose rows the run holds (an augment run's text recipes have none).
         var recipes: [String]
@@ -153,15 +155,16 @@ public struct MergeWorkflow {
 
     // MARK: - Reading shards
 
+    /// `PATH` or `PATH:RUN` (when no file is named the whole argument).
+    static func location(_ argument: String) -> (path: String, run: Int64?) {
+        guard !FileManager.default.fileExists(atPath: argument), let colon = argument.lastIndex(of: ":"),
+              let id = Int64(argument[argument.index(after: colon)...]) else { return (argument, nil) }
+        return (String(argument[..<colon]), id)
+    }
+
     /// The shard run named by `PATH` or `PATH:RUN`: the file's only sharded run, else its only finished one.
     static func source(_ argument: String) throws -> Source {
-        var path = argument
-        var wanted: Int64?
-        if !FileManager.default.fileExists(atPath: argument), let colon = argument.lastIndex(of: ":"),
-           let id = Int64(argument[argument.index(after: colon)...]) {
-            path = String(argument[..<colon])
-            wanted = id
-        }
+        let (path, wanted) = location(argument)
         guard FileManager.default.fileExists(atPath: path) else { throw UserError("\(path): no such shard database") }
         let store: ResultStore
         do {
@@ -179,18 +182,18 @@ public struct MergeWorkflow {
             case .eval, .attack:
                 guard var config = try? JSONDecoder().decode(AttackRunConfig.self, from: json), let shard = config.shard else { continue }
                 config.shard = nil
-                candidates.append(Source(path: path, run: run, recipes: config.recipes ?? [],
+                candidates.append(Source(path: path, store: store, run: run, recipes: config.recipes ?? [],
                                          mergedConfigJSON: try JSONCoding.string(config), shard: shard))
             case .augment:
                 guard var config = try? JSONDecoder().decode(AugmentationConfig.self, from: json), let shard = config.shard else { continue }
                 config.shard = nil
-                candidates.append(Source(path: path, run: run, recipes: config.recipes,
+                candidates.append(Source(path: path, store: store, run: run, recipes: config.recipes,
                                          mergedConfigJSON: try JSONCoding.string(config), shard: shard))
             case .train:
                 // A2T harvest shards (`robust train --a2t-harvest`): their rows are stored under "a2t-epochE:recipe".
                 guard var config = try? JSONDecoder().decode(A2THarvestConfig.self, from: json), let shard = config.shard else { continue }
                 config.shard = nil
-                candidates.append(Source(path: path, run: run, recipes: config.recipes.map { A2TAttacker.storedName(epoch: config.epoch - 1, recipe: $0) },
+                candidates.append(Source(path: path, store: store, run: run, recipes: config.recipes.map { A2TAttacker.storedName(epoch: config.epoch - 1, recipe: $0) },
                                          mergedConfigJSON: try JSONCoding.string(config), shard: shard))
             default:
                 continue
@@ -233,7 +236,7 @@ public struct MergeWorkflow {
 
     /// Everything a finished shard contributes, with the digest of its rows.
     static func contribution(of source: Source) throws -> ShardContribution {
-        let store = try UserError.wrapping { try ResultStore(path: source.path, access: .readOnly) }
+        let store = source.store
         let id = source.run.runID
         return try UserError.wrapping {
             let examples = try store.examples(run: id)
@@ -275,99 +278,55 @@ public struct MergeWorkflow {
     func derive(_ store: ResultStore, run: RunRecord, reference: Source, missing: [Int]) throws -> [String: Int] {
         let id = run.runID
         return try UserError.wrapping {
-            let rows = try store.examples(run: id)
-            let byRecipe = Dictionary(grouping: rows, by: \.recipe)
-            let shards = try store.mergedShards(run: id)
-            let children = try shards.compactMap(\.childRunID).map { try store.run($0) }
+            let byRecipe = Dictionary(grouping: try store.examples(run: id), by: \.recipe)
+            let children = try store.mergedShards(run: id).compactMap(\.childRunID).map { try store.run($0) }
             let childMetrics = try store.metrics(runs: children.map(\.runID)).values.flatMap { $0 }
             var metrics: [MetricRecord] = []
             var curves: [CurvePointRecord] = []
-            if reference.run.kind == .train {
-                // An A2T harvest: each recipe's summary, as the training run records it; finished once complete, so
-                // the paused training takes it on resume.
+            var status: RunStatus = missing.isEmpty ? .finished : .interrupted
+            var failure = missing.isEmpty ? nil : ShardList.partialFailure(missing: missing, of: reference.shard.count)
+            switch reference.run.kind {
+            case .train, .augment:
+                // A harvest (A2T's, or augment's attack recipes): each recipe's summary, as those runs record it. A
+                // complete A2T harvest is finished, so the paused training takes it on resume; an augment run stays
+                // open until resuming it writes the dataset (and its counts).
                 for recipe in reference.recipes where byRecipe[recipe] != nil {
                     metrics += RecipeSummary.metrics(of: byRecipe[recipe] ?? [], run: id, recipe: recipe)
                 }
-                try store.replaceDerived(run: id, metrics: metrics, curves: [], status: missing.isEmpty ? .finished : .interrupted,
-                                         startedAt: children.map(\.startedAt).min() ?? run.startedAt,
-                                         finishedAt: missing.isEmpty ? children.compactMap(\.finishedAt).max() : nil,
-                                         failure: missing.isEmpty ? nil : ShardList.partialFailure(missing: missing, of: reference.shard.count))
-                return byRecipe.mapValues(\.count)
-            }
-            if reference.run.kind == .augment {
-                // The harvest's rows: each attack recipe's summary, as the augment run records it. The dataset (and its
-                // counts) is written by resuming the merged run.
-                for recipe in reference.recipes where byRecipe[recipe] != nil {
-                    metrics += RecipeSummary.metrics(of: byRecipe[recipe] ?? [], run: id, recipe: recipe)
+                if reference.run.kind == .augment && missing.isEmpty {
+                    status = .interrupted
+                    failure = "harvest merged from \(reference.shard.count) shards; write the dataset with robust augment … --db \(into) --resume \(id) --out DIR"
                 }
-                try store.replaceDerived(run: id, metrics: metrics, curves: [], status: .interrupted,
-                                         startedAt: children.map(\.startedAt).min() ?? run.startedAt, finishedAt: nil,
-                                         failure: missing.isEmpty
-                                            ? "harvest merged from \(reference.shard.count) shards; write the dataset with robust augment … --db \(into) --resume \(id) --out DIR"
-                                            : ShardList.partialFailure(missing: missing, of: reference.shard.count))
-                return byRecipe.mapValues(\.count)
-            }
-            if let clean = byRecipe[RunRecording.cleanRecipe] {
-                metrics += RunRecording.cleanMetrics(of: clean, labels: reference.shard.labels, run: id)
-                metrics += Self.precisionAgreement(childMetrics, examples: clean.count, run: id)
-            }
-            let audits = try store.audits(run: id)
-            let checks = try store.auditChecks(run: id)
-            for recipe in reference.recipes {
-                let examples = byRecipe[recipe] ?? []
-                guard !examples.isEmpty else { continue }
-                let summary = AttackSummary(recipe: recipe, examples: examples)
-                metrics += AttackSuite.recipeMetrics(examples, summary: summary, recipe: recipe, runID: id)
-                for audit in audits {
-                    let mine = checks.filter { $0.audit == audit.audit && $0.recipe == recipe }
-                    guard !RunAudit.pairs(examples).isEmpty else { continue }
-                    metrics += RunAudit.validityMetrics(examples, verdicts: AuditVerdicts(audit: audit.audit, checks: mine),
-                                                        recipe: recipe, runID: id)
-                    // The audit's time: its shards' together.
-                    let name = MetricName.audited("audit_seconds", audit: audit.audit)
-                    let seconds = childMetrics.filter { $0.recipe == recipe && $0.name == name }.map(\.value)
-                    if !seconds.isEmpty { metrics.append(MetricRecord(runID: id, recipe: recipe, name: name, value: seconds.reduce(0, +))) }
+            default:
+                if let clean = byRecipe[RunRecording.cleanRecipe] {
+                    metrics += RunRecording.cleanMetrics(of: clean, labels: reference.shard.labels, run: id)
+                    metrics += PrecisionAgreement.combined(childMetrics, examples: clean.count, run: id)
                 }
-                curves += AttackRecording.curvePoints(of: examples, runID: id, recipe: recipe)
+                let audits = try store.audits(run: id)
+                let checks = Dictionary(grouping: try store.auditChecks(run: id)) { "\($0.audit)\u{0}\($0.recipe)" }
+                for recipe in reference.recipes {
+                    guard let examples = byRecipe[recipe], !examples.isEmpty else { continue }
+                    metrics += AttackSuite.recipeMetrics(examples, summary: AttackSummary(recipe: recipe, examples: examples),
+                                                         recipe: recipe, runID: id)
+                    if !RunAudit.pairs(examples).isEmpty {
+                        for audit in audits {
+                            let verdicts = AuditVerdicts(audit: audit.audit, checks: checks["\(audit.audit)\u{0}\(recipe)"] ?? [])
+                            metrics += RunAudit.validityMetrics(examples, verdicts: verdicts, recipe: recipe, runID: id)
+                            // The audit's time: its shards' together.
+                            let name = MetricName.audited("audit_seconds", audit: audit.audit)
+                            let seconds = childMetrics.filter { $0.recipe == recipe && $0.name == name }.map(\.value)
+                            if !seconds.isEmpty { metrics.append(MetricRecord(runID: id, recipe: recipe, name: name, value: seconds.reduce(0, +))) }
+                        }
+                    }
+                    curves += AttackRecording.curvePoints(of: examples, runID: id, recipe: recipe)
+                }
             }
-            // Later metrics of a name replace earlier ones, as the one-process run's later writes do.
-            var unique: [String: MetricRecord] = [:]
-            var order: [String] = []
-            for metric in metrics {
-                let key = metric.recipe + "\u{0}" + metric.name
-                if unique[key] == nil { order.append(key) }
-                unique[key] = metric
-            }
-            let startedAt = children.map(\.startedAt).min() ?? run.startedAt
-            let finishedAt = children.compactMap(\.finishedAt).max()
-            try store.replaceDerived(run: id, metrics: order.compactMap { unique[$0] }, curves: curves,
-                                     status: missing.isEmpty ? .finished : .interrupted, startedAt: startedAt,
-                                     finishedAt: missing.isEmpty ? finishedAt : nil,
-                                     failure: missing.isEmpty ? nil : ShardList.partialFailure(missing: missing, of: reference.shard.count))
+            // A later metric of a name replaces an earlier one, as the one-process run's later writes do.
+            try store.replaceDerived(run: id, metrics: metrics, curves: curves, status: status,
+                                     startedAt: children.map(\.startedAt).min() ?? run.startedAt,
+                                     finishedAt: status == .finished ? children.compactMap(\.finishedAt).max() : nil, failure: failure)
             return byRecipe.mapValues(\.count)
         }
-    }
-
-    /// The clean predictions of each reduced precision against fp32's, over the shards: disagreements and times
-    /// summed, the largest probability difference the largest of any shard.
-    static func precisionAgreement(_ childMetrics: [MetricRecord], examples: Int, run: Int64) -> [MetricRecord] {
-        let clean = childMetrics.filter { $0.recipe == RunRecording.cleanRecipe }
-        var metrics: [MetricRecord] = []
-        for precision in ["bf16", "int8"] {
-            let disagreements = clean.filter { $0.name == "\(precision)_disagreements" }.map(\.value)
-            guard !disagreements.isEmpty else { continue }
-            let total = disagreements.reduce(0, +)
-            let largest = clean.filter { $0.name == "\(precision)_max_probability_difference" }.map(\.value).max() ?? 0
-            let seconds = clean.filter { $0.name == "\(precision)_seconds" }.map(\.value).reduce(0, +)
-            metrics += [
-                MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(precision)_agreement",
-                             value: examples == 0 ? 1 : 1 - total / Double(examples)),
-                MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(precision)_disagreements", value: total),
-                MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(precision)_max_probability_difference", value: largest),
-                MetricRecord(runID: run, recipe: RunRecording.cleanRecipe, name: "\(precision)_seconds", value: seconds),
-            ]
-        }
-        return metrics
     }
 }
 

@@ -63,12 +63,10 @@ public struct ShardProgress: Sendable {
 
     static func read(_ argument: String, now: Date) -> Shard {
         var shard = Shard(path: argument, status: "not started")
-        let path = argument.split(separator: ":").count > 1 && !FileManager.default.fileExists(atPath: argument)
-            ? String(argument[..<(argument.lastIndex(of: ":") ?? argument.endIndex)]) : argument
-        guard FileManager.default.fileExists(atPath: path) else { return shard }
+        guard FileManager.default.fileExists(atPath: MergeWorkflow.location(argument).path) else { return shard }
         do {
             let source = try MergeWorkflow.source(argument)
-            let store = try ResultStore(path: source.path, access: .readOnly)
+            let store = source.store
             let run = source.run
             (shard.runID, shard.index, shard.count) = (run.runID, source.shard.index, source.shard.count)
             shard.status = store.displayStatus(run)

@@ -27,6 +27,13 @@ public struct A2THarvestConfig: Codable, Sendable, Equatable {
     public var weights: String = ""
     public var shard: ShardRecord?
 
+    /// This configuration for the harvest of 0-based `epoch` from `model`'s current weights.
+    func at(epoch: Int, model: EncoderModel) -> A2THarvestConfig {
+        var config = self
+        (config.epoch, config.weights) = (epoch + 1, Self.weightsSHA256(model))
+        return config
+    }
+
     /// SHA-256 of the model's parameters as they are in memory.
     public static func weightsSHA256(_ model: EncoderModel) -> String {
         let store = model.parameters
@@ -39,8 +46,8 @@ public struct A2THarvestConfig: Codable, Sendable, Equatable {
     static func isRecorded(_ inputs: [AttackInput], recipes: [Recipe], epoch: Int, store: ResultStore, run: Int64) throws -> Bool {
         for (position, recipe) in recipes.enumerated() {
             let done = try store.completedExampleIndices(run: run, recipe: A2TAttacker.storedName(epoch: epoch, recipe: recipe.name))
-            let mine = inputs.enumerated().filter { $0.offset % recipes.count == position }.map(\.element.index)
-            if mine.contains(where: { !done.contains($0) }) { return false }
+            let mine = AdversarialExampleMaker.dealt(inputs, to: position, of: recipes.count)
+            if mine.contains(where: { !done.contains($0.index) }) { return false }
         }
         return true
     }
@@ -97,7 +104,7 @@ extension TrainingWorkflow {
         let train = try LabelledData.tokenize(dataset.train, split: "train", labels: dataset.labels, tokenizer: checkpoint.tokenizer,
                                               maxLength: maxLength)
         let saved = try UserError.wrapping { try ResumeState.load(from: resumeFolder, into: checkpoint.model) }
-        guard saved.settings == settings, saved.dataSHA256 == dataset.manifest.contentSHA256, saved.baseModel == model else {
+        guard saved.matches(settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model) else {
             throw UserError("--a2t-harvest needs the same --model, data and hyper-parameters as the paused training")
         }
         let epoch = saved.state.epoch
@@ -106,8 +113,7 @@ extension TrainingWorkflow {
         }
         let store = try RunRecording.openForWriting(database)
         let identity = harvestIdentity(plan, maxLength: maxLength)
-        var config = identity
-        (config.epoch, config.weights) = (epoch + 1, A2THarvestConfig.weightsSHA256(checkpoint.model))
+        var config = identity.at(epoch: epoch, model: checkpoint.model)
         let sampled = plan.sample(epoch: epoch, trainCount: train.kept.count, seed: settings.seed)
         config.shard = ShardRecord(index: shard.index, count: shard.count, examples: sampled.filter(shard.contains(example:)).count,
                                    selected: train.kept.count, labels: dataset.labels)

@@ -28,6 +28,11 @@ struct AdversarialExampleMaker {
         var succeeded: [String: Int] = [:]
     }
 
+    /// The inputs dealt to the recipe at `position` of `count` (every count-th, from its position).
+    static func dealt(_ inputs: [AttackInput], to position: Int, of count: Int) -> [AttackInput] {
+        inputs.enumerated().filter { $0.offset % count == position }.map(\.element)
+    }
+
     /// Attacks `inputs` — every recipe attacks every input, or with `dealt` the inputs are dealt to the
     /// recipes in turn — and stores each example under `storedName(recipe)`.
     /// With `members`, only the inputs it takes (by index) are attacked: one shard of the harvest, dealt as the
@@ -36,7 +41,7 @@ struct AdversarialExampleMaker {
                  progressLabel: String, members: ((Int) -> Bool)? = nil) throws -> Harvest {
         var harvest = Harvest()
         for (position, recipe) in recipes.enumerated() {
-            var mine = dealt ? inputs.enumerated().filter { $0.offset % recipes.count == position }.map(\.element) : inputs
+            var mine = dealt ? Self.dealt(inputs, to: position, of: recipes.count) : inputs
             if let members { mine = mine.filter { members($0.index) } }
             guard !mine.isEmpty else { continue }
             let name = storedName(recipe)
@@ -45,10 +50,9 @@ struct AdversarialExampleMaker {
             let done = try store.completedExampleIndices(run: runID, recipe: name)
             if !done.isEmpty {
                 let wanted = Set(mine.map(\.index))
-                for example in try store.examples(run: runID, recipe: name) where example.status == .success && done.contains(example.exampleIndex) {
-                    if let text = example.adversarialText, wanted.contains(example.exampleIndex) {
-                        found.append((example.exampleIndex, text))
-                    }
+                for example in try store.examples(run: runID, recipe: name)
+                where example.status == .success && wanted.contains(example.exampleIndex) {
+                    if let text = example.adversarialText { found.append((example.exampleIndex, text)) }
                 }
             }
             let pending = mine.filter { !done.contains($0.index) }
@@ -127,19 +131,11 @@ final class A2TAttacker {
         }, progressLabel: "A2T epoch \(epoch + 1)", members: members)
     }
 
-    /// The configuration of `epoch`'s harvest from the current weights (a shard's adds its shard).
-    func harvestConfig(epoch: Int) -> A2THarvestConfig {
-        var config = harvestIdentity
-        config.epoch = epoch + 1
-        config.weights = A2THarvestConfig.weightsSHA256(checkpoint.model)
-        return config
-    }
-
     func adversarialExamples(epoch: Int) throws -> [TokenizedExample] {
         let inputs = inputs(epoch: epoch)
         guard !inputs.isEmpty else { return [] }
         if try !A2THarvestConfig.isRecorded(inputs, recipes: maker.recipes, epoch: epoch, store: maker.store, run: maker.runID) {
-            let config = harvestConfig(epoch: epoch)
+            let config = harvestIdentity.at(epoch: epoch, model: checkpoint.model)
             if let merged = try A2THarvestConfig.importMerged(config, epoch: epoch, store: maker.store, into: maker.runID) {
                 reporter.say("A2T epoch \(epoch + 1): the harvest merged from \(merged) shards is taken")
             } else if pause {

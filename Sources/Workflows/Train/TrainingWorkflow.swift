@@ -124,7 +124,7 @@ public struct TrainingWorkflow {
         if resume {
             let saved = try UserError.wrapping { try ResumeState.load(from: resumeFolder, into: engine) }
             resumedRunID = saved.runID
-            guard saved.settings == settings, saved.dataSHA256 == dataset.manifest.contentSHA256, saved.baseModel == model else {
+            guard saved.matches(settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model) else {
                 throw UserError("--resume needs the same --model, data and hyper-parameters as the interrupted run")
             }
             try UserError.wrapping { try tuner.resume(from: saved.state, optimiserStep: saved.optimiserStep,

@@ -106,7 +106,7 @@ struct AttackCommand: ParsableCommand {
             let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
             try show(outcome)
         } else if let data {
-            let shard = try shardOptions.resolve(quiet: json)
+            let shard = try shardOptions.resolve()
             let databasePath = ShardOptions.database(database, shard: shard)
             let dataset = try file.source(data, splitFile: !selection.selection.readsFilesWhole)
                 .load(reporter: TerminalReporter(quiet: json))
@@ -121,12 +121,12 @@ struct AttackCommand: ParsableCommand {
             plan.audit = audit
             plan.auditRequested = auditOptions.requested
             var workflow = AttackWorkflow.OnData(classifier: classifier, plan: plan)
-            do {
-                workflow.resume = try ResumeChoice.resolve(try ResumeChoice.parse(resume), plan: plan, kind: .attack, classifier: classifier)
-            } catch let done as ResumeChoice.AlreadyFinished {
-                print(done.message)
+            let resumed = try ResumeChoice.resolve(try ResumeChoice.parse(resume), plan: plan, kind: .attack, classifier: classifier)
+            if let finished = resumed.finished {
+                print(finished)
                 return
             }
+            workflow.resume = resumed.run
             let (runID, outcome) = try workflow.run(reporter: TerminalReporter(quiet: json))
             if json {
                 try JSONOutput.print(["run": runID, "model": classifier.name, "data": dataset.name, "split": selection.split,

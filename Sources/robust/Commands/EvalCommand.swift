@@ -59,7 +59,7 @@ struct EvalCommand: ParsableCommand {
         if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
         // Recipes are checked before any work, so a typo fails at once.
         let precision = try precisionOption.value(servedModel: endpoint.isSet)
-        let shard = try shardOptions.resolve(quiet: json)
+        let shard = try shardOptions.resolve()
         let databasePath = ShardOptions.database(database, shard: shard)
         var suite: [Recipe] = noAttacks ? [] : try RecipeLoading.load(RecipeLoading.split(recipes))
         let audit = noAttacks ? nil : try auditOptions.recipe()
@@ -77,12 +77,12 @@ struct EvalCommand: ParsableCommand {
         plan.audit = audit
         plan.auditRequested = auditOptions.requested
         var workflow = EvalWorkflow(classifier: classifier, plan: plan)
-        do {
-            workflow.resume = try ResumeChoice.resolve(try ResumeChoice.parse(resume), plan: plan, kind: .eval, classifier: classifier)
-        } catch let done as ResumeChoice.AlreadyFinished {
-            print(done.message)
+        let resumed = try ResumeChoice.resolve(try ResumeChoice.parse(resume), plan: plan, kind: .eval, classifier: classifier)
+        if let finished = resumed.finished {
+            print(finished)
             return
         }
+        workflow.resume = resumed.run
         let outcome = try workflow.run(reporter: TerminalReporter(quiet: json))
         if json {
             let report = try JSONSerialization.jsonObject(with: JSONCoding.encoder().encode(outcome.result.report))

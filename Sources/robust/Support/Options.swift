@@ -263,10 +263,10 @@ struct ShardOptions: ParsableArguments {
                                valueName: "N"))
     var shards: Int?
 
-    /// The shard of this process, said on stderr; nil when the run is not sharded.
-    func resolve(quiet: Bool = false) throws -> ShardSpec? {
+    /// The shard of this process (said on stderr when it comes from the environment); nil when not sharded.
+    func resolve() throws -> ShardSpec? {
         guard let resolved = try ShardSpec.resolve(option: shard, shards: shards) else { return nil }
-        if !quiet || resolved.source != "--shard" {
+        if resolved.source != "--shard" {
             FileHandle.standardError.write(Data("shard \(resolved.shard) (\(resolved.source))\n".utf8))
         }
         return resolved.shard
@@ -295,27 +295,20 @@ enum ResumeChoice {
         return .run(id)
     }
 
-    /// The run to continue, or nil to start one; throws `AlreadyFinished` when `auto` finds the evaluation done.
-    static func resolve(_ choice: ResumeChoice?, plan: EvaluationPlan, kind: RunKind, classifier: Classifier) throws -> Int64? {
+    /// The run to continue, or nil to start one; nil with `finished` set when `auto` finds the evaluation done.
+    static func resolve(_ choice: ResumeChoice?, plan: EvaluationPlan, kind: RunKind,
+                        classifier: Classifier) throws -> (run: Int64?, finished: String?) {
         switch choice {
-        case nil: return nil
-        case .run(let id): return id
+        case nil: return (nil, nil)
+        case .run(let id): return (id, nil)
         case .auto:
-            guard let (run, abandoned) = try plan.previousRun(kind: kind, classifier: classifier) else { return nil }
-            switch run.status {
-            case .finished: throw AlreadyFinished(run: run.runID, database: plan.database)
-            case .running where !abandoned:
-                throw UserError("run \(run.runID) of this evaluation in \(plan.database) is still being recorded by another process")
-            default:
-                FileHandle.standardError.write(Data("resuming run \(run.runID) (\(abandoned ? "abandoned" : run.status.rawValue)) of \(plan.database)\n".utf8))
-                return run.runID
+            switch try plan.automaticResume(kind: kind, classifier: classifier) {
+            case .start: return (nil, nil)
+            case .finished(let run): return (nil, "run \(run) in \(plan.database) already finished this evaluation; nothing to do")
+            case .resume(let run, let status):
+                FileHandle.standardError.write(Data("resuming run \(run) (\(status)) of \(plan.database)\n".utf8))
+                return (run, nil)
             }
         }
-    }
-
-    struct AlreadyFinished: Error {
-        let run: Int64
-        let database: String
-        var message: String { "run \(run) in \(database) already finished this evaluation; nothing to do" }
     }
 }
