@@ -12,6 +12,8 @@
 //       random_swap: 0.1              # swap two random words, n times
 //       random_deletion: 0.1          # delete each word with probability rate (never every word)
 //       char_noise: 0.1               # one random character edit (swap, substitute, delete, insert) in n words
+//       tfidf_replace: 0.3            # UDA's TF-IDF word replacement: on average rate·words uninformative words
+//                                     # replaced by uninformative corpus words, keywords kept (TfIdfReplacement)
 //
 // Errors are one line naming the file and listing what is valid.
 import Basics
@@ -26,9 +28,12 @@ public struct AugmentationRecipe: Sendable, Equatable {
         case randomSwap = "random_swap"
         case randomDeletion = "random_deletion"
         case charNoise = "char_noise"
+        case tfidfReplace = "tfidf_replace"
 
         /// Whether the operation needs WordNet.
         public var needsWordNet: Bool { self == .synonymReplacement || self == .randomInsertion }
+        /// Whether the operation needs statistics of the corpus being augmented (`TfIdfStatistics`).
+        public var needsCorpus: Bool { self == .tfidfReplace }
     }
 
     public var name: String
@@ -51,6 +56,7 @@ public struct AugmentationRecipe: Sendable, Equatable {
     }
 
     public var needsWordNet: Bool { operations.contains { $0.0.needsWordNet } }
+    public var needsCorpus: Bool { operations.contains { $0.0.needsCorpus } }
 
     public static func == (a: AugmentationRecipe, b: AugmentationRecipe) -> Bool {
         a.name == b.name && a.description == b.description && a.perExample == b.perExample && a.combine == b.combine
@@ -116,7 +122,7 @@ public struct AugmentationRecipe: Sendable, Equatable {
         }
         for (key, value) in operations {
             guard let name = key.string else { throw AugmentationError.recipe("\(file): operation names must be strings") }
-            guard let operation = Operation(rawValue: name) else {
+            guard let operation = Operation(rawValue: name.replacingOccurrences(of: "-", with: "_")) else {
                 throw AugmentationError.recipe("\(file): unknown operation '\(name)'; valid operations: \(valid)")
             }
             guard let rate = value.float, rate > 0, rate <= 1 else {

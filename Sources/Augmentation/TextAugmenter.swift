@@ -1,6 +1,7 @@
 // TextAugmenter: makes augmented versions of one text with a recipe's operations — EDA's synonym
 // replacement, random insertion, random swap and random deletion (Wei & Zou 2019, after their
-// eda.py), and character noise. Unlike eda.py it keeps the text's case and punctuation: edits work
+// eda.py), character noise, and UDA's TF-IDF word replacement (`TfIdfReplacement`, which needs the corpus's
+// statistics). Unlike eda.py it keeps the text's case and punctuation: edits work
 // on the words of an `AttackedText`, and the separators between them stay as they were.
 //
 // EDA mode (combine: false): ⌊N/k⌋+1 candidates per operation (k operations), shuffled, the first N
@@ -14,12 +15,16 @@ public struct TextAugmenter {
     public let recipe: AugmentationRecipe
     let lexicon: Lexicon
     let stopwords: Set<String>
+    let corpus: TfIdfStatistics?
 
-    /// `lexicon` answers synonym lookups (one per thread: it caches).
-    public init(recipe: AugmentationRecipe, lexicon: Lexicon, stopwords: Set<String> = Stopwords.nltk) {
+    /// `lexicon` answers synonym lookups (one per thread: it caches); `corpus` holds the statistics of the texts
+    /// being augmented, which a recipe with `tfidf_replace` needs (without them the operation changes nothing).
+    public init(recipe: AugmentationRecipe, lexicon: Lexicon, stopwords: Set<String> = Stopwords.nltk,
+                corpus: TfIdfStatistics? = nil) {
         self.recipe = recipe
         self.lexicon = lexicon
         self.stopwords = stopwords
+        self.corpus = corpus
     }
 
     /// Up to `count` distinct augmented texts, none equal to `text`.
@@ -61,6 +66,7 @@ public struct TextAugmenter {
         case .randomSwap: return swapWords(text, n: n, random: &random)
         case .randomDeletion: return deleteWords(text, probability: rate, random: &random)
         case .charNoise: return addCharacterNoise(text, n: n, random: &random)
+        case .tfidfReplace: return corpus?.replace(text, rate: rate, random: &random) ?? text
         }
     }
 

@@ -20,10 +20,14 @@ public struct UserFileOptions: Sendable, Equatable {
     public var format: UserFileFormat?
     public var textColumn: String?
     public var labelColumn: String?
-    public init(format: UserFileFormat? = nil, textColumn: String? = nil, labelColumn: String? = nil) {
+    /// Unlabelled text: a label column is optional (when present its values are read but not required), and
+    /// rows are usable with an empty label; the label column's name is "" when there is none.
+    public var labelsOptional = false
+    public init(format: UserFileFormat? = nil, textColumn: String? = nil, labelColumn: String? = nil, labelsOptional: Bool = false) {
         self.format = format
         self.textColumn = textColumn
         self.labelColumn = labelColumn
+        self.labelsOptional = labelsOptional
     }
 }
 
@@ -105,7 +109,7 @@ public enum UserFileReader {
         case .tsv: contents = try parseDelimited(bytes, delimiter: UInt8(ascii: "\t"), format: format, file: file, options: options)
         case .jsonl: contents = try parseJSONLines(bytes, file: file, options: options)
         }
-        try checkUsable(contents, file: file)
+        try checkUsable(contents, file: file, labelsOptional: options.labelsOptional)
         return contents
     }
 
@@ -122,14 +126,19 @@ public enum UserFileReader {
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         let textIndex = try column(options.textColumn, candidates: textColumnCandidates, role: "text",
                                    option: "--text-column", in: names, file: file, line: header.line)
-        let labelIndex = try column(options.labelColumn, candidates: labelColumnCandidates, role: "label",
+        let labelIndex: Int?
+        do {
+            labelIndex = try column(options.labelColumn, candidates: labelColumnCandidates, role: "label",
                                     option: "--label-column", in: names, file: file, line: header.line)
+        } catch let error as DatasetError where options.labelsOptional && options.labelColumn == nil && error.kind == .missingColumn {
+            labelIndex = nil
+        }
         guard textIndex != labelIndex else {
             throw DatasetError(.missingColumn, file: file, line: header.line,
                                "the text and label columns are both \"\(names[textIndex])\"")
         }
         var contents = UserFileContents(examples: [], format: format, textColumn: names[textIndex],
-                                        labelColumn: names[labelIndex], rowsRead: 0, emptyTextLines: [],
+                                        labelColumn: labelIndex.map { names[$0] } ?? "", rowsRead: 0, emptyTextLines: [],
                                         missingLabelLines: [])
         while let record = try parser.next() {
             if record.isBlank { continue }
@@ -137,7 +146,8 @@ public enum UserFileReader {
                 throw DatasetError(.raggedRow, file: file, line: record.line,
                                    "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), but the header (line \(header.line)) has \(names.count) columns")
             }
-            try add(text: record.fields[textIndex], label: record.fields[labelIndex], line: record.line, file: file, to: &contents)
+            try add(text: record.fields[textIndex], label: labelIndex.map { record.fields[$0] } ?? "", line: record.line, file: file,
+                    labelsOptional: options.labelsOptional, to: &contents)
         }
         return contents
     }
@@ -192,26 +202,33 @@ public enum UserFileReader {
                 let keys = object.keys.sorted()
                 let text = try column(options.textColumn, candidates: textColumnCandidates, role: "text",
                                       option: "--text-column", in: keys, file: file, line: lineNumber)
-                let label = try column(options.labelColumn, candidates: labelColumnCandidates, role: "label",
+                var label: Int?
+                do {
+                    label = try column(options.labelColumn, candidates: labelColumnCandidates, role: "label",
                                        option: "--label-column", in: keys, file: file, line: lineNumber)
+                } catch let error as DatasetError where options.labelsOptional && options.labelColumn == nil && error.kind == .missingColumn {
+                    label = nil
+                }
                 guard text != label else {
                     throw DatasetError(.missingColumn, file: file, line: lineNumber,
                                        "the text and label keys are both \"\(keys[text])\"")
                 }
-                columns = (keys[text], keys[label])
+                columns = (keys[text], label.map { keys[$0] } ?? "")
                 contents.textColumn = keys[text]
-                contents.labelColumn = keys[label]
+                contents.labelColumn = label.map { keys[$0] } ?? ""
             }
             guard let columns else { continue }
             let text = object[columns.text]
-            let label = object[columns.label]
+            // Unlabelled text ignores its labels, whatever they hold.
+            let label = columns.label.isEmpty || options.labelsOptional ? nil : object[columns.label]
             if let problem = text?.problem {
                 throw DatasetError(.invalidRecord, file: file, line: lineNumber, "\"\(columns.text)\" must be a string, not \(problem)")
             }
             if let problem = label?.problem {
                 throw DatasetError(.invalidRecord, file: file, line: lineNumber, "\"\(columns.label)\" must be a string or number, not \(problem)")
             }
-            try add(text: text?.stringValue ?? "", label: label?.stringValue ?? "", line: lineNumber, file: file, to: &contents)
+            try add(text: text?.stringValue ?? "", label: label?.stringValue ?? "", line: lineNumber, file: file,
+                    labelsOptional: options.labelsOptional, to: &contents)
         }
         if columns == nil { throw DatasetError(.emptyFile, file: file, line: 1, "the file is empty") }
         return contents
@@ -220,7 +237,7 @@ public enum UserFileReader {
     // MARK: - Shared
 
     private static func add(text rawText: String, label rawLabel: String, line: Int, file: String,
-                            to contents: inout UserFileContents) throws {
+                            labelsOptional: Bool = false, to contents: inout UserFileContents) throws {
         contents.rowsRead += 1
         let text = TextNormalizer.normalize(rawText)
         let label = rawLabel.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -231,14 +248,14 @@ public enum UserFileReader {
         }
         if text.isEmpty {
             contents.emptyTextLines.append(line)
-        } else if label.isEmpty {
+        } else if label.isEmpty && !labelsOptional {
             contents.missingLabelLines.append(line)
         } else {
             contents.examples.append(Example(text: text, label: label))
         }
     }
 
-    private static func checkUsable(_ contents: UserFileContents, file: String) throws {
+    private static func checkUsable(_ contents: UserFileContents, file: String, labelsOptional: Bool) throws {
         guard contents.rowsRead > 0 else {
             throw DatasetError(.noUsableRows, file: file, "no data rows, only a header")
         }
@@ -246,7 +263,7 @@ public enum UserFileReader {
             throw DatasetError(.noUsableRows, file: file, "no usable rows: \(contents.skipReport)")
         }
         let labels = Set(contents.examples.map(\.label))
-        if labels.count < 2, let only = labels.first {
+        if !labelsOptional, labels.count < 2, let only = labels.first {
             throw DatasetError(.singleClass, file: file,
                                "every usable row has the label \"\(only)\" (\(contents.examples.count) rows, column \"\(contents.labelColumn)\"); a classifier needs at least two classes")
         }

@@ -44,6 +44,12 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     /// bf16: mixed-precision training (bf16 products forward and backward, fp32 master weights and AdamW state);
     /// nil: fp32 (and the stored settings read as before).
     public var precision: Precision?
+    /// Semi-supervised consistency training on unlabelled text (UDA, VAT); nil: none. The trainer's
+    /// `unlabeled` source supplies the batches.
+    public var consistency: ConsistencyTraining?
+    /// Train on a seeded, stratified sample of this many training examples (nil: all of them); the seed is the
+    /// training seed, so runs with other seeds see other labelled examples.
+    public var trainSubset: Int?
 
     public init() {}
 
@@ -62,6 +68,10 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         try check((dropout ?? 0) >= 0 && (dropout ?? 0) < 1, "dropout must be in [0, 1)")
         try adversarial?.validate()
         try discreteAdversarial?.validate(epochs: epochs)
+        try consistency?.validate()
+        try check((trainSubset ?? 2) >= 2, "the training subset needs at least 2 examples")
+        try check(consistency == nil || (adversarial == nil && discreteAdversarial == nil),
+                  "consistency training does not combine with --adversarial or --a2t in one run")
     }
 }
 
@@ -114,6 +124,10 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var devAccuracy: Double
     public var devMacroF1: Double
     public var learningRate: Double
+    /// Consistency training: the mean weighted consistency loss since the previous evaluation, and the share of
+    /// unlabelled examples whose prediction reached the confidence threshold (nil without consistency training).
+    public var consistencyLoss: Double? = nil
+    public var unlabeledConfident: Double? = nil
 }
 
 /// Everything needed to continue a run exactly where it stopped (model weights are saved beside it).
@@ -131,6 +145,10 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var stoppedEarly = false
     /// The current epoch's extra examples (A2T), kept so an interrupted epoch resumes with the same data.
     public var epochExtras: [TokenizedExample]?
+    /// Consistency training's running sums since the last evaluation (nil without it).
+    public var runningConsistency: Double?
+    public var runningConfident: Int?
+    public var runningUnlabeled: Int?
 
     public init() {}
 }
@@ -182,6 +200,8 @@ public final class FineTuner {
     /// Extra training examples for a 0-based epoch, asked for when the epoch starts (A2T: adversarial
     /// examples of the current weights). Called with the model in its current state.
     public var epochExtras: (_ epoch: Int) throws -> [TokenizedExample] = { _ in [] }
+    /// The unlabelled batches of consistency training (required when `settings.consistency` is set).
+    public var unlabeled: UnlabeledSource?
 
     public init(model: EncoderModel, settings: TrainerSettings, train: [TokenizedExample], dev: [TokenizedExample],
                 labels: [String]) throws {
@@ -224,7 +244,13 @@ public final class FineTuner {
     public func run() throws -> TrainingState {
         let workspace = model.makeWorkspace(training: true)
         workspace.precision = settings.precision ?? .fp32
-        let trainingStep = TrainingStep(model: model, optimiser: optimiser, adversarial: settings.adversarial)
+        let trainingStep = TrainingStep(model: model, optimiser: optimiser, adversarial: settings.adversarial,
+                                        consistency: settings.consistency)
+        if let consistency = settings.consistency {
+            guard let unlabeled, unlabeled.count > 0 else {
+                throw TrainingError.invalidSettings("\(consistency.method.rawValue) needs unlabelled examples")
+            }
+        }
         let schedule = self.schedule
         var lastReport = Date()
         var tokensSinceReport = 0
@@ -266,9 +292,19 @@ public final class FineTuner {
                     ?? DropoutPlan(seed: stepSeed, config: model.config)
                 if stepsThisSession == 0 { model.parameters.zeroGradients() }   // afterwards AdamW leaves them zeroed
                 let rate = schedule.rate(afterSteps: state.step)
+                let unlabeledBatch = try settings.consistency.flatMap { consistency in
+                    try unlabeled?.batch(step: state.step, size: indices.count * consistency.unlabeledRatio)
+                }
                 let loss = try trainingStep.run(batch, labels: indices.map { examples[$0].label }, workspace: workspace,
                                                 dropout: plan, learningRate: rate, maxGradNorm: settings.maxGradNorm,
-                                                seed: SeededRandom.mix(stepSeed, 5))
+                                                seed: SeededRandom.mix(stepSeed, 5), unlabeled: unlabeledBatch,
+                                                progress: Double(state.step) / Double(max(totalSteps, 1)))
+                if settings.consistency != nil {
+                    let outcome = trainingStep.lastConsistency
+                    state.runningConsistency = (state.runningConsistency ?? 0) + outcome.loss
+                    state.runningConfident = (state.runningConfident ?? 0) + outcome.confident
+                    state.runningUnlabeled = (state.runningUnlabeled ?? 0) + outcome.unlabeled
+                }
                 state.step += 1
                 state.batchInEpoch += 1
                 state.runningLoss += Double(loss)
@@ -303,7 +339,7 @@ public final class FineTuner {
     }
 
     private func evaluateAndRecord(rate: Float) throws {
-        let record: EvaluationRecord
+        var record: EvaluationRecord
         var improved = true
         let result: Evaluation.Result
         if dev.isEmpty {
@@ -316,6 +352,11 @@ public final class FineTuner {
                                   trainLoss: state.runningLoss / Double(max(state.runningCount, 1)),
                                   devLoss: result.loss, devAccuracy: result.report.accuracy, devMacroF1: result.report.macroF1,
                                   learningRate: Double(rate))
+        if settings.consistency != nil {
+            record.consistencyLoss = (state.runningConsistency ?? 0) / Double(max(state.runningCount, 1))
+            record.unlabeledConfident = Double(state.runningConfident ?? 0) / Double(max(state.runningUnlabeled ?? 0, 1))
+            (state.runningConsistency, state.runningConfident, state.runningUnlabeled) = (0, 0, 0)
+        }
         state.runningLoss = 0
         state.runningCount = 0
         if !dev.isEmpty {
@@ -339,34 +380,53 @@ public final class FineTuner {
     }
 }
 
-/// One optimiser step: the forward and backward passes (clean, or adversarial), global-norm clipping
-/// folded into AdamW, gradients cleared for the next step. Shared by the trainer and `robust bench`.
+/// One optimiser step: the forward and backward passes (clean, or adversarial; with consistency training, the
+/// labelled part with training-signal annealing and then the unlabelled part), global-norm clipping folded into
+/// AdamW, gradients cleared for the next step. Shared by the trainer and `robust bench`.
 public final class TrainingStep {
     let model: EncoderModel
     let optimiser: AdamW
     let adversarial: AdversarialStep?
+    let consistency: ConsistencyStep?
     private let logitGradient = FloatBuffer()
+    /// What the last `run` measured of the unlabelled part (zero without consistency training).
+    public private(set) var lastConsistency = ConsistencyOutcome()
 
-    public init(model: EncoderModel, optimiser: AdamW, adversarial: AdversarialTraining?) {
+    public init(model: EncoderModel, optimiser: AdamW, adversarial: AdversarialTraining?,
+                consistency: ConsistencyTraining? = nil) {
         self.model = model
         self.optimiser = optimiser
         self.adversarial = adversarial.map(AdversarialStep.init)
+        self.consistency = consistency.map(ConsistencyStep.init)
     }
 
-    /// Returns the batch's (clean) loss. The store's gradients must be zero on entry; they are on exit.
+    /// Returns the batch's (clean) loss — with annealing, the plain mean cross-entropy of the whole labelled batch.
+    /// `unlabeled` is the step's unlabelled batch for consistency training; `progress` (steps done / planned) sets
+    /// the annealing threshold. The store's gradients must be zero on entry; they are on exit.
     @discardableResult
     public func run(_ batch: TokenBatch, labels: [Int], workspace: Workspace, dropout: DropoutPlan, learningRate: Float,
-                    maxGradNorm: Float, seed: UInt64) throws -> Float {
+                    maxGradNorm: Float, seed: UInt64, unlabeled: UnlabeledBatch? = nil, progress: Double = 0) throws -> Float {
         // bf16 training packs the current weights for this step (the last step's optimiser update discarded them).
         if workspace.precision.isReduced { try model.prepare(precision: workspace.precision, backward: true) }
         let loss: Float
+        lastConsistency = ConsistencyOutcome()
         if let adversarial {
             loss = try adversarial.run(model: model, batch: batch, labels: labels, workspace: workspace, dropout: dropout, seed: seed)
         } else {
             let logits = try model.classify(batch, workspace: workspace, dropout: dropout)
             logitGradient.reserve(batch.count * model.classCount)
-            loss = try Loss.crossEntropy(logits: logits, labels: labels, classes: model.classCount, gradient: logitGradient.pointer)
+            if let threshold = consistency?.settings.annealingThreshold(progress: progress, classes: model.classCount) {
+                loss = Float(try ConsistencyLoss.annealedCrossEntropy(logits: logits, labels: labels, classes: model.classCount,
+                                                                      threshold: threshold, gradient: logitGradient.pointer).plain)
+            } else {
+                loss = try Loss.crossEntropy(logits: logits, labels: labels, classes: model.classCount, gradient: logitGradient.pointer)
+            }
             try model.classifyBackward(workspace: workspace, logitGradient: logitGradient.pointer, dropout: dropout)
+        }
+        if let consistency, let unlabeled {
+            let plan = DropoutPlan(seed: SeededRandom.mix(dropout.seed, 0xC0), rates: dropout.rates)
+            lastConsistency = try consistency.run(model: model, unlabeled: unlabeled, workspace: workspace, dropout: plan,
+                                                  seed: SeededRandom.mix(seed, 0xC1))
         }
         let clipping = GradientClipping.scale(model.parameters, maxNorm: maxGradNorm)
         optimiser.step(learningRate: learningRate, gradientScale: clipping.scale, zeroingGradients: true)

@@ -198,6 +198,8 @@ public struct AugmentWorkflow {
         var augmented = [[String]](repeating: [], count: train.count)
         if !recipes.textRecipes.isEmpty && shard == nil {
             let wordnet = recipes.textRecipes.contains(where: \.needsWordNet) ? try Lexicon.sharedWordNet() : nil
+            // tfidf_replace's statistics come from the training texts being augmented.
+            let corpus = recipes.textRecipes.contains(where: \.needsCorpus) ? TfIdfStatistics(texts: train.map(\.text)) : nil
             for (recipeIndex, recipe) in recipes.textRecipes.enumerated() {
                 let count = perExample ?? recipe.perExample
                 // One lexicon (a cache) per thread: `Parallel.forEach` numbers its threads 0..<threads.
@@ -209,7 +211,7 @@ public struct AugmentWorkflow {
                 results.withUnsafeMutableBufferPointer { slots in
                     let output = slots
                     Parallel.forEach(train.count, threads: threads) { index, worker in
-                        let augmenter = TextAugmenter(recipe: recipe, lexicon: lexicons[worker])
+                        let augmenter = TextAugmenter(recipe: recipe, lexicon: lexicons[worker], corpus: corpus)
                         var random = SeededRandom(seed: SeededRandom.mix(seed, index, recipeIndex))
                         output[index] = augmenter.augment(train[index].text, count: count, random: &random)
                         lock.lock()

@@ -100,6 +100,8 @@ public enum RunRecording {
         let points = [("train_loss", evaluation.trainLoss), ("dev_loss", evaluation.devLoss),
                       ("dev_accuracy", evaluation.devAccuracy), ("dev_macro_f1", evaluation.devMacroF1),
                       ("learning_rate", evaluation.learningRate)]
+            + [("consistency_loss", evaluation.consistencyLoss), ("unlabeled_confident_share", evaluation.unlabeledConfident)]
+                .compactMap { name, value in value.map { (name, $0) } }
         try store.recordCurvePoints(points.filter { $0.1.isFinite }.map { name, value in
             CurvePointRecord(runID: run, recipe: "training", curve: name, xName: "step", x: Double(evaluation.step),
                              yName: name, y: value)

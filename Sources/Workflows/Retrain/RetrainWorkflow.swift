@@ -193,6 +193,7 @@ public struct TrainingExposure {
         case .randomSwap: return ["word-swap"]
         case .randomDeletion: return ["word-delete"]
         case .charNoise: return ["char-swap", "char-substitute", "char-delete", "char-insert"]
+        case .tfidfReplace: return ["tfidf-word-replace"]
         }
     }
 

@@ -3,6 +3,7 @@
 // a resumable state on Ctrl-C, records the run, and reports on test with the best checkpoint; and
 // `training.json`, the record a checkpoint keeps of how it was made.
 import Attacks
+import Augmentation
 import Basics
 import Datasets
 import Foundation
@@ -45,6 +46,10 @@ public struct TrainingWorkflow {
     /// Keep the last evaluated model instead of the best on dev (adversarial training often trades a
     /// little clean dev accuracy for robustness that only the last epochs have).
     public var keepLast = false
+    /// Consistency training's unlabelled data (a text-lines, CSV, TSV or JSONL file, or a dataset) and the text
+    /// column of a delimited file (nil: auto-detect).
+    public var unlabeled: String?
+    public var unlabeledTextColumn: String?
 
     /// Options beyond these are properties with defaults.
     public init(model: String, dataset: DatasetSplits, settings: TrainerSettings, out: URL, database: String) {
@@ -65,6 +70,19 @@ public struct TrainingWorkflow {
     }
 
     public func run(reporter: Reporter) throws -> Outcome {
+        var dataset = self.dataset
+        if let count = settings.trainSubset {
+            guard count < dataset.train.count else {
+                throw UserError("--train-subset \(count) is not smaller than the training split (\(dataset.train.count) examples)")
+            }
+            dataset.train = TrainingSubset.stratified(dataset.train, count: count, seed: settings.seed)
+        }
+        var workflow = self
+        workflow.dataset = dataset
+        return try workflow.runOnSubset(reporter: reporter)
+    }
+
+    func runOnSubset(reporter: Reporter) throws -> Outcome {
         let outURL = out
         let resumeFolder = outURL.appendingPathComponent(ResumeState.folderName)
         let fm = FileManager.default
@@ -109,22 +127,36 @@ public struct TrainingWorkflow {
         if truncated > 0 { reporter.say("truncated \(truncated) texts to \(maxLength) tokens") }
         guard !train.examples.isEmpty else { throw UserError("the train split has no usable examples") }
 
+        var unlabeledSource: UnlabeledTextSource?
+        var unlabeledRecord: UnlabeledRecord?
+        if let consistency = settings.consistency {
+            guard let unlabeled else { throw UserError("--consistency \(consistency.method.rawValue) needs --unlabeled FILE|DATASET") }
+            let prepared = try UnlabeledData.prepare(unlabeled, textColumn: unlabeledTextColumn, consistency: consistency,
+                                                     train: dataset.train.map(\.text), heldOut: (dataset.dev + dataset.test).map(\.text),
+                                                     tokenizer: checkpoint.tokenizer, maxLength: maxLength, seed: settings.seed,
+                                                     reporter: reporter)
+            (unlabeledSource, unlabeledRecord) = (prepared.source, prepared.record)
+        } else if unlabeled != nil {
+            throw UserError("--unlabeled needs --consistency uda, vat or uda+vat")
+        }
         let tuner = try UserError.wrapping {
             try FineTuner(model: engine, settings: settings, train: train.examples, dev: dev.examples, labels: dataset.labels)
         }
+        tuner.unlabeled = unlabeledSource
         let baseHash = checkpoint.weightsSHA256
         var record = TrainingRecord(
             robustVersion: RobustVersion.current, baseModel: model, baseModelSHA256: baseHash,
             data: .init(name: dataset.name, contentSHA256: dataset.manifest.contentSHA256,
                         counts: ["train": train.examples.count, "dev": dev.examples.count, "test": test.examples.count]),
             labels: dataset.labels, settings: settings, maxLength: maxLength, history: [], best: nil, kept: nil, test: nil)
+        record.unlabeled = unlabeledRecord
 
         let store = try RunRecording.openForWriting(database)
         var resumedRunID: Int64?
         if resume {
             let saved = try UserError.wrapping { try ResumeState.load(from: resumeFolder, into: engine) }
             resumedRunID = saved.runID
-            guard saved.matches(settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model) else {
+            guard saved.matches(settings: settings, dataSHA256: resumeDataHash(unlabeledRecord), baseModel: model) else {
                 throw UserError("--resume needs the same --model, data and hyper-parameters as the interrupted run")
             }
             try UserError.wrapping { try tuner.resume(from: saved.state, optimiserStep: saved.optimiserStep,
@@ -149,6 +181,7 @@ public struct TrainingWorkflow {
         try UserError.wrapping {
             try store.withRun(runRecord, resuming: resumedRunID, interrupted: { Interruption.wasRequested }) { run in
                 outcome = try workflow.trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
+                                             dataHash: resumeDataHash(unlabeledRecord),
                                              train: train.kept, test: test, a2tRecipes: a2tRecipes, maxLength: maxLength,
                                              resumeFolder: resumeFolder, reporter: reporter)
             }
@@ -163,7 +196,19 @@ public struct TrainingWorkflow {
         return outcome
     }
 
+    /// What a resumed run must match: the dataset's hash, and with unlabelled data, that data's too.
+    func resumeDataHash(_ unlabeled: UnlabeledRecord?) -> String {
+        guard let unlabeled else { return dataset.manifest.contentSHA256 }
+        var hasher = SHA256()
+        hasher.update(dataset.manifest.contentSHA256)
+        hasher.update("\u{0}unlabelled\u{0}")
+        hasher.update(unlabeled.contentSHA256)
+        hasher.update(unlabeled.augmentationSHA256 ?? "")
+        return hasher.finalizeHex()
+    }
+
     func trainAndReport(run: Int64, store: ResultStore, tuner: FineTuner, checkpoint: ModelHandle, record initial: TrainingRecord,
+                        dataHash: String,
                         train: [Example], test: LabelledData, a2tRecipes: [Recipe], maxLength: Int, resumeFolder: URL,
                         reporter: Reporter) throws -> Outcome {
         let engine = checkpoint.model
@@ -173,6 +218,12 @@ public struct TrainingWorkflow {
         reporter.say("training on \(tuner.train.count) examples (\(dataset.name)), dev \(tuner.dev.count), " +
               "\(tuner.batchesPerEpoch) steps per epoch, \(tuner.totalSteps) steps, labels \(dataset.labels.joined(separator: "/"))" +
               (settings.precision == .bf16 ? ", bf16 mixed precision (fp32 master weights)" : ""))
+        if let consistency = settings.consistency, let unlabeled = record.unlabeled {
+            reporter.say("consistency training (\(consistency.method.rawValue)) on \(unlabeled.used) unlabelled texts, " +
+                         "\(consistency.unlabeledRatio) per labelled example" +
+                         (unlabeled.augmentation.map { ", augmented with \($0.joined(separator: ", "))" } ?? "") +
+                         " (\(unlabeled.labelledTrainingTextsDropped) labelled training texts and \(unlabeled.heldOutTextsDropped) dev/test texts left out)")
+        }
         tuner.onProgress = { p in
             reporter.progress(String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %@",
                                    p.epoch, p.epochs, p.step, p.totalSteps, p.loss, p.learningRate, p.tokensPerSecond,
@@ -183,7 +234,9 @@ public struct TrainingWorkflow {
             reporter.say(String(format: "epoch %.2f step %d: train loss %.4f  dev loss %.4f  dev accuracy %.4f  dev macro-F1 %.4f%@",
                          evaluation.epoch, evaluation.step,
                          evaluation.trainLoss, evaluation.devLoss, evaluation.devAccuracy, evaluation.devMacroF1,
-                         keepLast ? "  (saved)" : improved ? "  (best so far, saved)" : ""))
+                         (evaluation.consistencyLoss.map { String(format: "  consistency %.4f", $0) } ?? "") +
+                         (evaluation.unlabeledConfident.map { String(format: "  confident %.0f%%", $0 * 100) } ?? "") +
+                         (keepLast ? "  (saved)" : improved ? "  (best so far, saved)" : "")))
             record.history.append(evaluation)
             try RunRecording.recordCurves(store, run: run, evaluation: evaluation)
             if improved && !tuner.dev.isEmpty {
@@ -196,7 +249,7 @@ public struct TrainingWorkflow {
             }
         }
         tuner.onCheckpointState = { state in
-            try ResumeState(state: state, settings: settings, dataSHA256: dataset.manifest.contentSHA256, baseModel: model,
+            try ResumeState(state: state, settings: settings, dataSHA256: dataHash, baseModel: model,
                             optimiser: tuner.optimiser, runID: run).save(to: resumeFolder, model: engine)
         }
         var a2tSeconds: [Double] = []
@@ -280,6 +333,8 @@ public struct TrainingRecord: Codable {
     public var best: Best?
     public var kept: Kept?
     public var test: TestSummary?
+    /// Consistency training's unlabelled data.
+    public var unlabeled: UnlabeledRecord?
 
     public func encoded() throws -> Data {
         try JSONCoding.encoder(.pretty, snakeCase: true).encode(self)

@@ -33,6 +33,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Attack one shard (--shard K/N, or the Slurm array task's) of the A2T harvest the training paused in --out waits for, into --db; nothing else.")
     var a2tHarvest = false
     @OptionGroup var shardOptions: ShardOptions
+    @OptionGroup(title: "Semi-supervised consistency training") var consistencyOptions: ConsistencyOptions
+    @Option(help: ArgumentHelp("Train on a seeded, stratified sample of N training examples (the seed is --seed).", valueName: "N"))
+    var trainSubset: Int?
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
     @Option(help: .hidden) var interruptAtStep: Int?
     /// Waits before this step until SIGINT or SIGTERM arrives (for tests of a real Ctrl-C).
@@ -45,6 +48,8 @@ struct TrainCommand: ParsableCommand {
         if let a2tWorkers, a2tWorkers < 1 { throw ValidationError("--a2t-workers must be at least 1") }
         if (a2tPause || a2tHarvest) && a2tOptions.plan == nil { throw ValidationError("--a2t-pause and --a2t-harvest go with --a2t RECIPES") }
         if a2tHarvest && a2tPause { throw ValidationError("--a2t-harvest attacks a shard of a paused training's harvest; --a2t-pause belongs to the training") }
+        if let trainSubset, trainSubset < 2 { throw ValidationError("--train-subset must be at least 2") }
+        if a2tHarvest && trainSubset != nil { throw ValidationError("--train-subset does not go with --a2t-harvest") }
         if !a2tHarvest && (shardOptions.shard != nil || shardOptions.shards != nil) {
             throw ValidationError("--shard and --shards split an A2T harvest: give them with --a2t-harvest")
         }
@@ -54,6 +59,8 @@ struct TrainCommand: ParsableCommand {
         var settings = try trainer.settings(seed: seed, maxLength: maxLength,
                                         adversarial: adversarial.flatMap(AdversarialTraining.Method.init(rawValue:)))
         settings.discreteAdversarial = a2tOptions.plan
+        settings.consistency = try consistencyOptions.settings()
+        settings.trainSubset = trainSubset
         try UserError.wrapping { try settings.validate() }
         var workflow = TrainingWorkflow(model: model, dataset: try dataOptions.load(), settings: settings,
                                         out: URL(fileURLWithPath: out), database: database.path)
@@ -61,6 +68,7 @@ struct TrainCommand: ParsableCommand {
         (workflow.interruptAtStep, workflow.a2tWorkers) = (interruptAtStep, a2tWorkers)
         workflow.waitForSignalAtStep = waitForSignalAtStep
         workflow.a2tPause = a2tPause
+        (workflow.unlabeled, workflow.unlabeledTextColumn) = (consistencyOptions.unlabeled, consistencyOptions.unlabeledTextColumn)
         if a2tHarvest {
             guard let shard = try shardOptions.resolve() else {
                 throw ValidationError("--a2t-harvest needs its shard: --shard K/N, a Slurm array task, or JOB_COMPLETION_INDEX with --shards N")
@@ -80,5 +88,53 @@ struct TrainCommand: ParsableCommand {
                   robust train … --resume --a2t-pause   (or without --a2t-pause to let later harvests run here)
                 """)
         }
+    }
+}
+
+/// `train --unlabeled … --consistency …`: semi-supervised consistency training (UDA, VAT) on unlabelled text.
+struct ConsistencyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Unlabelled text for consistency training: a file of text lines, a CSV/TSV/JSONL file (its text column; labels ignored), or a dataset (its training split, labels ignored). Texts in dev, test or the labelled training data are left out.", valueName: "FILE|DATASET"))
+    var unlabeled: String?
+    @Option(help: "Text column of a CSV/TSV/JSONL --unlabeled file (default: auto-detect).") var unlabeledTextColumn: String?
+    @Option(help: "Consistency loss on the unlabelled text: uda (augmented copies), vat (adversarial embedding perturbations) or uda+vat (default with --unlabeled: uda).")
+    var consistency: String?
+    @Option(help: "UDA: augmentation recipes making the unlabelled copies, comma-separated (augmentations/; one drawn per copy).")
+    var udaAugment = "tfidf-replace"
+    @Option(help: "UDA: weight λ of the consistency loss.") var consistencyWeight: Float = 1
+    @Option(help: "UDA: sharpening temperature τ of the target (1: none).") var udaTemperature: Float = 0.4
+    @Option(help: "UDA: confidence threshold β; unlabelled examples whose top probability is lower do not count (0: all count).")
+    var udaThreshold: Float = 0.8
+    @Option(help: "Training-signal annealing of the labelled loss: none, linear, log or exp.") var tsa = "none"
+    @Option(help: "Unlabelled examples per labelled one in each step.") var unlabeledRatio = 3
+    @Option(help: "VAT: L2 radius ε of the adversarial perturbation per example (word embeddings).") var vatEpsilon: Float = 1
+    @Option(help: "VAT: length ξ of the power iteration's probe.") var vatXi: Float = 0.01
+    @Option(help: "VAT: weight of the VAT loss.") var vatWeight: Float = 1
+
+    func validate() throws {
+        if let consistency, ConsistencyTraining.Method(rawValue: consistency) == nil {
+            throw ValidationError("--consistency must be one of \(ConsistencyTraining.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if ConsistencyTraining.Annealing(rawValue: tsa) == nil {
+            throw ValidationError("--tsa must be one of \(ConsistencyTraining.Annealing.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if consistency != nil && unlabeled == nil { throw ValidationError("--consistency needs --unlabeled FILE|DATASET") }
+        if unlabeledTextColumn != nil && unlabeled == nil { throw ValidationError("--unlabeled-text-column goes with --unlabeled") }
+    }
+
+    /// The consistency settings (nil without --unlabeled).
+    func settings() throws -> ConsistencyTraining? {
+        guard unlabeled != nil else { return nil }
+        var settings = ConsistencyTraining(method: consistency.flatMap(ConsistencyTraining.Method.init(rawValue:)) ?? .uda)
+        settings.weight = consistencyWeight
+        settings.temperature = udaTemperature
+        settings.threshold = udaThreshold
+        settings.annealing = ConsistencyTraining.Annealing(rawValue: tsa) ?? .none
+        settings.unlabeledRatio = unlabeledRatio
+        (settings.vatEpsilon, settings.vatXi, settings.vatWeight) = (vatEpsilon, vatXi, vatWeight)
+        if settings.method.usesAugmentation {
+            settings.augmentation = udaAugment.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        try UserError.wrapping { try settings.validate() }
+        return settings
     }
 }
