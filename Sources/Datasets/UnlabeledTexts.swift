@@ -44,7 +44,8 @@ public struct UnlabeledTexts: Sendable {
         var isDirectory: ObjCBool = false
         let exists = fileManager.fileExists(atPath: argument, isDirectory: &isDirectory)
         if !exists || isDirectory.boolValue {
-            guard exists || DatasetStore.isValidName(argument) || BuiltinDataset(rawValue: argument) != nil else {
+            let looksLikeFile = argument.contains("/") || !URL(fileURLWithPath: argument).pathExtension.isEmpty
+            guard exists || (!looksLikeFile && (DatasetStore.isValidName(argument) || BuiltinDataset(rawValue: argument) != nil)) else {
                 throw DatasetError(.notFound, file: argument, "no unlabelled data here: not a file, a dataset folder or a fetched dataset")
             }
             let dataset = try DatasetSplits.resolve(argument, dataDirectory: dataDirectory)

@@ -11,9 +11,14 @@ final class TrainCommandTests: XCTestCase {
 
     override func setUpWithError() throws {
         folder = try temporaryFolder(self)
+        try Self.makeTinyModelAndData(in: folder)
+    }
+
+    /// `tiny/` (tiny_bert_cls without its 3-class head: a bare encoder that gets a new head for the data's labels)
+    /// and `data.csv` (240 rows; class "yes" iff the text contains w7) in `folder`.
+    static func makeTinyModelAndData(in folder: URL) throws {
         let model = folder.appendingPathComponent("tiny")
         try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
-        // tiny_bert_cls without its 3-class head: a bare encoder that gets a new head for the data's labels.
         try FileManager.default.copyItem(at: TestPaths.fixture("tiny_bert_cls/config.json"), to: model.appendingPathComponent("config.json"))
         let file = try SafeTensorsFile(contentsOf: TestPaths.fixture("tiny_bert_cls/model.safetensors"))
         try SafeTensorsWriter.write(try file.names.filter { !$0.hasPrefix("classifier.") }.map { name in
@@ -25,7 +30,6 @@ final class TrainCommandTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: config).write(to: model.appendingPathComponent("config.json"))
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + (0..<123).map { "w\($0)" }
         try vocabulary.joined(separator: "\n").write(to: model.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
-        // Class "yes" iff the text contains w7.
         var lines = ["text,label"]
         for i in 0..<240 {
             var words = (0..<(4 + i % 6)).map { "w\(10 + (i * 7 + $0 * 13) % 90)" } + ["w\(10 + i % 97)", "w\(10 + i / 97)"]
