@@ -351,8 +351,27 @@ public enum FigurePlanner {
                 yLabel: "learning rate" + unit, caption: "The AdamW learning rate at each evaluation step (warmup, then decay).",
                 kind: .lines, series: rate, yRange: (0, nil), xFromZero: true))
         }
+        // Consistency training (UDA, VAT): the supervised and the consistency loss, and the share of unlabelled
+        // examples confident enough to count.
+        let consistency = series([("train_loss", "supervised loss"), ("consistency_loss", "consistency loss")], percent: false)
+        if consistency.contains(where: { $0.title.hasSuffix("consistency loss") }) {
+            figures.append(Figure(
+                name: "training_consistency", title: "Supervised and consistency loss",
+                xLabel: "training step (optimiser updates)", yLabel: "loss (nats per example)",
+                caption: "Semi-supervised training: the mean cross-entropy on the labelled batches and the mean weighted consistency loss (UDA's KL to the sharpened prediction on the original, VAT's KL under the adversarial perturbation) on the unlabelled batches since the previous evaluation.",
+                kind: .lines, series: consistency, xFromZero: true))
+        }
+        let confident = series([("unlabeled_confident_share", "unlabelled examples above the threshold")], percent: true)
+        if !confident.isEmpty {
+            figures.append(Figure(
+                name: "training_unlabeled_confident", title: "Unlabelled examples above the confidence threshold",
+                xLabel: "training step (optimiser updates)", yLabel: "share of unlabelled examples (%)",
+                caption: "The share of unlabelled examples whose prediction on the original reached UDA's confidence threshold (only they count in the consistency loss) since the previous evaluation.",
+                kind: .lines, series: confident, yRange: (0, 100), xFromZero: true))
+        }
         // Any other training curve gets a figure of its own.
-        let known: Set<String> = ["train_loss", "dev_loss", "dev_accuracy", "dev_macro_f1", "learning_rate"]
+        let known: Set<String> = ["train_loss", "dev_loss", "dev_accuracy", "dev_macro_f1", "learning_rate", "consistency_loss",
+                                  "unlabeled_confident_share"]
         let others = uniqueOrdered(runs.flatMap { $0.trainingCurves.keys.sorted() }).filter { !known.contains($0) }
         for curve in others {
             let percent = looksLikeShare(curve)

@@ -69,6 +69,27 @@ final class ReportTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: outcome.folder.appendingPathComponent("empty.dat").path))
     }
 
+    func testConsistencyTrainingCurvesGetTheirFigures() throws {
+        let writable = try ResultStore(path: dbPath)
+        let run = try writable.beginRun(RunRecord(kind: .train, modelHash: "77ab", dataHash: "da7a", robustVersion: "test")).runID
+        var points: [CurvePointRecord] = []
+        for step in [13, 26, 39] {
+            for (name, value) in [("train_loss", 0.6), ("dev_loss", 0.5), ("consistency_loss", 0.2), ("unlabeled_confident_share", 0.75)] {
+                points.append(CurvePointRecord(runID: run, recipe: "training", curve: name, xName: "step", x: Double(step),
+                                               yName: name, y: value - Double(step) / 1000))
+            }
+        }
+        try writable.recordCurvePoints(points)
+        try writable.markRun(run, status: .finished)
+        let outcome = try ReportGenerator.generate(
+            store: store(), runs: [run], to: folder.appendingPathComponent("reports/consistency"),
+            options: ReportOptions(formats: [.svg], rendering: .scriptsOnly, generator: "robust test", commandLine: "robust report"))
+        XCTAssertEqual(outcome.figures.map(\.name), ["training_loss", "training_consistency", "training_unlabeled_confident"])
+        let data = try read(outcome, "training_consistency.dat")
+        XCTAssertTrue(data.contains("supervised loss") && data.contains("consistency loss"), data)
+        XCTAssertTrue(try read(outcome, "training_unlabeled_confident.dat").contains("73.7"), "the share is drawn in percent")
+    }
+
     func testScriptsRerunByHandFromTheReportFolder() throws {
         let outcome = try fullReport(formats: [.png])
         let gnuplot = try Gnuplot.locate()
