@@ -160,6 +160,29 @@ public struct BenchWorkflow {
                       name.padding(toLength: 8, withPad: " ", startingAt: 0), time * 1e3, tokens / time, gflops,
                       shareText(gflops, peak), time / cleanTime))
         }
+        // Consistency training: the same labelled step plus 3 unlabelled sequences per labelled one (UDA: eval-mode
+        // targets and a pass on augmented copies; VAT: targets, the power-iteration probe and the adversarial pass).
+        let originals = randomBatch(config, sequences: 48, length: 64, seed: 14)
+        let copies = randomBatch(config, sequences: 48, length: 64, seed: 15)
+        func examples(_ batch: TokenBatch) -> [TokenizedExample] {
+            batch.starts.indices.map { TokenizedExample(ids: Array(batch.tokenIDs[batch.starts[$0]..<(batch.starts[$0] + batch.lengths[$0])]), label: 0) }
+        }
+        let unlabeled = UnlabeledBatch(originals: examples(originals), augmented: examples(copies))
+        for method in ConsistencyTraining.Method.allCases {
+            var consistency = ConsistencyTraining(method: method)
+            consistency.augmentation = ["bench"]
+            let step = TrainingStep(model: engine, optimiser: optimiser, adversarial: nil, consistency: consistency)
+            var count = 0
+            let time = try measure {
+                count += 1
+                try step.run(batch, labels: labels, workspace: workspace, dropout: DropoutPlan(seed: UInt64(count), config: config),
+                             learningRate: 1e-5, maxGradNorm: 1, seed: UInt64(count), unlabeled: unlabeled)
+            }
+            report("train_step_16x64_\(method.rawValue.replacingOccurrences(of: "+", with: "_"))_ratio3", [
+                "batch": 16, "unlabeled": 48, "seq": 64, "ms_per_step": time * 1e3, "cost_vs_clean": time / cleanTime,
+            ], String(format: "train step 16×64 + 48 unlabelled, %@ %7.1f ms/step  %.2f× clean",
+                      method.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0), time * 1e3, time / cleanTime))
+        }
         // bf16 mixed precision: the clean step with bf16 products forward and backward (fp32 master weights).
         guard precisions.contains(.bf16) else { return }
         let mixed = engine.makeWorkspace(training: true)

@@ -134,6 +134,7 @@ public struct TrainingWorkflow {
             let prepared = try UnlabeledData.prepare(unlabeled, textColumn: unlabeledTextColumn, consistency: consistency,
                                                      train: dataset.train.map(\.text), heldOut: (dataset.dev + dataset.test).map(\.text),
                                                      tokenizer: checkpoint.tokenizer, maxLength: maxLength, seed: settings.seed,
+                                                     victim: (checkpoint, dataset.labels, encoderPath, a2tWorkers ?? Parallel.workers),
                                                      reporter: reporter)
             (unlabeledSource, unlabeledRecord) = (prepared.source, prepared.record)
         } else if unlabeled != nil {
@@ -306,6 +307,10 @@ public struct TrainingWorkflow {
             record.test = TestSummary(loss: result.loss, report: result.report)
             reporter.say("\ntest (\(test.examples.count) examples, " + (keepLast ? "last model, step \(record.kept?.step ?? 0)" : "best dev step \(record.best?.step ?? 0)") + "):")
             reporter.say(result.report.rendered())
+        }
+        if let source = tuner.unlabeled as? UnlabeledTextSource, source.adversarial != nil {
+            reporter.say("adversarial consistency: \(source.succeeded) of \(source.attacked) unlabelled copies attacked successfully" +
+                         (resume ? " since resuming" : ""))
         }
         try UserError.wrapping {
             try record.encoded().write(to: outURL.appendingPathComponent("training.json"))
