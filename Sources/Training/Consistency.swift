@@ -144,11 +144,8 @@ public enum ConsistencyLoss {
         var total = 0.0
         for row in 0..<rows {
             let l = logits + row * c, target = p + row * c
-            var m = -Double.infinity
-            for k in 0..<c { m = max(m, Double(l[k])) }
-            var s = 0.0
-            for k in 0..<c { s += exp(Double(l[k]) - m) }
-            let logSum = m + log(s)
+            let (m, sum) = shiftedSum(l, classes: c)
+            let logSum = m + log(sum)
             let w = scale(row)
             var kl = 0.0
             for k in 0..<c {
@@ -162,16 +159,23 @@ public enum ConsistencyLoss {
         return total
     }
 
+    /// m = max_k l_k / temperature and Σ_k exp(l_k / temperature − m) of one row, in Double.
+    static func shiftedSum(_ l: UnsafePointer<Float>, classes c: Int, temperature: Double = 1) -> (m: Double, sum: Double) {
+        var m = -Double.infinity
+        for k in 0..<c { m = max(m, Double(l[k]) / temperature) }
+        var s = 0.0
+        for k in 0..<c { s += exp(Double(l[k]) / temperature - m) }
+        return (m, s)
+    }
+
     /// softmax(logits / temperature) of each row, in Double for the exponentials.
     public static func softmax(_ logits: UnsafePointer<Float>, rows: Int, classes c: Int, temperature: Float = 1,
                                into out: UnsafeMutablePointer<Float>) {
+        let t = Double(temperature)
         for row in 0..<rows {
             let l = logits + row * c
-            var m = -Double.infinity
-            for k in 0..<c { m = max(m, Double(l[k]) / Double(temperature)) }
-            var s = 0.0
-            for k in 0..<c { s += exp(Double(l[k]) / Double(temperature) - m) }
-            for k in 0..<c { out[row * c + k] = Float(exp(Double(l[k]) / Double(temperature) - m) / s) }
+            let (m, sum) = shiftedSum(l, classes: c, temperature: t)
+            for k in 0..<c { out[row * c + k] = Float(exp(Double(l[k]) / t - m) / sum) }
         }
     }
 
@@ -183,26 +187,13 @@ public enum ConsistencyLoss {
         if let bad = labels.first(where: { $0 < 0 || $0 >= c }) {
             throw EngineError.invalidInput("label id \(bad) is outside the model's \(c) classes")
         }
-        var losses = [Double](repeating: 0, count: labels.count)
-        var keep = [Bool](repeating: false, count: labels.count)
-        for (row, label) in labels.enumerated() {
-            let l = logits + row * c
-            var m = -Double.infinity
-            for k in 0..<c { m = max(m, Double(l[k])) }
-            var s = 0.0
-            for k in 0..<c { s += exp(Double(l[k]) - m) }
-            losses[row] = m + log(s) - Double(l[label])
-            keep[row] = exp(-losses[row]) <= threshold
-        }
+        let sums = labels.indices.map { shiftedSum(logits + $0 * c, classes: c) }
+        let losses = labels.indices.map { sums[$0].m + log(sums[$0].sum) - Double(logits[$0 * c + labels[$0]]) }
+        let keep = losses.map { exp(-$0) <= threshold }
         let kept = keep.filter { $0 }.count
         for (row, label) in labels.enumerated() {
-            let l = logits + row * c
-            var m = -Double.infinity
-            for k in 0..<c { m = max(m, Double(l[k])) }
-            var s = 0.0
-            for k in 0..<c { s += exp(Double(l[k]) - m) }
             for k in 0..<c {
-                let p = exp(Double(l[k]) - m) / s
+                let p = exp(Double(logits[row * c + k]) - sums[row].m) / sums[row].sum
                 gradient[row * c + k] = keep[row] ? Float((p - (k == label ? 1 : 0)) / Double(kept)) : 0
             }
         }
@@ -221,8 +212,6 @@ final class ConsistencyStep {
     private let sharpenedTarget = FloatBuffer()
     private let logitGradient = FloatBuffer()
     private let delta = FloatBuffer()
-    /// Test hook: VAT's random start direction [tokens × width] instead of the seeded Gaussian draw.
-    var vatStart: [Float]?
     /// Test hook: VAT's adversarial perturbation r_adv of the last step [tokens × width].
     private(set) var lastAdversarialPerturbation: [Float] = []
 
@@ -270,7 +259,7 @@ final class ConsistencyStep {
         if settings.method.usesVAT {
             let h = model.inputEmbeddingWidth, t = originals.tokenCount
             let d = delta.reserve(t * h)
-            try start(d, batch: originals, width: h, seed: seed)
+            start(d, batch: originals, width: h, seed: seed)
             // Power iteration: the gradient of KL(p̂ ‖ q(x + ξd)) without dropout, input gradient only.
             let probe = try model.classify(originals, workspace: workspace, wordEmbeddingDelta: UnsafePointer(d))
             _ = ConsistencyLoss.kl(target: plain, logits: probe, rows: u, classes: c, scale: { _ in 1 }, gradient: gradient)
@@ -297,20 +286,13 @@ final class ConsistencyStep {
         return outcome
     }
 
-    /// ξ·d with d a standard-normal draw normalised to unit L2 per example (or `vatStart`).
-    private func start(_ d: UnsafeMutablePointer<Float>, batch: TokenBatch, width h: Int, seed: UInt64) throws {
-        if let given = vatStart {
-            guard given.count == batch.tokenCount * h else {
-                throw TrainingError.invalidState("VAT start has \(given.count) values; the batch needs \(batch.tokenCount * h)")
-            }
-            d.update(from: given, count: given.count)
-        } else {
-            var random = SeededRandom(seed: seed)
-            for i in 0..<(batch.tokenCount * h) {
-                // Box–Muller from two uniforms in (0, 1].
-                let a = Double(random.uniform()) + 1e-12, b = Double(random.uniform())
-                d[i] = Float((-2 * log(a)).squareRoot() * cos(2 * Double.pi * b))
-            }
+    /// ξ·d with d a standard-normal draw (seeded) normalised to unit L2 per example.
+    private func start(_ d: UnsafeMutablePointer<Float>, batch: TokenBatch, width h: Int, seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        for i in 0..<(batch.tokenCount * h) {
+            // Box–Muller from two uniforms (the first kept off 0).
+            let a = Double(random.uniform()) + 1e-12, b = Double(random.uniform())
+            d[i] = Float((-2 * log(a)).squareRoot() * cos(2 * Double.pi * b))
         }
         for (sequence, first) in batch.starts.enumerated() {
             let range = (first * h)..<((first + batch.lengths[sequence]) * h)
