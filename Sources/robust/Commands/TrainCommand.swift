@@ -98,7 +98,7 @@ struct ConsistencyOptions: ParsableArguments {
     @Option(help: "Text column of a CSV/TSV/JSONL --unlabeled file (default: auto-detect).") var unlabeledTextColumn: String?
     @Option(help: "Consistency loss on the unlabelled text: uda (augmented copies), vat (adversarial embedding perturbations) or uda+vat (default with --unlabeled: uda).")
     var consistency: String?
-    @Option(help: "UDA: augmentation recipes making the unlabelled copies, comma-separated (augmentations/; one drawn per copy).")
+    @Option(help: "UDA: recipes making the unlabelled copies, comma-separated, one drawn per copy: augmentation recipes (augmentations/), or attack recipes for adversarial consistency (the copy is an adversarial text against the current weights and the model's own prediction).")
     var udaAugment = "tfidf-replace"
     @Option(help: "UDA: weight λ of the consistency loss.") var consistencyWeight: Float = 1
     @Option(help: "UDA: sharpening temperature τ of the target (1: none).") var udaTemperature: Float = 0.4
