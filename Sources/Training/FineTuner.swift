@@ -72,6 +72,8 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         try check((trainSubset ?? 2) >= 2, "the training subset needs at least 2 examples")
         try check(consistency == nil || (adversarial == nil && discreteAdversarial == nil),
                   "consistency training does not combine with --adversarial or --a2t in one run")
+        try check(batchSize * (consistency?.unlabeledRatio ?? 0) <= 8192,
+                  "the unlabelled batch (batch size × unlabelled ratio) must be at most 8192 examples")
     }
 }
 
