@@ -7,7 +7,7 @@ import XCTest
 
 final class RecipeParsingTests: XCTestCase {
     static let validKeys = "name, description, per_example, combine, operations"
-    static let validOperations = "synonym_replacement, random_insertion, random_swap, random_deletion, char_noise"
+    static let validOperations = "synonym_replacement, random_insertion, random_swap, random_deletion, char_noise, tfidf_replace"
 
     func testAllFiveOperationsKeepFileOrder() throws {
         let yaml = """
@@ -310,7 +310,7 @@ final class AugmentationLibraryTests: XCTestCase {
     func testRepositoryRecipes() throws {
         let library = AugmentationLibrary(directory: TestPaths.repoRoot.appendingPathComponent("augmentations"))
         let names = library.names()
-        for name in ["eda", "char-noise", "eda-char"] {
+        for name in ["eda", "char-noise", "eda-char", "tfidf-replace"] {
             XCTAssertTrue(names.contains(name), "\(name) missing from \(names)")
         }
 
@@ -332,7 +332,7 @@ final class AugmentationLibraryTests: XCTestCase {
         let edaChar = try library.load("eda-char")
         XCTAssertEqual(edaChar.name, "eda-char")
         XCTAssertEqual(edaChar.perExample, 5)
-        XCTAssertEqual(edaChar.operations.map(\.0), AugmentationRecipe.Operation.allCases)
+        XCTAssertEqual(edaChar.operations.map(\.0), [.synonymReplacement, .randomInsertion, .randomSwap, .randomDeletion, .charNoise])
         XCTAssertEqual(edaChar.operations.map(\.1), [0.1, 0.1, 0.1, 0.1, 0.1])
 
         // Every recipe in the folder loads.
