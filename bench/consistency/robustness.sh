@@ -8,6 +8,8 @@ out=${1:?usage: robustness.sh OUT [TASK] [SEED] [SAMPLE]}
 task=${2:-mr1000}; seed=${3:-1}; sample=${4:-200}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 robust=${ROBUST:-$here/.build/release/robust}
+# The suite's similarity constraints and the audit need the sentence encoder (the base model).
+export ROBUST_BASE_MODEL=${ROBUST_BASE_MODEL:-$here/models/all-MiniLM-L6-v2}
 data=mr; [[ $task == sms* ]] && data=sms_spam
 db="$out/robustness-$task-s$seed.db"
 for method in sup uda vat; do
