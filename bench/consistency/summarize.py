@@ -65,7 +65,9 @@ def main():
             secs = [times[(task, method, s)] for s in seeds if (task, method, s) in times]
             time = f"{sum(secs)/len(secs):.0f} s" if secs else ""
             name = "spam F1" if task.startswith("sms") else "accuracy"
-            print(f"| {task} | {name} | {method} | {','.join(map(str, seeds))} | {mean*100:.1f} [{(mean-half)*100:.1f}, {(mean+half)*100:.1f}] | {delta} | {closed} | {time} |")
+            spread = f" [{(mean-half)*100:.1f}, {(mean+half)*100:.1f}]" if half == half else ""   # no interval from one seed
+            delta = delta.split(" [")[0] if " [+nan" in delta else delta
+            print(f"| {task} | {name} | {method} | {','.join(map(str, seeds))} | {mean*100:.1f}{spread} | {delta} | {closed} | {time} |")
     print()
     for key in sorted(results):
         print(key, f"{results[key]:.4f}")
