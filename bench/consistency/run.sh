@@ -7,6 +7,7 @@
 #   sms100      sms_spam, 100 labels, 15 epochs of batch 16 (105 steps)
 #   mr1000long  mr, 1,000 labels, 10 epochs of batch 32; UDA with tfidf-light.yaml (10% replacement), and
 #               one seed of UDA with the default tfidf-replace (30%) as mr1000longdefault
+#   mr1000vat03 (not in the default list) VAT with ε 0.3 in mr1000's protocol
 #   bench/consistency/run.sh OUT ["SEEDS"] ["TASKS"]     (all four: about 80 minutes on 2 cores)
 set -euo pipefail
 out=${1:?usage: run.sh OUT [SEEDS] [TASKS]}
@@ -40,6 +41,8 @@ for task in $tasks; do
     mr1000long)
       three mr1000long mr 1000 10 32 "$here/bench/consistency/tfidf-light.yaml"
       run mr1000longdefault uda 1 mr 1000 10 32 --unlabeled mr --consistency uda ;;
+    mr1000vat03)   # VAT with ε 0.3 (paired with mr1000's supervised runs)
+      for seed in $seeds; do run mr1000vat03 vat "$seed" mr 1000 4 32 --unlabeled mr --consistency vat --vat-epsilon 0.3; done ;;
     *) echo "unknown task $task" >&2; exit 2 ;;
   esac
 done
