@@ -68,15 +68,7 @@ public struct UnlabeledTexts: Sendable {
         guard textColumn == nil else {
             throw DatasetError(.invalidArgument, file: argument, "--unlabeled-text-column needs a CSV, TSV or JSONL file; this is read as text lines")
         }
-        var status = stat()
-        guard stat(argument, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw DatasetError(.io, file: argument, "is not a regular file")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DatasetError(.io, file: argument, "cannot read: \(error.localizedDescription)")
-        }
-        let bytes = UTF8Check.strippingBOM([UInt8](data))
+        let bytes = UTF8Check.strippingBOM(try UserFileReader.readBytes(url))
         try UTF8Check.validate(bytes, file: argument)
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -20,8 +20,8 @@ public struct UserFileOptions: Sendable, Equatable {
     public var format: UserFileFormat?
     public var textColumn: String?
     public var labelColumn: String?
-    /// Unlabelled text: a label column is optional (when present its values are read but not required), and
-    /// rows are usable with an empty label; the label column's name is "" when there is none.
+    /// Unlabelled text: a label column is optional and its values are never read (every row's label is ""); the
+    /// label column's name is "" when there is none.
     public var labelsOptional = false
     public init(format: UserFileFormat? = nil, textColumn: String? = nil, labelColumn: String? = nil, labelsOptional: Bool = false) {
         self.format = format
@@ -79,7 +79,12 @@ public enum UserFileReader {
             throw DatasetError(.unknownFormat, file: name,
                                "cannot tell the format from the extension \".\(url.pathExtension)\"; pass --format csv, tsv or jsonl")
         }
-        // A FIFO would block and a device (/dev/zero) never end: only regular files are read.
+        return try parse(readBytes(url), format: format, file: name, options: options)
+    }
+
+    /// A user's file, whole: only a regular file (a FIFO would block and a device such as /dev/zero never end).
+    public static func readBytes(_ url: URL) throws -> [UInt8] {
+        let name = url.path
         var status = stat()
         guard stat(name, &status) == 0 else {
             throw DatasetError(.io, file: name, "cannot read: \(String(cString: strerror(errno)))")
@@ -88,11 +93,9 @@ public enum UserFileReader {
             let kind = (status.st_mode & S_IFMT) == S_IFDIR ? "a folder" : (status.st_mode & S_IFMT) == S_IFIFO ? "a FIFO (named pipe)" : "a device or socket"
             throw DatasetError(.io, file: name, "is \(kind), not a regular file; save the data to a file first")
         }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { return [UInt8](try Data(contentsOf: url)) } catch {
             throw DatasetError(.io, file: name, "cannot read: \(error.localizedDescription)")
         }
-        return try parse([UInt8](data), format: format, file: name, options: options)
     }
 
     /// Parses bytes already in memory; `file` is only used in messages.
@@ -146,7 +149,8 @@ public enum UserFileReader {
                 throw DatasetError(.raggedRow, file: file, line: record.line,
                                    "\(record.fields.count) field\(record.fields.count == 1 ? "" : "s"), but the header (line \(header.line)) has \(names.count) columns")
             }
-            try add(text: record.fields[textIndex], label: labelIndex.map { record.fields[$0] } ?? "", line: record.line, file: file,
+            let label = options.labelsOptional ? nil : labelIndex.map { record.fields[$0] }
+            try add(text: record.fields[textIndex], label: label ?? "", line: record.line, file: file,
                     labelsOptional: options.labelsOptional, to: &contents)
         }
         return contents

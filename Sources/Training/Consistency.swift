@@ -127,13 +127,19 @@ public protocol UnlabeledSource: AnyObject {
     func batch(step: Int, size: Int) throws -> UnlabeledBatch
 }
 
-/// What one step's consistency part measured.
-public struct ConsistencyOutcome: Sendable, Equatable {
+/// What one step's consistency part measured (and, summed, what steps since an evaluation did).
+public struct ConsistencyOutcome: Codable, Sendable, Equatable {
     /// The weighted consistency loss (UDA + VAT parts).
     public var loss: Double = 0
     /// Unlabelled examples whose original top probability reached the threshold, and all of them.
     public var confident = 0
     public var unlabeled = 0
+
+    public mutating func add(_ other: ConsistencyOutcome) {
+        loss += other.loss
+        confident += other.confident
+        unlabeled += other.unlabeled
+    }
 }
 
 public enum ConsistencyLoss {
@@ -212,8 +218,8 @@ final class ConsistencyStep {
     private let sharpenedTarget = FloatBuffer()
     private let logitGradient = FloatBuffer()
     private let delta = FloatBuffer()
-    /// Test hook: VAT's adversarial perturbation r_adv of the last step [tokens × width].
-    private(set) var lastAdversarialPerturbation: [Float] = []
+    /// Test hook: VAT's adversarial perturbation r_adv [tokens × width], each step.
+    var observePerturbation: ((UnsafeBufferPointer<Float>) -> Void)?
 
     init(_ settings: ConsistencyTraining) { self.settings = settings }
 
@@ -277,7 +283,7 @@ final class ConsistencyStep {
                     for i in range { d[i] *= settings.vatEpsilon / settings.vatXi }
                 }
             }
-            lastAdversarialPerturbation = Array(UnsafeBufferPointer(start: d, count: t * h))
+            observePerturbation?(UnsafeBufferPointer(start: d, count: t * h))
             let q = try model.classify(originals, workspace: workspace, dropout: dropout, wordEmbeddingDelta: UnsafePointer(d))
             let weight = Double(settings.vatWeight) / Double(u)
             outcome.loss += ConsistencyLoss.kl(target: plain, logits: q, rows: u, classes: c, scale: { _ in weight }, gradient: gradient)

@@ -148,9 +148,7 @@ public struct TrainingState: Codable, Sendable, Equatable {
     /// The current epoch's extra examples (A2T), kept so an interrupted epoch resumes with the same data.
     public var epochExtras: [TokenizedExample]?
     /// Consistency training's running sums since the last evaluation (nil without it).
-    public var runningConsistency: Double?
-    public var runningConfident: Int?
-    public var runningUnlabeled: Int?
+    public var runningConsistency: ConsistencyOutcome?
 
     public init() {}
 }
@@ -302,10 +300,8 @@ public final class FineTuner {
                                                 seed: SeededRandom.mix(stepSeed, 5), unlabeled: unlabeledBatch,
                                                 progress: Double(state.step) / Double(max(totalSteps, 1)))
                 if settings.consistency != nil {
-                    let outcome = trainingStep.lastConsistency
-                    state.runningConsistency = (state.runningConsistency ?? 0) + outcome.loss
-                    state.runningConfident = (state.runningConfident ?? 0) + outcome.confident
-                    state.runningUnlabeled = (state.runningUnlabeled ?? 0) + outcome.unlabeled
+                    state.runningConsistency = state.runningConsistency ?? ConsistencyOutcome()
+                    state.runningConsistency?.add(trainingStep.lastConsistency)
                 }
                 state.step += 1
                 state.batchInEpoch += 1
@@ -355,9 +351,10 @@ public final class FineTuner {
                                   devLoss: result.loss, devAccuracy: result.report.accuracy, devMacroF1: result.report.macroF1,
                                   learningRate: Double(rate))
         if settings.consistency != nil {
-            record.consistencyLoss = (state.runningConsistency ?? 0) / Double(max(state.runningCount, 1))
-            record.unlabeledConfident = Double(state.runningConfident ?? 0) / Double(max(state.runningUnlabeled ?? 0, 1))
-            (state.runningConsistency, state.runningConfident, state.runningUnlabeled) = (0, 0, 0)
+            let sums = state.runningConsistency ?? ConsistencyOutcome()
+            record.consistencyLoss = sums.loss / Double(max(state.runningCount, 1))
+            record.unlabeledConfident = Double(sums.confident) / Double(max(sums.unlabeled, 1))
+            state.runningConsistency = ConsistencyOutcome()
         }
         state.runningLoss = 0
         state.runningCount = 0

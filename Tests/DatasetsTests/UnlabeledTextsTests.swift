@@ -34,6 +34,9 @@ final class UnlabeledTextsTests: XCTestCase {
         let labelled = try UnlabeledTexts.load(try write("u.csv", "text,label\nnice one,pos\n\"awful, really\",\nok,neg\n"))
         XCTAssertEqual(labelled.texts, ["nice one", "awful, really", "ok"], "a missing label is no reason to skip")
         XCTAssertEqual(labelled.ignoredLabels, "the column \"label\"")
+        // Labels are never read: a control character in one (an error in labelled data) does not matter.
+        let odd = try UnlabeledTexts.load(try write("odd.csv", "text,label\nfine,\u{1}\n"))
+        XCTAssertEqual(odd.texts, ["fine"])
         let unlabelled = try UnlabeledTexts.load(try write("u.tsv", "id\tsentence\n1\tone\n2\ttwo\n"))
         XCTAssertEqual(unlabelled.texts, ["one", "two"])
         XCTAssertNil(unlabelled.ignoredLabels)
@@ -57,6 +60,9 @@ final class UnlabeledTextsTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("no unlabelled data"), "\($0)")
         }
         XCTAssertThrowsError(try UnlabeledTexts.load(try write("x.txt", "a\n"), textColumn: "text"))
+        XCTAssertThrowsError(try UnlabeledTexts.load("/dev/zero")) {
+            XCTAssertTrue("\($0)".contains("not a regular file"), "\($0)")
+        }
     }
 
     func testTheGuardDropsTrainingAndHeldOutTextsAndRefusesBadData() throws {

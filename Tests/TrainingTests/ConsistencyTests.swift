@@ -202,9 +202,10 @@ final class ConsistencyTests: XCTestCase {
         settings.vatXi = 0.5
         settings.vatEpsilon = 1
         let step = ConsistencyStep(settings)
+        var r: [Float] = []
+        step.observePerturbation = { r = Array($0) }
         _ = try step.run(model: model, unlabeled: unlabeled, workspace: model.makeWorkspace(training: true),
                          dropout: DropoutPlan(seed: 4, hidden: 0.1, attention: 0.1, classifier: 0.1), seed: 6)
-        let r = step.lastAdversarialPerturbation
         let rNorm = r.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         XCTAssertEqual(rNorm, 1, accuracy: 1e-4, "‖r_adv‖ = ε")
 

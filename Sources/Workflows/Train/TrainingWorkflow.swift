@@ -151,13 +151,14 @@ public struct TrainingWorkflow {
                         counts: ["train": train.examples.count, "dev": dev.examples.count, "test": test.examples.count]),
             labels: dataset.labels, settings: settings, maxLength: maxLength, history: [], best: nil, kept: nil, test: nil)
         record.unlabeled = unlabeledRecord
+        let dataHash = resumeDataHash(unlabeledRecord)
 
         let store = try RunRecording.openForWriting(database)
         var resumedRunID: Int64?
         if resume {
             let saved = try UserError.wrapping { try ResumeState.load(from: resumeFolder, into: engine) }
             resumedRunID = saved.runID
-            guard saved.matches(settings: settings, dataSHA256: resumeDataHash(unlabeledRecord), baseModel: model) else {
+            guard saved.matches(settings: settings, dataSHA256: dataHash, baseModel: model) else {
                 throw UserError("--resume needs the same --model, data and hyper-parameters as the interrupted run")
             }
             try UserError.wrapping { try tuner.resume(from: saved.state, optimiserStep: saved.optimiserStep,
@@ -182,7 +183,7 @@ public struct TrainingWorkflow {
         try UserError.wrapping {
             try store.withRun(runRecord, resuming: resumedRunID, interrupted: { Interruption.wasRequested }) { run in
                 outcome = try workflow.trainAndReport(run: run.runID, store: store, tuner: tuner, checkpoint: checkpoint, record: record,
-                                             dataHash: resumeDataHash(unlabeledRecord),
+                                             dataHash: dataHash,
                                              train: train.kept, test: test, a2tRecipes: a2tRecipes, maxLength: maxLength,
                                              resumeFolder: resumeFolder, reporter: reporter)
             }
