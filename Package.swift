@@ -60,12 +60,18 @@ let package = Package(
         // CDNNL: oneDNN (Debian's libdnnl-dev) for bf16 and int8 matrix products (`--precision`).
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL", "Basics"], swiftSettings: kernels),
+        // CImageCodecs: Debian's libpng, libjpeg-turbo and zlib (decoding user images, writing PNG, gzip IDX files).
+        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                       providers: [.apt(["libpng-dev", "libjpeg-dev", "zlib1g-dev"])]),
+        // Vision: pixel-space operations on images in [0, 1] — augmentation operations, common corruptions and
+        // pixel attacks (FGSM, PGD, APGD-CE, Square) against a `PixelClassifier`; knows no model and no storage.
+        .target(name: "Vision", dependencies: ["Basics"], swiftSettings: optimise),
         .target(name: "SafeTensors", swiftSettings: optimise),
         .target(name: "Tokenizer", dependencies: ["Basics"], swiftSettings: optimise),
         .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],
                 swiftSettings: optimise),
         .target(name: "Training", dependencies: ["Basics", "Tensors", "SafeTensors", "Transformer"], swiftSettings: optimise),
-        .target(name: "Datasets", dependencies: ["Basics"], swiftSettings: optimise),
+        .target(name: "Datasets", dependencies: ["Basics", "CImageCodecs", "SafeTensors"], swiftSettings: optimise),
         // WordNet 3.0 reader, morphy, synonyms and re-inflection for synonym attacks (Foundation only;
         // Swift 6 language mode, no -Ounchecked: it parses files it does not trust).
         .target(name: "WordNet"),
@@ -133,6 +139,7 @@ let package = Package(
                     swiftSettings: optimise),
         .testTarget(name: "TrainingTests", dependencies: ["Basics", "Training", "Transformer", "Tensors", "TestSupport"],
                     swiftSettings: optimise),
+        .testTarget(name: "VisionTests", dependencies: ["Basics", "Vision", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "DatasetsTests", dependencies: ["Basics", "Datasets", "TestSupport"], swiftSettings: optimise),
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // CommandLineTests run the built `robust` as a user would (train, eval, runs) on tiny models.

