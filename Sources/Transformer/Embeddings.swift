@@ -31,8 +31,9 @@ extension EncoderModel {
 
     func embeddingsForward(_ workspace: Workspace, dropout: DropoutPlan?, delta: UnsafePointer<Float>?) {
         let batch = workspace.batch, e = config.embeddingSize, h = config.hiddenSize, t = batch.tokenCount
+        guard let wordTable = weights.wordEmbeddings, let norm = weights.embeddingNorm else { return }
         assignPositions(workspace)
-        let word = value(weights.wordEmbeddings)
+        let word = value(wordTable)
         let positionTable = value(weights.positionEmbeddings), typeTable = value(weights.typeEmbeddings)
         let sum = workspace.embeddingSum.pointer
         batch.tokenIDs.withUnsafeBufferPointer { ids in
@@ -60,7 +61,6 @@ extension EncoderModel {
                 }
             }
         }
-        let norm = weights.embeddingNorm
         let output = workspace.embeddings.pointer
         switch weights.embeddingProjection {
         case .none:
@@ -98,7 +98,7 @@ extension EncoderModel {
     func embeddingsBackward(_ workspace: Workspace, embeddingGradient: UnsafeMutablePointer<Float>, dropout: DropoutPlan?,
                             parameterGradients wanted: Bool) {
         let batch = workspace.batch, h = config.hiddenSize, e = config.embeddingSize, t = batch.tokenCount
-        let norm = weights.embeddingNorm
+        guard let wordTable = weights.wordEmbeddings, let norm = weights.embeddingNorm else { return }
         let sum = workspace.embeddingSum.pointer
         let dSum = workspace.inputEmbeddingGradient.pointer
         switch weights.embeddingProjection {
@@ -124,7 +124,7 @@ extension EncoderModel {
         guard wanted else { return }
         let pad = Int32(config.padTokenID)
         let padPosition: Int32 = config.architecture.positions == .learnedAfterPadding ? pad : -1
-        let dWord = gradient(weights.wordEmbeddings)
+        let dWord = gradient(wordTable)
         let dPosition = gradient(weights.positionEmbeddings, if: true)
         let dType = gradient(weights.typeEmbeddings, if: true)
         batch.tokenIDs.withUnsafeBufferPointer { ids in

@@ -77,12 +77,17 @@ public struct HeadConfig: Sendable, Equatable {
     public var activation: Activation
     /// A LayerNorm after the activation (ModernBERT's `head.norm`).
     public var norm: Bool
+    /// Whether there is a dense layer (+ activation) before the classifier; ViT's classifier reads the
+    /// pooled row directly.
+    public var dense: Bool
 
-    public init(pooling: Pooling = .first, denseBias: Bool = true, activation: Activation = .tanh, norm: Bool = false) {
+    public init(pooling: Pooling = .first, denseBias: Bool = true, activation: Activation = .tanh, norm: Bool = false,
+                dense: Bool = true) {
         self.pooling = pooling
         self.denseBias = denseBias
         self.activation = activation
         self.norm = norm
+        self.dense = dense
     }
 }
 
@@ -191,6 +196,8 @@ public struct Architecture: Sendable, Equatable {
     /// GeGLU: the intermediate projection has 2·intermediate outputs, act(first half) · second half.
     public var gatedFeedForward = false
     public var attentionBias = true
+    /// Query, key and value biases (when `attentionBias`); ViT's `qkv_bias: false` drops only these.
+    public var qkvBias = true
     public var feedForwardBias = true
     public var normBias = true
 
@@ -200,7 +207,49 @@ public struct Architecture: Sendable, Equatable {
 
     public var head = HeadConfig()
 
+    /// What the encoder reads: token ids (every text family) or image patches (ViT).
+    public var input: Input = .tokens
+    public enum Input: Sendable, Equatable {
+        case tokens
+        case patches(PatchGeometry)
+    }
+    /// Query, key and value stored as one tensor (ModernBERT's `Wqkv`) rather than three.
+    public var fusedQKV = false
+    /// Pre-LN: whether the first block has its attention LayerNorm (ViT: yes; ModernBERT: no).
+    public var firstBlockNorm = true
+    /// Pre-LN: where the feed-forward dropout sits — on the activated inner product (ModernBERT's
+    /// `mlp_dropout`) or on the block's output before the residual (ViT's `ViTOutput`).
+    public var feedForwardDropoutOnOutput = false
+
     public init() {}
+
+    /// The image geometry of a patch encoder; nil for a text encoder.
+    public var patches: PatchGeometry? {
+        if case .patches(let geometry) = input { return geometry }
+        return nil
+    }
+}
+
+/// A ViT's patch embedding: square images of `imageSize` with `channels`, cut into non-overlapping
+/// `patchSize` squares (a Conv2d with stride = kernel = patch size, as a GEMM over unfolded patches); a
+/// [CLS] row then one row per patch, in row-major patch order.
+public struct PatchGeometry: Sendable, Equatable {
+    public var channels: Int
+    public var imageSize: Int
+    public var patchSize: Int
+
+    public init(channels: Int, imageSize: Int, patchSize: Int) {
+        self.channels = channels
+        self.imageSize = imageSize
+        self.patchSize = patchSize
+    }
+
+    public var patchesPerSide: Int { imageSize / patchSize }
+    public var patchCount: Int { patchesPerSide * patchesPerSide }
+    /// Values per unfolded patch: channels × patch × patch, in the conv weight's (c, i, j) order.
+    public var patchValues: Int { channels * patchSize * patchSize }
+    /// Tokens per image: [CLS] + patches.
+    public var sequenceLength: Int { patchCount + 1 }
 }
 
 public struct EncoderConfig: Sendable, Equatable {
@@ -324,6 +373,18 @@ public struct EncoderConfig: Sendable, Equatable {
             // just to name their tensors before the file is found to lack them).
             guard groups * a.innerLayers <= 1024 else {
                 throw EngineError.invalidConfig("num_hidden_groups × inner_group_num must be at most 1024 (layers with their own weights), got \(groups) × \(a.innerLayers)")
+            }
+        }
+        if let p = a.patches {
+            guard p.channels >= 1, p.channels <= 4 else { throw EngineError.invalidConfig("num_channels must be in 1...4, got \(p.channels)") }
+            guard p.patchSize >= 1, p.imageSize >= p.patchSize, p.imageSize <= 4096, p.imageSize % p.patchSize == 0 else {
+                throw EngineError.invalidConfig("image_size \(p.imageSize) must be a multiple of patch_size \(p.patchSize) (and at most 4096)")
+            }
+            guard p.sequenceLength <= maxPositions else {
+                throw EngineError.invalidConfig("\(p.patchCount) patches need \(p.sequenceLength) positions")
+            }
+            guard a.block == .preNorm, a.attention == .standard else {
+                throw EngineError.invalidConfig("a patch encoder runs pre-LN blocks with standard attention")
             }
         }
         switch a.attention {

@@ -133,6 +133,9 @@ public final class EncoderModel: @unchecked Sendable {
     @discardableResult
     public func encode(_ batch: TokenBatch, workspace: Workspace, dropout: DropoutPlan? = nil,
                        wordEmbeddingDelta: UnsafePointer<Float>? = nil, onlyCLSAfterLastLayer: Bool = false) throws -> UnsafeMutablePointer<Float> {
+        guard config.architecture.patches == nil else {
+            throw EngineError.invalidInput("this \(config.modelType) model reads images, not text")
+        }
         try batch.validate(config)
         guard workspace.config == config else { throw EngineError.invalidInput("workspace belongs to another model") }
         if dropout != nil && !workspace.keepsActivations {
@@ -140,8 +143,11 @@ public final class EncoderModel: @unchecked Sendable {
         }
         let clsOnly = onlyCLSAfterLastLayer && dropout == nil && !workspace.keepsActivations && supportsFirstRowOnly
         if dropout == nil, !workspace.keepsActivations, let groups = dataParallelGroups(batch) {
-            return encodeInGroups(batch, groups: groups, workspace: workspace, wordEmbeddingDelta: wordEmbeddingDelta,
-                                  onlyCLSAfterLastLayer: clsOnly)
+            let e = config.embeddingSize
+            return encodeInGroups(batch, groups: groups, workspace: workspace, onlyCLSAfterLastLayer: clsOnly) { sub, group in
+                let first = batch.starts[group.lowerBound]
+                embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * e })
+            }
         }
         workspace.prepare(for: batch, classes: classCount, needsBackward: workspace.keepsActivations)
         embeddingsForward(workspace, dropout: dropout, delta: wordEmbeddingDelta)
@@ -202,10 +208,12 @@ public final class EncoderModel: @unchecked Sendable {
         return groups.allSatisfy { !$0.isEmpty } ? groups : nil
     }
 
-    func encodeInGroups(_ batch: TokenBatch, groups: [Range<Int>], workspace: Workspace,
-                        wordEmbeddingDelta: UnsafePointer<Float>?, onlyCLSAfterLastLayer: Bool) -> UnsafeMutablePointer<Float> {
+    /// `embed` fills a group's workspace's embeddings for the sequences of `group` (the sub-workspace is
+    /// prepared for them).
+    func encodeInGroups(_ batch: TokenBatch, groups: [Range<Int>], workspace: Workspace, onlyCLSAfterLastLayer: Bool,
+                        embed: (Workspace, Range<Int>) -> Void) -> UnsafeMutablePointer<Float> {
         workspace.prepare(for: batch, classes: classCount, needsBackward: false, layerBuffers: false)
-        let h = config.hiddenSize, e = config.embeddingSize
+        let h = config.hiddenSize
         let output = config.architecture.block == .preNorm ? workspace.finalOutput.pointer
             : workspace.activations(config.blockCount - 1).output.pointer
         let parts = workspace.groupWorkspaces(count: groups.count)
@@ -220,7 +228,7 @@ public final class EncoderModel: @unchecked Sendable {
             let sub = parts[index]
             sub.precision = workspace.precision
             sub.prepare(for: part, classes: classCount, needsBackward: false)
-            embeddingsForward(sub, dropout: nil, delta: wordEmbeddingDelta.map { $0 + first * e })
+            embed(sub, group)
             let input = encoderLayers(input: sub.embeddings.pointer, sub, dropout: nil, onlyCLSAfterLastLayer: onlyCLSAfterLastLayer)
             (output + first * h).update(from: input, count: part.tokenCount * h)
         }
@@ -263,7 +271,11 @@ public final class EncoderModel: @unchecked Sendable {
             swap(&gradientOut, &gradientIn)
         }
         relativeEmbeddingsBackward(workspace, parameterGradients: parameterGradients)
-        embeddingsBackward(workspace, embeddingGradient: gradientOut, dropout: dropout, parameterGradients: parameterGradients)
+        if config.architecture.patches != nil {
+            patchEmbeddingsBackward(workspace, embeddingGradient: gradientOut, dropout: dropout, parameterGradients: parameterGradients)
+        } else {
+            embeddingsBackward(workspace, embeddingGradient: gradientOut, dropout: dropout, parameterGradients: parameterGradients)
+        }
     }
 
     // MARK: Classification (*ForSequenceClassification)

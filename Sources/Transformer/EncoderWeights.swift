@@ -44,11 +44,20 @@ public enum ProjectionSlot: Sendable {
     case beforeNorm(LinearSlot)
 }
 
+/// A ViT's patch embedding: the projection (conv weight [H, C, p, p] read as [H, C·p·p]) and the [CLS] row.
+public struct PatchSlots: Sendable {
+    public let projection: LinearSlot
+    public let cls: Int
+}
+
 public struct EncoderWeights: Sendable {
-    public let wordEmbeddings: Int
+    /// The word table [vocab, E]; nil for a patch encoder.
+    public let wordEmbeddings: Int?
+    public let patches: PatchSlots?
     public let positionEmbeddings: Int?
     public let typeEmbeddings: Int?
-    public let embeddingNorm: LayerNormSlot
+    /// The embeddings' LayerNorm; nil for a patch encoder (ViT has none).
+    public let embeddingNorm: LayerNormSlot?
     public let embeddingProjection: ProjectionSlot
     /// DeBERTa: the relative-position table [2·span, H] and its LayerNorm.
     public let relativeEmbeddings: Int?
@@ -58,7 +67,7 @@ public struct EncoderWeights: Sendable {
     /// Pre-LN: the LayerNorm after the last layer.
     public let finalNorm: LayerNormSlot?
     /// The head's dense layer (BERT's pooler, DistilBERT's pre_classifier, RoBERTa's classifier.dense, …).
-    public let pooler: LinearSlot
+    public let pooler: LinearSlot?
     public let headNorm: LayerNormSlot?
     public let classifier: LinearSlot
 
@@ -78,26 +87,35 @@ public struct EncoderWeights: Sendable {
             items.append((prefix + ".weight", [width]))
             if a.normBias { items.append((prefix + ".bias", [width])) }
         }
-        items.append(("embeddings.word_embeddings.weight", [config.vocabSize, e]))
-        if a.positions != .none { items.append(("embeddings.position_embeddings.weight", [config.maxPositions, e])) }
-        if config.typeVocabSize > 0 { items.append(("embeddings.token_type_embeddings.weight", [config.typeVocabSize, e])) }
-        if a.embeddingProjection == .beforeNorm { linear("embeddings.projection", h, e, bias: false) }
-        norm("embeddings.LayerNorm", a.embeddingProjection == .beforeNorm ? h : e)
-        if a.embeddingProjection == .afterNorm { linear("embeddings.projection", h, e, bias: true) }
+        if let p = a.patches {
+            // Shapes as ViT's checkpoints hold them: cls_token [1, 1, H], position_embeddings [1, N + 1, H],
+            // the patch projection as the Conv2d weight [H, C, p, p].
+            items.append(("embeddings.cls_token", [1, 1, h]))
+            items.append(("embeddings.position_embeddings", [1, p.sequenceLength, h]))
+            items.append(("embeddings.patch_embeddings.projection.weight", [h, p.channels, p.patchSize, p.patchSize]))
+            items.append(("embeddings.patch_embeddings.projection.bias", [h]))
+        } else {
+            items.append(("embeddings.word_embeddings.weight", [config.vocabSize, e]))
+            if a.positions != .none { items.append(("embeddings.position_embeddings.weight", [config.maxPositions, e])) }
+            if config.typeVocabSize > 0 { items.append(("embeddings.token_type_embeddings.weight", [config.typeVocabSize, e])) }
+            if a.embeddingProjection == .beforeNorm { linear("embeddings.projection", h, e, bias: false) }
+            norm("embeddings.LayerNorm", a.embeddingProjection == .beforeNorm ? h : e)
+            if a.embeddingProjection == .afterNorm { linear("embeddings.projection", h, e, bias: true) }
+        }
         if case .disentangled(let d) = a.attention {
             items.append(("encoder.relative_embeddings.weight", [2 * d.span, h]))
             if d.normalisesEmbeddings { norm("encoder.relative_embeddings.LayerNorm", h) }
         }
-        let bias = a.attentionBias
+        let bias = a.attentionBias, qkvBias = a.attentionBias && a.qkvBias
         for layer in 0..<config.physicalLayerCount {
             let p = "encoder.layer.\(layer)."
-            if a.block == .preNorm && layer > 0 { norm(p + "attention.LayerNorm", h) }
-            if a.block == .preNorm {
-                linear(p + "attention.self.qkv", 3 * h, h, bias: bias)
+            if a.block == .preNorm && (layer > 0 || a.firstBlockNorm) { norm(p + "attention.LayerNorm", h) }
+            if a.fusedQKV {
+                linear(p + "attention.self.qkv", 3 * h, h, bias: qkvBias)
             } else {
                 items += [(p + "attention.self.query.weight", [h, h]), (p + "attention.self.key.weight", [h, h]),
                           (p + "attention.self.value.weight", [h, h])]
-                if bias {
+                if qkvBias {
                     items += [(p + "attention.self.query.bias", [h]), (p + "attention.self.key.bias", [h]),
                               (p + "attention.self.value.bias", [h])]
                 }
@@ -117,10 +135,16 @@ public struct EncoderWeights: Sendable {
             if a.block == .postNorm { norm(p + "output.LayerNorm", h) }
         }
         if a.block == .preNorm { norm("encoder.LayerNorm", h) }
-        linear("pooler.dense", h, h, bias: a.head.denseBias)
+        if a.head.dense { linear("pooler.dense", h, h, bias: a.head.denseBias) }
         if a.head.norm { norm("pooler.LayerNorm", h) }
         linear("classifier", classes, h, bias: true)
-        return items.map { (name: $0.0, shape: $0.1, decays: !($0.0.hasSuffix("bias") || $0.0.contains("LayerNorm"))) }
+        // No weight decay on biases and LayerNorm gains (as the text families), nor on ViT's [CLS] row and position
+        // table (timm's and DeiT's no-decay set).
+        return items.map { item in
+            let exempt = item.0.hasSuffix("bias") || item.0.contains("LayerNorm") || item.0 == "embeddings.cls_token"
+                || item.0 == "embeddings.position_embeddings"
+            return (name: item.0, shape: item.1, decays: !exempt)
+        }
     }
 
     /// Resolves offsets from a store built with `layout`. Returns nil if a tensor is missing or the
@@ -141,14 +165,27 @@ public struct EncoderWeights: Sendable {
             return LayerNormSlot(gamma: g, beta: b)
         }
         let h = config.hiddenSize, e = config.embeddingSize, inner = config.intermediateSize
-        guard let word = offset("embeddings.word_embeddings.weight"),
-              let embeddingNorm = norm("embeddings.LayerNorm"),
-              let pooler = linear("pooler.dense", h, h, bias: a.head.denseBias),
-              let classifierEntry = store.entry("classifier.weight"),
+        guard let classifierEntry = store.entry("classifier.weight"),
               let classifier = linear("classifier", h, classifierEntry.shape[0], bias: true) else { return nil }
-        let position = offset("embeddings.position_embeddings.weight")
-        let type = offset("embeddings.token_type_embeddings.weight")
-        guard (position != nil) == (a.positions != .none), (type != nil) == (config.typeVocabSize > 0) else { return nil }
+        var pooler: LinearSlot?
+        if a.head.dense {
+            guard let slot = linear("pooler.dense", h, h, bias: a.head.denseBias) else { return nil }
+            pooler = slot
+        }
+        var word: Int?, embeddingNorm: LayerNormSlot?, patches: PatchSlots?, position: Int?, type: Int?
+        if let p = a.patches {
+            guard let cls = offset("embeddings.cls_token"), let table = offset("embeddings.position_embeddings"),
+                  let projection = linear("embeddings.patch_embeddings.projection", p.patchValues, h, bias: true) else { return nil }
+            patches = PatchSlots(projection: projection, cls: cls)
+            position = table
+        } else {
+            guard let table = offset("embeddings.word_embeddings.weight"), let slot = norm("embeddings.LayerNorm") else { return nil }
+            word = table
+            embeddingNorm = slot
+            position = offset("embeddings.position_embeddings.weight")
+            type = offset("embeddings.token_type_embeddings.weight")
+            guard (position != nil) == (a.positions != .none), (type != nil) == (config.typeVocabSize > 0) else { return nil }
+        }
         var projection = ProjectionSlot.none
         if a.embeddingProjection != .none {
             guard let slot = linear("embeddings.projection", e, h, bias: a.embeddingProjection == .afterNorm) else { return nil }
@@ -167,14 +204,14 @@ public struct EncoderWeights: Sendable {
         for layer in 0..<config.physicalLayerCount {
             let p = "encoder.layer.\(layer)."
             let qkv: LinearSlot
-            if a.block == .preNorm {
-                guard let fused = linear(p + "attention.self.qkv", h, 3 * h, bias: a.attentionBias) else { return nil }
+            if a.fusedQKV {
+                guard let fused = linear(p + "attention.self.qkv", h, 3 * h, bias: a.attentionBias && a.qkvBias) else { return nil }
                 qkv = fused
             } else {
                 guard let q = offset(p + "attention.self.query.weight"), let k = offset(p + "attention.self.key.weight"),
                       let v = offset(p + "attention.self.value.weight"), k == q + h * h, v == k + h * h else { return nil }
                 var qb: Int?
-                if a.attentionBias {
+                if a.attentionBias && a.qkvBias {
                     guard let b = offset(p + "attention.self.query.bias"), offset(p + "attention.self.key.bias") == b + h,
                           offset(p + "attention.self.value.bias") == b + 2 * h else { return nil }
                     qb = b
@@ -203,7 +240,7 @@ public struct EncoderWeights: Sendable {
                 norms = .post(attention: attention, output: after)
             case .preNorm:
                 let input = norm(p + "attention.LayerNorm")
-                guard (input != nil) == (layer > 0), let feedForward = norm(p + "intermediate.LayerNorm") else { return nil }
+                guard (input != nil) == (layer > 0 || a.firstBlockNorm), let feedForward = norm(p + "intermediate.LayerNorm") else { return nil }
                 norms = .pre(input: input, feedForward: feedForward)
             }
             layers.append(EncoderLayerSlots(
@@ -221,6 +258,7 @@ public struct EncoderWeights: Sendable {
             headNorm = slot
         }
         wordEmbeddings = word
+        self.patches = patches
         positionEmbeddings = position
         typeEmbeddings = type
         self.embeddingNorm = embeddingNorm

@@ -32,9 +32,12 @@ extension EncoderModel {
             dropout.apply(w.headInput.pointer, count: b * h, layer: config.layerCount, .headInput)
             input = UnsafePointer(w.headInput.pointer)
         }
-        linear(input, rows: b, weights.pooler, into: w.pooledLinear.pointer)
-        head.activation.forward(w.pooledLinear.pointer, count: b * h, into: w.pooled.pointer)
-        var features = w.pooled.pointer
+        var features = UnsafeMutablePointer(mutating: input)
+        if let pooler = weights.pooler {
+            linear(input, rows: b, pooler, into: w.pooledLinear.pointer)
+            head.activation.forward(w.pooledLinear.pointer, count: b * h, into: w.pooled.pointer)
+            features = w.pooled.pointer
+        }
         if let norm = weights.headNorm {
             RowKernels.layerNorm(features, rows: b, width: h, eps: config.layerNormEps, gamma: value(norm.gamma),
                                  beta: value(norm.beta), into: w.headNormed.pointer, mean: w.headMean.pointer,
@@ -56,6 +59,12 @@ extension EncoderModel {
         linearBackward(w.pooledDropped.pointer, dY: logitGradient, rows: b, weights.classifier, dX: dPooled,
                        accumulate: false, wanted: wanted)
         dropout?.apply(dPooled, count: b * h, layer: config.layerCount, .classifier)
+        guard let pooler = weights.pooler else {
+            // ViT: the classifier reads the pooled row itself.
+            w.gradientCLS.pointer.update(from: dPooled, count: b * h)
+            spreadPooledGradient(w)
+            return
+        }
         if let norm = weights.headNorm {
             let dActivated = w.gradientCLS.pointer
             RowKernels.layerNormBackward(x: w.pooled.pointer, dy: dPooled, rows: b, width: h, mean: w.headMean.pointer,
@@ -71,9 +80,16 @@ extension EncoderModel {
             head.activation.backward(x: w.pooledLinear.pointer, dy: dPooled, count: b * h, into: dPooled)
         }
         let headInput = dropout.map { $0.rate(.headInput) > 0 } ?? false ? w.headInput.pointer : w.clsRows.pointer
-        linearBackward(headInput, dY: dPooled, rows: b, weights.pooler, dX: w.gradientCLS.pointer, accumulate: false,
+        linearBackward(headInput, dY: dPooled, rows: b, pooler, dX: w.gradientCLS.pointer, accumulate: false,
                        wanted: wanted)
         dropout?.apply(w.gradientCLS.pointer, count: b * h, layer: config.layerCount, .headInput)
+        spreadPooledGradient(w)
+    }
+
+    /// d pooled rows (`w.gradientCLS`) → d last hidden states in `w.gradientHidden`.
+    private func spreadPooledGradient(_ w: Workspace) {
+        let head = config.architecture.head
+        let batch = w.batch, h = config.hiddenSize
         let dHidden = w.gradientHidden.pointer
         dHidden.update(repeating: 0, count: batch.tokenCount * h)
         switch head.pooling {

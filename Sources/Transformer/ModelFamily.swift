@@ -102,7 +102,7 @@ public enum ModelFamilies {
     /// Every family robust loads, in the order messages list them.
     public static let all: [any ModelFamily] = [
         BertFamily(), DistilBertFamily(), RobertaFamily(modelType: "roberta"), RobertaFamily(modelType: "xlm-roberta"),
-        ElectraFamily(), AlbertFamily(), DebertaV2Family(), ModernBertFamily(),
+        ElectraFamily(), AlbertFamily(), DebertaV2Family(), ModernBertFamily(), VitFamily(),
     ]
 
     /// Every supported `model_type`, for messages.
@@ -124,7 +124,7 @@ public enum ModelFamilies {
         let family = try family(modelType: modelType)
         if let architectures = json.raw["architectures"] as? [String], let first = architectures.first,
            first.hasSuffix("ForTokenClassification") || first.hasSuffix("ForQuestionAnswering")
-            || first.hasSuffix("ForMultipleChoice") {
+            || first.hasSuffix("ForMultipleChoice") || first.hasSuffix("ForMaskedImageModeling") {
             throw EngineError.invalidConfig("architectures '\(first)' is not supported (robust loads \(family.classificationArchitecture) and \(family.baseArchitecture) checkpoints)")
         }
         try json.requireSingleLabelClassification()

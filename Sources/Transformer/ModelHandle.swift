@@ -73,6 +73,36 @@ public final class ModelHandle: @unchecked Sendable {
     /// Writes the folder as the family's `*ForSequenceClassification` checkpoint. Refuses to replace an existing
     /// checkpoint unless `overwrite`; the new files appear together (staged, then renamed into place).
     public func save(to directory: URL, overwrite: Bool = false, extraFiles: [String: Data] = [:]) throws {
+        try CheckpointStaging.write(to: directory, overwrite: overwrite) { try writeFiles(into: $0, extraFiles: extraFiles) }
+    }
+
+    private func writeFiles(into folder: URL, extraFiles: [String: Data]) throws {
+        try weights.writeWeights(into: folder)
+        // The tokenizer files it was loaded from (tokenizer.json, vocab.txt or vocab.json + merges.txt).
+        for (name, data) in tokenizer.files { try data.write(to: folder.appendingPathComponent(name)) }
+        var tokenizerConfig: [String: Any] = [:]
+        if let text = tokenizer.configData,
+           let parsed = try? JSONSerialization.jsonObject(with: text) as? [String: Any] { tokenizerConfig = parsed }
+        if tokenizerConfig["tokenizer_class"] == nil {
+            switch tokenizer.source {
+            case .vocabTxt: tokenizerConfig["tokenizer_class"] = "BertTokenizer"
+            case .vocabJSONAndMerges: tokenizerConfig["tokenizer_class"] = "RobertaTokenizer"
+            case .tokenizerJSON: tokenizerConfig["tokenizer_class"] = "PreTrainedTokenizerFast"
+            }
+        }
+        tokenizerConfig["model_max_length"] = config.maxPositions
+        tokenizerConfig.removeValue(forKey: "name_or_path")
+        let tokenizerData = try JSONSerialization.data(withJSONObject: tokenizerConfig, options: [.prettyPrinted, .sortedKeys])
+        try tokenizerData.write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        for (name, data) in extraFiles { try data.write(to: folder.appendingPathComponent(name)) }
+    }
+}
+
+/// Writes a checkpoint folder's files together: into a hidden staging sibling, then renamed into place (files
+/// of an existing folder replaced one by one, so a user's other files stay). Refuses to replace an existing
+/// checkpoint unless `overwrite`.
+enum CheckpointStaging {
+    static func write(to directory: URL, overwrite: Bool, _ writeFiles: (URL) throws -> Void) throws {
         let fm = FileManager.default
         let existing = ["config.json", "model.safetensors"].contains {
             fm.fileExists(atPath: directory.appendingPathComponent($0).path)
@@ -88,7 +118,7 @@ public final class ModelHandle: @unchecked Sendable {
         try? fm.removeItem(at: staging)
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            try writeFiles(into: staging, extraFiles: extraFiles)
+            try writeFiles(staging)
             if fm.fileExists(atPath: directory.path) {
                 // Keep files we do not own (e.g. a user's README) by moving ours over theirs one by one.
                 for name in try fm.contentsOfDirectory(atPath: staging.path) {
@@ -107,38 +137,6 @@ public final class ModelHandle: @unchecked Sendable {
             try? fm.removeItem(at: staging)
             throw EngineError.checkpoint("cannot write \(directory.path): \(error.localizedDescription)")
         }
-    }
-
-    private func writeFiles(into folder: URL, extraFiles: [String: Data]) throws {
-        let configData = try family.configData(config, mergingInto: weights.rawConfig)
-        try configData.write(to: folder.appendingPathComponent("config.json"))
-        let store = model.parameters
-        let tensors = store.entries.map { entry -> SafeTensorsWriter.Tensor in
-            SafeTensorsWriter.Tensor(name: family.savedKey(entry.name), shape: entry.shape) { body in
-                try body(UnsafeBufferPointer(start: store.value(at: entry.offset), count: entry.count))
-            }
-        }
-        do {
-            try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
-                                        to: folder.appendingPathComponent("model.safetensors"))
-        } catch { throw EngineError.checkpoint("\(error)") }
-        // The tokenizer files it was loaded from (tokenizer.json, vocab.txt or vocab.json + merges.txt).
-        for (name, data) in tokenizer.files { try data.write(to: folder.appendingPathComponent(name)) }
-        var tokenizerConfig: [String: Any] = [:]
-        if let text = tokenizer.configData,
-           let parsed = try? JSONSerialization.jsonObject(with: text) as? [String: Any] { tokenizerConfig = parsed }
-        if tokenizerConfig["tokenizer_class"] == nil {
-            switch tokenizer.source {
-            case .vocabTxt: tokenizerConfig["tokenizer_class"] = "BertTokenizer"
-            case .vocabJSONAndMerges: tokenizerConfig["tokenizer_class"] = "RobertaTokenizer"
-            case .tokenizerJSON: tokenizerConfig["tokenizer_class"] = "PreTrainedTokenizerFast"
-            }
-        }
-        tokenizerConfig["model_max_length"] = config.maxPositions
-        tokenizerConfig.removeValue(forKey: "name_or_path")
-        let tokenizerData = try JSONSerialization.data(withJSONObject: tokenizerConfig, options: [.prettyPrinted, .sortedKeys])
-        try tokenizerData.write(to: folder.appendingPathComponent("tokenizer_config.json"))
-        for (name, data) in extraFiles { try data.write(to: folder.appendingPathComponent(name)) }
     }
 }
 
@@ -176,6 +174,27 @@ public final class ModelFolder: @unchecked Sendable {
         let hex = hasher.finalizeHex()
         cachedHash = hex
         return hex
+    }
+
+    /// Writes config.json (the family's keys merged into the loaded file's) and model.safetensors under the
+    /// family's names.
+    func writeWeights(into folder: URL) throws {
+        try ModelFolder.writeWeights(model, family: family, rawConfig: rawConfig, into: folder)
+    }
+
+    static func writeWeights(_ model: EncoderModel, family: any ModelFamily, rawConfig: [String: Any], into folder: URL) throws {
+        let configData = try family.configData(model.config, mergingInto: rawConfig)
+        try configData.write(to: folder.appendingPathComponent("config.json"))
+        let store = model.parameters
+        let tensors = store.entries.map { entry -> SafeTensorsWriter.Tensor in
+            SafeTensorsWriter.Tensor(name: family.savedKey(entry.name), shape: entry.shape) { body in
+                try body(UnsafeBufferPointer(start: store.value(at: entry.offset), count: entry.count))
+            }
+        }
+        do {
+            try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"],
+                                        to: folder.appendingPathComponent("model.safetensors"))
+        } catch { throw EngineError.checkpoint("\(error)") }
     }
 
     /// Loads config.json and model.safetensors from `directory`. `labels` names the classes of a new

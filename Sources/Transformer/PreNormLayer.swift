@@ -34,8 +34,10 @@ extension EncoderModel {
         } else {
             config.activation.forward(a.intermediate.pointer, count: t * inner, into: a.activated.pointer)
         }
-        dropout?.apply(a.activated.pointer, count: t * inner, layer: block, .feedForwardOutput)
+        let dropsOutput = config.architecture.feedForwardDropoutOnOutput
+        if !dropsOutput { dropout?.apply(a.activated.pointer, count: t * inner, layer: block, .feedForwardOutput) }
         linear(a.activated.pointer, rows: t, slots.output, into: a.output.pointer, workspace)
+        if dropsOutput { dropout?.apply(a.output.pointer, count: t * h, layer: block, .feedForwardOutput) }
         RowKernels.add(a.attentionSum.pointer, into: a.output.pointer, count: t * h)
     }
 
@@ -50,9 +52,17 @@ extension EncoderModel {
         let dActivated = config.architecture.gatedFeedForward ? w.gradientActivated.pointer : w.gradientInner.pointer
         // Feed-forward: output dense, dropout, activation (gated or not), intermediate dense, its LayerNorm.
         dMiddle.update(from: outputGradient, count: t * h)   // residual path
-        linearBackward(a.activated.pointer, dY: outputGradient, rows: t, slots.output, dX: dActivated, accumulate: false,
+        var dOutput = outputGradient
+        let dropsOutput = config.architecture.feedForwardDropoutOnOutput
+        if dropsOutput, let dropout, dropout.rate(.feedForwardOutput) > 0 {
+            // ViT: the dropout sits after the output dense; dNormed is free until the intermediate backward.
+            dNormed.update(from: outputGradient, count: t * h)
+            dropout.apply(dNormed, count: t * h, layer: block, .feedForwardOutput)
+            dOutput = UnsafePointer(dNormed)
+        }
+        linearBackward(a.activated.pointer, dY: dOutput, rows: t, slots.output, dX: dActivated, accumulate: false,
                        wanted: wanted, w)
-        dropout?.apply(dActivated, count: t * inner, layer: block, .feedForwardOutput)
+        if !dropsOutput { dropout?.apply(dActivated, count: t * inner, layer: block, .feedForwardOutput) }
         if config.architecture.gatedFeedForward {
             RowKernels.gatedActivationBackward(config.activation, x: a.intermediate.pointer, dy: dActivated, rows: t,
                                                width: inner, into: w.gradientInner.pointer)

@@ -87,6 +87,13 @@ public final class Workspace {
     let gradientPositionKey = FloatBuffer(), gradientPositionQuery = FloatBuffer(), gradientRelativeInput = FloatBuffer()
     /// d loss / d word-embedding vectors of every token, [T, embeddingSize], filled by `backward`.
     public let inputEmbeddingGradient = FloatBuffer()
+    /// ViT: unfolded normalised patches [images · N, C·p·p], their projection [images · N, H] (also its
+    /// gradient in backward), d unfolded patches, and d loss / d pixels [images, C, S, S] filled by backward.
+    let patchColumns = FloatBuffer(), patchOutput = FloatBuffer(), gradientPatchColumns = FloatBuffer()
+    public let pixelGradient = FloatBuffer()
+    /// ViT: the normalisation the last forward pass used, and the token layout of its images.
+    var pixelNormalization = PixelNormalization(mean: [], std: [])
+    var imageBatch = TokenBatch()
     /// Per-worker attention scratch ([len, len] each; DeBERTa: also [len, rows] position scores).
     let attentionScratch: [FloatBuffer]
     let attentionScratchB: [FloatBuffer]
@@ -111,7 +118,8 @@ public final class Workspace {
                    pooled, headNormed, headMean, headRstd, pooledDropped, logits, gradientA, gradientB, gradientResidual,
                    gradientNormed, gradientQKV, gradientContext, gradientInner, gradientActivated, gradientPooled,
                    gradientCLS, gradientHidden, gradientEmbeddingInner, gradientPositionKey, gradientPositionQuery,
-                   gradientRelativeInput, inputEmbeddingGradient] + attentionScratch + attentionScratchB + attentionScratchC
+                   gradientRelativeInput, inputEmbeddingGradient, patchColumns, patchOutput, gradientPatchColumns,
+                   pixelGradient] + attentionScratch + attentionScratchB + attentionScratchC
         let all = own + layers.flatMap(\.buffers)
         return all.reduce(0) { $0 + $1.capacity } * MemoryLayout<Float>.stride
             + groups.reduce(0) { $0 + $1.allocatedBytes }

@@ -241,7 +241,8 @@ struct HotFlipProcedure: AttackProcedure {
         let budget = min(maxFlips, max(1, Int((Double(words) * maxWordFraction).rounded(.down))))
         guard !flippable.isEmpty else { return .skipped("no single-token words to flip") }
         let vocabulary = HotFlipVocabulary.shared(for: tokenizer)
-        let embeddings = victim.model.parameters.value(at: victim.model.weights.wordEmbeddings)
+        guard let table = victim.model.weights.wordEmbeddings else { return .skipped("the model has no word embeddings") }
+        let embeddings = victim.model.parameters.value(at: table)
         var ids = encoding.ids
         var flipped = Set<Int>()
         var last = context.cleanProbabilities

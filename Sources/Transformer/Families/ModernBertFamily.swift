@@ -49,6 +49,8 @@ public struct ModernBertFamily: ModelFamily {
                                                          localHalfWindow: try json.int("local_attention", default: 128) / 2,
                                                          globalLayers: global))
         architecture.gatedFeedForward = true
+        architecture.fusedQKV = true
+        architecture.firstBlockNorm = false
         architecture.attentionBias = try json.bool("attention_bias", default: false)
         architecture.feedForwardBias = try json.bool("mlp_bias", default: false)
         architecture.normBias = try json.bool("norm_bias", default: false)
