@@ -109,7 +109,7 @@ let package = Package(
         ], swiftSettings: optimise),
         .target(name: "Workflows", dependencies: [
             "Basics", "Tensors", "SafeTensors", "Tokenizer", "Transformer", "Training", "Datasets", "WordNet",
-            "Results", "Analysis", "Reports", "Attacks", "Augmentation", "Audit",
+            "Results", "Analysis", "Reports", "Attacks", "Augmentation", "Audit", "Vision",
         ], swiftSettings: optimise),
         .executableTarget(name: "robust", dependencies: [
             "Basics", "Tensors", "Tokenizer", "Transformer", "Training", "Datasets",

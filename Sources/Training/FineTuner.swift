@@ -50,6 +50,10 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
     /// Train on a seeded, stratified sample of this many training examples (nil: all of them); the seed is the
     /// training seed, so runs with other seeds see other labelled examples.
     public var trainSubset: Int?
+    /// Image models: adversarial training on pixels (PGD, TRADES); nil: none.
+    public var pixelAdversarial: PixelAdversarialTraining?
+    /// Image models: the augmentation recipes applied on the fly each epoch (by name or path); nil: none.
+    public var imageAugmentation: [String]?
 
     public init() {}
 
@@ -69,6 +73,9 @@ public struct TrainerSettings: Codable, Sendable, Equatable {
         try adversarial?.validate()
         try discreteAdversarial?.validate(epochs: epochs)
         try consistency?.validate()
+        try pixelAdversarial?.validate()
+        try check(pixelAdversarial == nil || (adversarial == nil && discreteAdversarial == nil && consistency == nil),
+                  "pixel adversarial training is for image models only")
         try check((trainSubset ?? 2) >= 2, "the training subset needs at least 2 examples")
         try check(consistency == nil || (adversarial == nil && discreteAdversarial == nil),
                   "consistency training does not combine with --adversarial or --a2t in one run")
@@ -338,7 +345,7 @@ public final class FineTuner {
 
     private func evaluateAndRecord(rate: Float) throws {
         var record: EvaluationRecord
-        var improved = true
+        let improved: Bool
         let result: Evaluation.Result
         if dev.isEmpty {
             result = Evaluation.Result(loss: .nan, report: ClassificationReport(labels: labels, gold: [], predicted: []),
@@ -356,26 +363,42 @@ public final class FineTuner {
             record.unlabeledConfident = Double(sums.confident) / Double(max(sums.unlabeled, 1))
             state.runningConsistency = ConsistencyOutcome()
         }
-        state.runningLoss = 0
-        state.runningCount = 0
-        if !dev.isEmpty {
-            let value = settings.metric.value(of: result)
-            improved = state.bestMetric.map { settings.metric.better(value, than: $0) } ?? true
+        improved = state.note(record, result: dev.isEmpty ? nil : result, metric: settings.metric)
+        try onEvaluation(record, result, improved)
+        state.stopIfPatienceRanOut(settings.patience, totalSteps: totalSteps)
+        try onCheckpointState(state)
+    }
+}
+
+extension TrainingState {
+    /// Takes an evaluation's record (and, with a dev split, its result): the running loss restarts, the best
+    /// metric and the count of evaluations without improvement follow. Returns whether it is the new best
+    /// (always true without a dev result).
+    mutating func note(_ record: EvaluationRecord, result: Evaluation.Result?, metric: SelectionMetric) -> Bool {
+        runningLoss = 0
+        runningCount = 0
+        var improved = true
+        if let result {
+            let value = metric.value(of: result)
+            improved = bestMetric.map { metric.better(value, than: $0) } ?? true
             if improved {
-                state.bestMetric = value
-                state.bestStep = state.step
-                state.evaluationsWithoutImprovement = 0
+                bestMetric = value
+                bestStep = step
+                evaluationsWithoutImprovement = 0
             } else {
-                state.evaluationsWithoutImprovement += 1
+                evaluationsWithoutImprovement += 1
             }
         }
-        state.history.append(record)
-        try onEvaluation(record, result, improved)
-        if let patience = settings.patience, state.evaluationsWithoutImprovement >= patience, state.step < totalSteps {
-            state.finished = true
-            state.stoppedEarly = true
+        history.append(record)
+        return improved
+    }
+
+    /// Early stopping: finished once `patience` evaluations in a row brought no improvement (before the last step).
+    mutating func stopIfPatienceRanOut(_ patience: Int?, totalSteps: Int) {
+        if let patience, evaluationsWithoutImprovement >= patience, step < totalSteps {
+            finished = true
+            stoppedEarly = true
         }
-        try onCheckpointState(state)
     }
 }
 

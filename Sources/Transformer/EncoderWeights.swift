@@ -138,13 +138,9 @@ public struct EncoderWeights: Sendable {
         if a.head.dense { linear("pooler.dense", h, h, bias: a.head.denseBias) }
         if a.head.norm { norm("pooler.LayerNorm", h) }
         linear("classifier", classes, h, bias: true)
-        // No weight decay on biases and LayerNorm gains (as the text families), nor on ViT's [CLS] row and position
-        // table (timm's and DeiT's no-decay set).
-        return items.map { item in
-            let exempt = item.0.hasSuffix("bias") || item.0.contains("LayerNorm") || item.0 == "embeddings.cls_token"
-                || item.0 == "embeddings.position_embeddings"
-            return (name: item.0, shape: item.1, decays: !exempt)
-        }
+        // No weight decay on biases and LayerNorm gains, as transformers' Trainer (which decays ViT's [CLS] row
+        // and position table).
+        return items.map { (name: $0.0, shape: $0.1, decays: !($0.0.hasSuffix("bias") || $0.0.contains("LayerNorm"))) }
     }
 
     /// Resolves offsets from a store built with `layout`. Returns nil if a tensor is missing or the

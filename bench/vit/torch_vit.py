@@ -20,7 +20,7 @@ and writes a JSON summary with --json.
 Examples:
   python bench/vit/torch_vit.py --shape tiny --epochs 10 --json bench/vit/out/tiny-s0.json --save bench/vit/out/tiny-s0
   python bench/vit/torch_vit.py --shape tiny --subset 5000 --augment basic --seed 1
-  python bench/vit/torch_vit.py --shape tiny --epochs 1 --max-steps 50      # time 50 steps, extrapolate an epoch
+  python bench/vit/torch_vit.py --shape tiny --max-steps 50 --no-eval    # time 50 steps, extrapolate an epoch
 """
 import argparse
 import json
@@ -41,10 +41,12 @@ def main():
     parser.add_argument("--split-labels", choices=["digits", "names"], default="digits",
                         help="label names whose byte order sets the order classes are visited in the split")
     parser.add_argument("--no-test", action="store_true", help="evaluate dev only (faster)")
+    parser.add_argument("--no-eval", action="store_true", help="no evaluation at all (timing runs)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
 
     started = time.perf_counter()
     train_x, train_y, test_x, test_y = vitlib.load_fashion_mnist()
@@ -63,6 +65,8 @@ def main():
     print(f"ViT {args.shape}: {parameters} parameters, {args.threads} threads", flush=True)
 
     def evaluate(epoch):
+        if args.no_eval:
+            return {}
         result = {"dev_accuracy": vitlib.accuracy(model, dev_x, dev_y, args.eval_batch)}
         if not args.no_test:
             result["test_accuracy"] = vitlib.accuracy(model, test_x, test_y, args.eval_batch)

@@ -137,6 +137,7 @@ class PixelModel(nn.Module):
         channels = vit.config.num_channels
         mean = mean if isinstance(mean, (list, tuple)) else [mean] * channels
         std = std if isinstance(std, (list, tuple)) else [std] * channels
+        self.image_mean, self.image_std = [float(m) for m in mean], [float(s) for s in std]
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1), persistent=False)
 
@@ -144,18 +145,17 @@ class PixelModel(nn.Module):
         return self.vit(pixel_values=(pixels - self.mean) / self.std).logits
 
 
-def image_processor(image_size, mean=MEAN, std=STD, channels=1):
+def image_processor(image_size, mean, std):
     cls = getattr(transformers, "ViTImageProcessorPil", None) or transformers.ViTImageProcessor
     return cls(do_resize=False, size={"height": image_size, "width": image_size}, do_rescale=True,
-               rescale_factor=1 / 255, do_normalize=True, image_mean=[mean] * channels, image_std=[std] * channels)
+               rescale_factor=1 / 255, do_normalize=True, image_mean=list(mean), image_std=list(std))
 
 
 def save(model, folder):
     """save_pretrained (config.json + model.safetensors) and the preprocessor_config.json robust reads."""
     os.makedirs(folder, exist_ok=True)
     model.vit.save_pretrained(folder)
-    image_processor(model.vit.config.image_size, model.mean.flatten()[0].item(), model.std.flatten()[0].item(),
-                    model.vit.config.num_channels).save_pretrained(folder)
+    image_processor(model.vit.config.image_size, model.image_mean, model.image_std).save_pretrained(folder)
 
 
 def load(folder, attn="sdpa"):
@@ -294,7 +294,7 @@ def train(model, images, labels, args, evaluate, adversary=None, log=print):
     log(f"{len(labels)} training images, {steps_per_epoch} steps/epoch, {total} steps, warmup {warmup}")
     for epoch in range(1, args.epochs + 1):
         model.train()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         order = torch.randperm(len(labels), generator=generator)
         loss_sum, correct, seen, attack_seconds = 0.0, 0, 0, 0.0
         stopped = False
@@ -323,14 +323,20 @@ def train(model, images, labels, args, evaluate, adversary=None, log=print):
                 stopped = True
                 break
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         row = {"epoch": epoch, "steps": b + 1, "train_seconds": round(seconds, 3),
                "seconds_per_step": round(seconds / (b + 1), 5),
+               # CPU time of this process (all threads): on a shared, loaded machine the wall time above
+               # includes waiting for a core; cpu_seconds / threads is what the epoch would take uncontended
+               # with perfect thread scaling.
+               "cpu_seconds": round(cpu, 3),
                "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                "lr_end": optimiser.param_groups[0]["lr"]}
         if adversary is not None:
             row["attack_seconds"] = round(attack_seconds, 3)
         if stopped:
             row["extrapolated_epoch_seconds"] = round(seconds / (b + 1) * steps_per_epoch, 1)
+            row["extrapolated_epoch_cpu_seconds"] = round(cpu / (b + 1) * steps_per_epoch, 1)
         t = time.perf_counter()
         row.update(evaluate(epoch))
         row["eval_seconds"] = round(time.perf_counter() - t, 3)

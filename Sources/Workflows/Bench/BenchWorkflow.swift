@@ -24,6 +24,8 @@ public struct BenchWorkflow {
     public var tokenizer: TextTokenizer?
     /// Precisions to measure gemm and forward in (each must run here: see `OneDNN.require`).
     public var precisions: [Precision] = [.fp32]
+    /// An image model's pixel normalisation (its preprocessor's), for the image measurements.
+    public var imageNormalization: PixelNormalization?
 
     public init(model: ModelFolder?, seconds: Double, parts: Set<Part>, forwardShapes: [(Int, Int)]) {
         self.model = model
@@ -66,10 +68,19 @@ public struct BenchWorkflow {
                 if parts.contains(.gemm) {
                     peaks[precision] = try gemmPeak(engine.config, precision: precision, report: report, reporter: reporter)
                 }
-                if parts.contains(.forward) { try forward(engine, precision: precision, peak: peaks[precision] ?? .nan, report: report) }
+                if parts.contains(.forward) && c.architecture.patches == nil {
+                    try forward(engine, precision: precision, peak: peaks[precision] ?? .nan, report: report)
+                }
             }
             peak = peaks[.fp32] ?? .nan
-            if parts.contains(.train) { try trainStep(engine, peak: peak, report: report) }
+            if c.architecture.patches != nil {
+                if parts.contains(.forward) || parts.contains(.train) {
+                    try images(engine, normalization: imageNormalization ?? .identity(channels: c.architecture.patches?.channels ?? 1),
+                               peak: peak, report: report)
+                }
+            } else if parts.contains(.train) {
+                try trainStep(engine, peak: peak, report: report)
+            }
         }
         if parts.contains(.tokenize) { try tokenize(report: report) }
 

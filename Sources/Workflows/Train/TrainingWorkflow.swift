@@ -341,6 +341,8 @@ public struct TrainingRecord: Codable {
     public var test: TestSummary?
     /// Consistency training's unlabelled data.
     public var unlabeled: UnlabeledRecord?
+    /// Image models: the SHA-256 of the augmentation recipes applied on the fly (nil: none).
+    public var imageAugmentationSHA256: String?
 
     public func encoded() throws -> Data {
         try JSONCoding.encoder(.pretty, snakeCase: true).encode(self)

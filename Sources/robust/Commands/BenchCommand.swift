@@ -71,6 +71,11 @@ struct BenchCommand: ParsableCommand {
             : try UserError.wrapping { try ModelFolder.load(directory: URL(fileURLWithPath: model), seed: 1) }
         var workflow = BenchWorkflow(model: folder, seconds: seconds, parts: chosen, forwardShapes: try shapes())
         workflow.precisions = try precisions()
+        if ImageModelHandle.isImageModel(URL(fileURLWithPath: model)) {
+            let handle = try UserError.wrapping { try ImageModelHandle(directory: URL(fileURLWithPath: model), seed: 1) }
+            workflow.imageNormalization = handle.preprocessor.normalization
+            workflow.parts.remove(.tokenize)
+        }
         if workflow.parts.contains(.tokenize) {
             workflow.tokenizer = try UserError.wrapping { try TextTokenizer.load(directory: URL(fileURLWithPath: model)) }
         }
