@@ -65,7 +65,9 @@ let package = Package(
                        providers: [.apt(["libpng-dev", "libjpeg-dev", "zlib1g-dev"])]),
         // Vision: pixel-space operations on images in [0, 1] — augmentation operations, common corruptions and
         // pixel attacks (FGSM, PGD, APGD-CE, Square) against a `PixelClassifier`; knows no model and no storage.
-        .target(name: "Vision", dependencies: ["Basics"], swiftSettings: optimise),
+        // Its image augmentation recipes (augmentations/*.yaml with `kind: image`) are compiled in by EmbedRecipes.
+        .target(name: "Vision", dependencies: ["Basics", .product(name: "Yams", package: "Yams")],
+                swiftSettings: optimise, plugins: ["EmbedRecipes"]),
         .target(name: "SafeTensors", swiftSettings: optimise),
         .target(name: "Tokenizer", dependencies: ["Basics"], swiftSettings: optimise),
         .target(name: "Transformer", dependencies: ["Basics", "Tensors", "SafeTensors", "Tokenizer"],
@@ -124,7 +126,7 @@ let package = Package(
         ], path: "Tests/ResultsWriter"),
 
         // EmbedRecipes: a build-tool plugin that compiles attacks/*.yaml into Attacks, augmentations/*.yaml
-        // into Augmentation and audits/*.yaml into Audit as string literals (the YAML files stay the source), with the tool it runs.
+        // into Augmentation (text recipes) and Vision (image recipes) and audits/*.yaml into Audit as string literals (the YAML files stay the source), with the tool it runs.
         .executableTarget(name: "EmbedRecipesTool"),
         .plugin(name: "EmbedRecipes", capability: .buildTool(), dependencies: ["EmbedRecipesTool"]),
 

@@ -1,5 +1,6 @@
 // EmbedRecipes: a build-tool plugin that compiles the shipped recipes into the binary. Applied to the
-// Attacks target it embeds attacks/*.yaml, to Augmentation augmentations/*.yaml, to Audit audits/*.yaml: it
+// Attacks target it embeds attacks/*.yaml, to Augmentation and Vision augmentations/*.yaml (each keeps its own
+// kind of recipe: text, or `kind: image`), to Audit audits/*.yaml: it
 // runs EmbedRecipesTool, which writes the files' texts as string literals into a generated
 // EmbeddedRecipes.swift (`EmbeddedRecipeFiles.all`). The YAML files stay the single source of truth:
 // every build regenerates the Swift file when one of them is added, removed or changed.
@@ -9,7 +10,7 @@ import PackagePlugin
 @main
 struct EmbedRecipes: BuildToolPlugin {
     /// The recipe folder (at the package root) of each target the plugin may be applied to.
-    static let folders = ["Attacks": "attacks", "Augmentation": "augmentations", "Audit": "audits"]
+    static let folders = ["Attacks": "attacks", "Augmentation": "augmentations", "Vision": "augmentations", "Audit": "audits"]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         guard let folderName = Self.folders[target.name] else {

@@ -16,6 +16,10 @@
 //                                     # replaced by uninformative corpus words, keywords kept (TfIdfReplacement)
 //
 // Errors are one line naming the file and listing what is valid.
+//
+// augmentations/ also holds image recipes (`kind: image`, read by Vision's ImageAugmentationRecipe). This
+// loader leaves them out of its names and built-in recipes, and refuses one given by name or path with
+// one line saying what it is. A text recipe may say `kind: text`.
 import Basics
 import Attacks
 import Foundation
@@ -77,12 +81,18 @@ public struct AugmentationRecipe: Sendable, Equatable {
         guard let root, case .mapping(let mapping) = root else {
             throw AugmentationError.recipe("\(file): expected a mapping with keys \(keys.joined(separator: ", "))")
         }
+        if let kind = mapping["kind"] {
+            guard case .scalar = kind, let value = kind.string, value == "text" || value == "image" else {
+                throw AugmentationError.recipe("\(file): 'kind' must be text or image")
+            }
+            if value == "image" { throw AugmentationError.recipe(imageRecipeRefusal(file)) }
+        }
         var fields: [String: Node] = [:]
         for (keyNode, value) in mapping {
             guard case .scalar = keyNode, let key = keyNode.string else {
                 throw AugmentationError.recipe("\(file): keys must be words; valid keys: \(keys.joined(separator: ", "))")
             }
-            guard keys.contains(key) else {
+            guard keys.contains(key) || key == "kind" else {
                 throw AugmentationError.recipe("\(file): unknown key '\(key)'; valid keys: \(keys.joined(separator: ", "))")
             }
             fields[key] = value
@@ -137,6 +147,22 @@ public struct AugmentationRecipe: Sendable, Equatable {
     }
 }
 
+extension AugmentationRecipe {
+    /// The `kind` a recipe text declares ("image", "text", …), or nil when it declares none or cannot be read.
+    public static func declaredKind(of text: String) -> String? {
+        guard (try? YAMLLimits.check(text, file: "")) != nil, let node = try? Yams.compose(yaml: text),
+              case .mapping(let mapping) = node, let kind = mapping["kind"], case .scalar = kind else { return nil }
+        return kind.string
+    }
+
+    /// Whether a recipe text is an image recipe (`kind: image`), which this loader does not read.
+    public static func isImageRecipe(_ text: String) -> Bool { declaredKind(of: text) == "image" }
+
+    static func imageRecipeRefusal(_ file: String) -> String {
+        "\(file): an image augmentation recipe (kind: image), for image training; text augmentation takes text recipes (no 'kind', or 'kind: text')"
+    }
+}
+
 public enum AugmentationError: Error, CustomStringConvertible, Equatable, Sendable {
     case recipe(String)
     case data(String)
@@ -156,9 +182,14 @@ public enum AugmentationError: Error, CustomStringConvertible, Equatable, Sendab
 public struct AugmentationLibrary: Sendable {
     public static let environmentVariable = "ROBUST_AUGMENTATIONS_DIR"
 
-    /// The built-in recipes: file name without .yaml → the file's text.
+    /// The built-in text recipes: file name without .yaml → the file's text (image recipes left out).
     public static let builtIn: [String: String] = Dictionary(
-        EmbeddedRecipeFiles.all.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
+        EmbeddedRecipeFiles.all.filter { !AugmentationRecipe.isImageRecipe($0.text) }.map { ($0.name, $0.text) },
+        uniquingKeysWith: { first, _ in first })
+
+    /// The names of the built-in image recipes (`kind: image`), which `load` refuses.
+    public static let builtInImageRecipes: Set<String> = Set(
+        EmbeddedRecipeFiles.all.filter { AugmentationRecipe.isImageRecipe($0.text) }.map(\.name))
 
     /// The user folder looked in before the built-in recipes.
     public let directory: URL
@@ -179,10 +210,23 @@ public struct AugmentationLibrary: Sendable {
         }
     }
 
-    /// The user folder's recipe names (file names without .yaml), sorted.
+    /// The user folder's text recipe names (file names without .yaml), sorted; image recipes are left out.
     public func folderNames() -> [String] {
+        folderFiles().filter { !$0.isImage }.map(\.name)
+    }
+
+    /// The user folder's recipe files (name without .yaml, whether it is an image recipe), sorted by name.
+    func folderFiles() -> [(name: String, isImage: Bool)] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+        return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.sorted().map { file in
+            let text = try? YAMLLimits.read(directory.appendingPathComponent(file))
+            return (String(file.dropLast(5)), text.map(AugmentationRecipe.isImageRecipe) ?? false)
+        }
+    }
+
+    /// The image recipe names (built in and in the user folder) that `load` refuses with one line.
+    public func imageRecipeNames() -> Set<String> {
+        AugmentationLibrary.builtInImageRecipes.union(folderFiles().filter(\.isImage).map(\.name))
     }
 
     /// The recipe names, built in and in the user folder, sorted.
@@ -191,14 +235,15 @@ public struct AugmentationLibrary: Sendable {
     }
 
     /// Whether `reference` names a recipe (built in or in the user folder) or an augmentation recipe file.
+    /// An image recipe counts, so that `load` refuses it with one line saying what it is.
     public func contains(_ reference: String) -> Bool {
         if Self.isPath(reference) {
             guard let text = try? YAMLLimits.read(URL(fileURLWithPath: reference)),
                   (try? YAMLLimits.check(text, file: reference)) != nil,
                   let node = try? Yams.compose(yaml: text) else { return false }
-            return node.mapping?["operations"] != nil
+            return node.mapping?["operations"] != nil || node.mapping?["kind"]?.string == "image"
         }
-        return names().contains(reference)
+        return names().contains(reference) || imageRecipeNames().contains(reference)
     }
 
     public func load(_ reference: String) throws -> AugmentationRecipe {
@@ -225,6 +270,9 @@ public struct AugmentationLibrary: Sendable {
         if let text = AugmentationLibrary.builtIn[reference] {
             return try AugmentationRecipe.parse(yaml: text, file: "built-in \(EmbeddedRecipeFiles.folder)/\(reference).yaml",
                                                 defaultName: reference)
+        }
+        if AugmentationLibrary.builtInImageRecipes.contains(reference) {
+            throw AugmentationError.recipe(AugmentationRecipe.imageRecipeRefusal("built-in \(EmbeddedRecipeFiles.folder)/\(reference).yaml"))
         }
         let hint = DidYouMean.hint(for: reference, in: names())
         let inFolder = folderNames()

@@ -347,10 +347,17 @@ final class BuiltInAugmentationRecipeTests: XCTestCase {
     let repositoryFolder = TestPaths.repoRoot.appendingPathComponent("augmentations")
 
     func testEveryRepositoryRecipeIsBuiltInWithTheSameText() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryFolder.path)
+        let allFiles = try FileManager.default.contentsOfDirectory(atPath: repositoryFolder.path)
             .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.sorted()
+        // Image recipes (kind: image) share the folder; they are Vision's, not built-in text recipes.
+        let imageFiles = try allFiles.filter {
+            AugmentationRecipe.isImageRecipe(try String(contentsOf: repositoryFolder.appendingPathComponent($0), encoding: .utf8))
+        }
+        let files = allFiles.filter { !imageFiles.contains($0) }
         XCTAssertTrue(files.contains("eda.yaml"), "\(files)")
+        XCTAssertTrue(imageFiles.contains("image-basic.yaml"), "\(imageFiles)")
         XCTAssertEqual(AugmentationLibrary.builtIn.keys.sorted(), files.map { String($0.dropLast(5)) }.sorted())
+        XCTAssertEqual(AugmentationLibrary.builtInImageRecipes.sorted(), imageFiles.map { String($0.dropLast(5)) }.sorted())
         for file in files {
             let data = try Data(contentsOf: repositoryFolder.appendingPathComponent(file))
             let builtIn = try XCTUnwrap(AugmentationLibrary.builtIn[String(file.dropLast(5))], file)
@@ -408,5 +415,34 @@ final class AugmentationRecipeLimitTests: XCTestCase {
         XCTAssertThrowsError(try AugmentationRecipe.parse(yaml: deep, file: "deep.yaml", defaultName: "deep")) {
             XCTAssertEqual(String(describing: $0), "deep.yaml:2: nested more than 64 levels deep; recipes are limited to 64")
         }
+    }
+}
+
+/// Image recipes (`kind: image`) share augmentations/ with the text recipes: the text loader leaves them out
+/// of its names and refuses one by name or path with one line; `kind: text` is accepted.
+final class ImageRecipesInTheTextLoaderTests: XCTestCase {
+    let imageRecipe = "kind: image\nname: flips\noperations:\n  - op: horizontal_flip\n    probability: 0.5\n"
+
+    func testImageRecipesAreRefusedClearly() throws {
+        let folder = try temporaryFolder(self)
+        try imageRecipe.write(to: folder.appendingPathComponent("flips.yaml"), atomically: true, encoding: .utf8)
+        try "kind: text\noperations:\n  random_swap: 0.1\n".write(to: folder.appendingPathComponent("swaps.yaml"), atomically: true, encoding: .utf8)
+        let library = AugmentationLibrary(directory: folder)
+        XCTAssertEqual(library.folderNames(), ["swaps"])
+        XCTAssertFalse(library.names().contains("flips"))
+        XCTAssertFalse(library.names().contains("image-basic"))
+        XCTAssertEqual(try library.load("swaps").operations.map(\.0), [.randomSwap])
+        let refusal = "an image augmentation recipe (kind: image), for image training"
+        for reference in ["flips", folder.appendingPathComponent("flips.yaml").path, "image-basic", "image-mixup"] {
+            XCTAssertTrue(library.contains(reference), reference)
+            XCTAssertThrowsError(try library.load(reference)) { error in
+                XCTAssertTrue("\(error)".contains(refusal), "\(error)")
+                XCTAssertFalse("\(error)".contains("\n"))
+            }
+        }
+        assertRecipeError(imageRecipe, file: "flips.yaml", contains: [refusal])
+        assertRecipeError("kind: video\noperations:\n  random_swap: 0.1\n", file: "v.yaml", contains: ["'kind' must be text or image"])
+        XCTAssertEqual(AugmentationRecipe.declaredKind(of: imageRecipe), "image")
+        XCTAssertNil(AugmentationRecipe.declaredKind(of: "operations:\n  random_swap: 0.1\n"))
     }
 }
