@@ -15,7 +15,7 @@ struct Robust: ParsableCommand {
         subcommands: [TrainCommand.self, EvalCommand.self, AttackCommand.self, AugmentCommand.self, RetrainCommand.self,
                       TokenizeCommand.self, EmbedCommand.self, PredictCommand.self, BenchCommand.self, DataCommand.self,
                       RunsCommand.self, ShowCommand.self, CompareCommand.self, ReportCommand.self, BaselineCommand.self,
-                      GateCommand.self, AuditCommand.self, MergeCommand.self])
+                      GateCommand.self, AuditCommand.self, MergeCommand.self, ModelCommand.self])
 
     /// Line-buffered stdout, so progress and results interleave correctly when piped to a file.
     static func main() {

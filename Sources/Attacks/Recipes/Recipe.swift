@@ -112,7 +112,17 @@ public struct RecipeLibrary: Sendable {
 
     /// The built-in recipes and suites: file name without .yaml → the file's text.
     public static let builtIn: [String: String] = Dictionary(
-        EmbeddedRecipeFiles.all.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
+        EmbeddedRecipeFiles.all.filter { !isImageRecipe($0.text) }.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
+
+    /// The built-in pixel attack recipes (attacks/*.yaml with `kind: image`), name → text; image workflows parse them.
+    public static let builtInImage: [String: String] = Dictionary(
+        EmbeddedRecipeFiles.all.filter { isImageRecipe($0.text) }.map { ($0.name, $0.text) }, uniquingKeysWith: { first, _ in first })
+
+    /// Whether a recipe file's text declares `kind: image` at its top level.
+    public static func isImageRecipe(_ text: String) -> Bool {
+        guard text.utf8.count <= 1 << 20, let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node else { return false }
+        return mapping["kind"]?.string == "image"
+    }
 
     /// Where `directory` was named.
     public enum FolderSource: Sendable, Equatable {
@@ -163,7 +173,14 @@ public struct RecipeLibrary: Sendable {
     public func folderNames() -> [String] {
         guard folderSource != .none else { return [] }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+        // Pixel attack recipes (`kind: image`) belong to image models; they are not text recipes.
+        return files.filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }
+            .filter { file in
+                let url = directory.appendingPathComponent(file)
+                guard let text = try? String(contentsOf: url, encoding: .utf8) else { return true }
+                return !RecipeLibrary.isImageRecipe(text)
+            }
+            .map { String($0.dropLast(5)) }.sorted()
     }
 
     /// The recipe names, built in and in the user folder (file names without .yaml), sorted; the suite
@@ -314,6 +331,9 @@ public enum RecipeParser {
         }
         guard case .mapping(let mapping) = root else {
             throw AttackError.recipe("\(file):\(line(root)): a recipe is a mapping of keys (name, goal, transformation, constraints, search)")
+        }
+        if let kind = mapping["kind"]?.string, kind == "image" {
+            throw AttackError.recipe("\(file): a pixel attack recipe (kind: image), for image models; text attacks take text recipes")
         }
         var fields: [String: Node] = [:]
         let isSuite = mapping.keys.contains { $0.string == "suite" }
