@@ -19,8 +19,8 @@ public struct ImageAttackWorkflow {
     public var model: String
     public var dataset: ImageDataset
     public var selection: ExampleSelection
-    /// Pixel attack recipes or suites by name or path (empty: `pixel-default`).
-    public var recipes: [String]
+    /// Pixel attack recipes or suites by name or path (nil: `pixel-default`; empty: none, a clean evaluation).
+    public var recipes: [String]?
     /// Run the common-corruption suite too (eval).
     public var corruptions = false
     public var database: String
@@ -30,8 +30,10 @@ public struct ImageAttackWorkflow {
     public var kind: RunKind = .attack
     public var label: String?
     public var resume: Int64?
+    /// The run this one follows (retrain's after run: its before run).
+    public var parentRunID: Int64?
 
-    public init(model: String, dataset: ImageDataset, selection: ExampleSelection, recipes: [String], database: String) {
+    public init(model: String, dataset: ImageDataset, selection: ExampleSelection, recipes: [String]?, database: String) {
         self.model = model
         self.dataset = dataset
         self.selection = selection
@@ -73,12 +75,12 @@ public struct ImageAttackWorkflow {
             throw UserError("\(model) takes \(handle.shape) images but \(dataset.name) holds \(dataset.shape)")
         }
         let loaded = try UserError.wrapping {
-            try PixelAttackRecipe.load(recipes.isEmpty ? [Self.defaultSuite] : recipes, builtIn: RecipeLibrary.builtInImage,
+            try PixelAttackRecipe.load(recipes ?? [Self.defaultSuite], builtIn: RecipeLibrary.builtInImage,
                                        folder: recipeFolder)
         }
         let attackRecipes = loaded.map { recipe -> PixelAttackRecipe in
             var seeded = recipe
-            seeded.settings.seed = SeededRandom.mix(seed, recipe.settings.seed)
+            seeded.settings.seed = SeededRandom.mix(seed ^ recipe.settings.seed, 0x91C)
             return seeded
         }
         let (split, indices, images) = try ImageData.select(dataset, selection, seed: seed)
@@ -89,6 +91,7 @@ public struct ImageAttackWorkflow {
         var runRecord = try RunRecording.run(kind: kind, modelHash: handle.weightsSHA256, dataHash: dataset.manifest.contentSHA256,
                                              seed: seed, config: config, label: label)
         runRecord.recipeHash = PixelAttackRecipe.hash(attackRecipes)
+        runRecord.parentRunID = parentRunID
         if let resume {
             try ResumeCheck.check(store, run: resume, kind: kind, modelHash: handle.weightsSHA256, dataHash: dataset.manifest.contentSHA256,
                                   recipeHash: runRecord.recipeHash, configJSON: runRecord.configJSON)

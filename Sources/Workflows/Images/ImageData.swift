@@ -12,8 +12,26 @@ public enum ImageData {
         try UserError.wrapping { try ImageExamples(shape: split.shape, pixels: split.pixels, labels: split.labels.map(Int.init)) }
     }
 
-    /// Whether `argument` names an image dataset (a fetched name or a dataset folder whose manifest says images).
-    public static func isImageDataset(_ argument: String) -> Bool { ImageDataset.isImageDataset(argument) }
+    /// Whether `argument` names an image dataset: a built-in image dataset's name, or a fetched name or dataset folder
+    /// whose manifest says `kind: images` (only dataset.json is read).
+    public static func isImageDataset(_ argument: String) -> Bool {
+        if BuiltinImageDataset(rawValue: argument) != nil { return true }
+        var candidates = [URL(fileURLWithPath: argument)]
+        if DatasetStore.isValidName(argument) {
+            candidates = DatasetStore.searchDirectories().map { $0.appendingPathComponent(argument) } + candidates
+        }
+        for folder in candidates {
+            guard let data = try? FileLimits.read(folder.appendingPathComponent("dataset.json"), as: .metadata),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            return (object["kind"] as? String) == DatasetManifest.imagesKind
+        }
+        return false
+    }
+
+    /// Loads an image dataset by name or folder; one line when it is missing or broken.
+    public static func load(_ argument: String) throws -> ImageDataset {
+        try UserError.wrapping { try ImageDataset.resolve(argument) }
+    }
 
     /// The images `selection` picks from `dataset` (with their indices within the split, which name them in
     /// records: `SPLIT/INDEX`). `all` is train, then dev, then test, indices counted across them.
@@ -94,5 +112,16 @@ public enum ImageRecording {
         }
         try store.recordMetrics(RunRecording.cleanMetrics(of: try store.examples(run: run, recipe: RunRecording.cleanRecipe),
                                                           labels: labels, run: run))
+    }
+}
+
+/// Images as PNG for records and reports.
+public enum ImagePNG {
+    /// One image (CHW, pixels in [0, 1]) as base64 PNG (8-bit, grey or RGB); nil when it cannot be encoded.
+    public static func encode(_ pixels: [Float], shape: ImageShape) -> String? {
+        guard pixels.count == shape.count, shape.channels == 1 || shape.channels == 3 else { return nil }
+        let bytes = pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+        guard let image = try? PixelImage(shape: shape, pixels: bytes), let png = try? ImageCodec.encodePNG(image) else { return nil }
+        return Data(png).base64EncodedString()
     }
 }

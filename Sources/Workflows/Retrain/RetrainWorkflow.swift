@@ -15,7 +15,8 @@ import Transformer
 
 /// How `retrain` trains: adversarial perturbations of the embeddings, A2T, or augmented data.
 public enum RetrainMethod: String, CaseIterable, Sendable {
-    case fgm, pgd, freelb, a2t, augment
+    /// trades: image models only (TRADES on pixels); pgd on an image model is Madry's PGD on pixels.
+    case fgm, pgd, freelb, a2t, augment, trades
 }
 
 public struct RetrainWorkflow {
@@ -165,7 +166,7 @@ public struct TrainingExposure {
 
     public init(method: RetrainMethod, a2tRecipes: [Recipe], augmentation: AugmentationRecipes?) {
         switch method {
-        case .fgm, .pgd, .freelb:
+        case .fgm, .pgd, .freelb, .trades:
             transformations = ["embedding"]
         case .a2t:
             recipes = Set(a2tRecipes.map(\.name))

@@ -86,6 +86,13 @@ struct AttackCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let model, ImageCommands.isImageModel(model), !list {
+            guard let data, let recipe else { throw ValidationError("an image model is attacked with --recipe NAME --data DATASET") }
+            try ImageCommands.attack(model: model, data: data, selection: selection.selection, recipes: RecipeLoading.split(recipe) ?? [],
+                                     corruptions: false, kind: .attack, seed: attackOptions.seed, database: database.path,
+                                     resume: resume, json: false)
+            return
+        }
         let audit = try auditOptions.recipe()
         if list {
             print(RecipeLibrary().listing() + "\n")

@@ -57,6 +57,13 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         if model == nil && !endpoint.isSet { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
+        if let model, ImageCommands.isImageModel(model) {
+            // An image model: clean accuracy, the pixel attack suite (attacks/pixel-default.yaml) and common corruptions.
+            try ImageCommands.attack(model: model, data: dataOptions.data, selection: selection.selection,
+                                     recipes: noAttacks ? [] : RecipeLoading.split(recipes), corruptions: !noAttacks,
+                                     kind: .eval, seed: attackOptions.seed, database: database.path, resume: resume, json: json)
+            return
+        }
         // Recipes are checked before any work, so a typo fails at once.
         let precision = try precisionOption.value(servedModel: endpoint.isSet)
         let shard = try shardOptions.resolve()

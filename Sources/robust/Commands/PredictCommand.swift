@@ -1,13 +1,15 @@
 // PredictCommand: `robust predict` prints the predicted label and class probabilities of a classifier checkpoint.
 import ArgumentParser
 import Foundation
+import Basics
 import Remote
+import Transformer
 import Workflows
 
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Classify texts with a checkpoint and print each label with the class probabilities.")
+        abstract: "Classify texts (or, with an image model, PNG/JPEG files) with a checkpoint and print each label with the class probabilities.")
 
     @Option(help: "Checkpoint folder (a sequence classifier in Hugging Face format), or --endpoint.")
     var model: String?
@@ -28,6 +30,18 @@ struct PredictCommand: ParsableCommand {
             return
         }
         guard let model else { throw ValidationError("give --model CHECKPOINT or --endpoint URL") }
+        if ImageCommands.isImageModel(model) {
+            // An image model: the arguments are PNG or JPEG files.
+            let handle = try UserError.wrapping { try ImageModelHandle(directory: URL(fileURLWithPath: model)) }
+            if !handle.hasTrainedHead {
+                FileHandle.standardError.write(Data("warning: \(model) has no classification head; predictions come from a new, untrained head\n".utf8))
+            }
+            guard !input.texts.isEmpty, input.texts != ["-"] else { throw ValidationError("give the image files to classify") }
+            var inference = ImageInference(model: handle)
+            inference.batchSize = input.batchSize
+            try inference.predict(input.texts, each: each)
+            return
+        }
         let handle = try loadModel(model)
         if !handle.hasTrainedHead {
             FileHandle.standardError.write(Data("warning: \(model) has no classification head; predictions come from a new, untrained head\n".utf8))

@@ -55,6 +55,7 @@ struct RetrainCommand: ParsableCommand {
     @OptionGroup var trainer: TrainerOptions<RetrainDefaults>
     @OptionGroup var a2tOptions: A2TOptions<RetrainDefaults>
     @Option(help: "Augmentation recipes for --method augment (augmentations/ or attacks/).") var augment = "a2t,a2t-char"
+    @Option(help: "Image models: augmentation recipes applied on the fly while retraining (augmentations/image-*.yaml).") var imageAugment: String?
     @Option(help: "Augmented texts per training example (text recipes).") var perExample: Int?
     @Option(help: "Attack recipes of --method augment attack a seeded sample of N training examples (default: all).") var attackSample: Int?
     @Flag(help: "Continue an interrupted retraining from the state saved in --out (give its before run with --before).") var resume = false
@@ -69,7 +70,30 @@ struct RetrainCommand: ParsableCommand {
         if resume && trainer.overwrite { throw ValidationError("--resume and --overwrite contradict each other") }
     }
 
+    @Option(help: "Image models, --method trades: weight β of the KL term.") var tradesBeta: Float = 6
+
     func run() throws {
+        if ImageCommands.isImageModel(model) {
+            guard method == .pgd || method == .trades else {
+                throw ValidationError("an image model is retrained with --method pgd (Madry) or trades")
+            }
+            var settings = try trainer.settings(seed: attackOptions.seed, maxLength: selection.maxLength, adversarial: nil)
+            settings.pixelAdversarial = PixelAdversarialTraining(
+                method: method == .trades ? .trades : .pgd, epsilon: trainer.advEpsilon ?? 0.1, steps: trainer.advSteps ?? 7,
+                stepSize: trainer.advStepSize, beta: tradesBeta)
+            settings.imageAugmentation = RecipeLoading.split(imageAugment)
+            try UserError.wrapping { try settings.validate() }
+            var workflow = ImageRetrainWorkflow(model: model, dataset: try ImageData.load(dataOptions.data), selection: selection.selection,
+                                                recipes: RecipeLoading.split(recipes), settings: settings, out: URL(fileURLWithPath: out),
+                                                database: database.path)
+            (workflow.seed, workflow.overwrite, workflow.keepLast) = (attackOptions.seed, trainer.overwrite, trainer.keepLast)
+            let outcome = try workflow.run(reporter: TerminalReporter())
+            print("\nbefore run \(outcome.beforeRun) → after run \(outcome.afterRun) (training run \(outcome.trainingRun)), \(selection.split) images:")
+            print(outcome.table)
+            print("draw it: robust report \(outcome.beforeRun) \(outcome.afterRun) --out reports/retrain-\(method.rawValue)")
+            return
+        }
+        if method == .trades { throw ValidationError("--method trades is for image models; text models take fgm, pgd, freelb, a2t or augment") }
         var settings = try trainer.settings(seed: attackOptions.seed, maxLength: selection.maxLength,
                                         adversarial: AdversarialTraining.Method(rawValue: method.rawValue))
         if method == .a2t { settings.discreteAdversarial = a2tOptions.plan }

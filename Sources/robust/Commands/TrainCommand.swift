@@ -36,6 +36,8 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Semi-supervised consistency training") var consistencyOptions: ConsistencyOptions
     @Option(help: ArgumentHelp("Train on a seeded, stratified sample of N training examples (the seed is --seed).", valueName: "N"))
     var trainSubset: Int?
+    @Option(help: ArgumentHelp("Image models: augmentation recipes applied on the fly each epoch, comma-separated (augmentations/image-*.yaml or files), seeded by --seed.", valueName: "RECIPES"))
+    var augment: String?
     /// Behaves as if Ctrl-C came just before this step (for tests of interruption and resume).
     @Option(help: .hidden) var interruptAtStep: Int?
     /// Waits before this step until SIGINT or SIGTERM arrives (for tests of a real Ctrl-C).
@@ -56,6 +58,20 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ImageCommands.isImageModel(model) {
+            guard adversarial == nil, a2tOptions.plan == nil, !a2tHarvest, consistencyOptions.unlabeled == nil else {
+                throw ValidationError("--adversarial, --a2t and --unlabeled are for text models; harden an image model with robust retrain --method pgd|trades")
+            }
+            var settings = try trainer.settings(seed: seed, maxLength: maxLength, adversarial: nil)
+            settings.trainSubset = trainSubset
+            settings.imageAugmentation = RecipeLoading.split(augment)
+            try UserError.wrapping { try settings.validate() }
+            try ImageCommands.train(model: model, data: dataOptions.data, settings: settings, out: out, database: database.path,
+                                    overwrite: trainer.overwrite, resume: resume, keepLast: trainer.keepLast,
+                                    interruptAtStep: interruptAtStep)
+            return
+        }
+        if augment != nil { throw ValidationError("--augment applies image recipes to image models; augment text with robust augment") }
         var settings = try trainer.settings(seed: seed, maxLength: maxLength,
                                         adversarial: adversarial.flatMap(AdversarialTraining.Method.init(rawValue:)))
         settings.discreteAdversarial = a2tOptions.plan
