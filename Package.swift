@@ -40,7 +40,7 @@ let package = Package(
         // The modules that read files robust did not write, and the workflows that call them, for the fuzz
         // package in Fuzz/ (its only user; `swift build` here builds these modules anyway).
         .library(name: "RobustReaders", targets: [
-            "SafeTensors", "Tokenizer", "Transformer", "Datasets", "Attacks", "Augmentation", "Audit", "Results", "Analysis",
+            "Basics", "SafeTensors", "Tokenizer", "Transformer", "Datasets", "Attacks", "Augmentation", "Audit", "Results", "Analysis",
             "Workflows",
         ]),
     ],
@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(name: "WordNetTests", dependencies: ["WordNet", "TestSupport"]),
         // CommandLineTests run the built `robust` as a user would (train, eval, runs) on tiny models.
         // AuditCommandTests build their results store through Results (synthetic runs, no model).
-        .testTarget(name: "CommandLineTests", dependencies: ["SafeTensors", "Datasets", "Results", "Reports", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "CommandLineTests", dependencies: ["Basics", "SafeTensors", "Datasets", "Results", "Reports", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // ResultsTests (the store and its analysis) also spawn the test program ResultsWriter and the built
         // `robust` (`runs`, `gate`, …) as child processes.
         .testTarget(name: "ResultsTests", dependencies: ["Basics", "Results", "Analysis", "TestSupport", "ResultsWriter",

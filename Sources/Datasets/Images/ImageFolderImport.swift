@@ -112,7 +112,7 @@ private struct FolderReader {
         if usesSplits, splitFolders.count != folders.count {
             let others = folders.filter { !splitNames.contains($0) }
             throw DatasetError(.invalidArgument, file: root.path,
-                               "has \(splitFolders.sorted().joined(separator: "/"))/ beside other folders (\(others.prefix(3).joined(separator: ", "))); use either one folder per class or train/ dev/ test/ folders each holding class folders")
+                               "has \(splitFolders.map { $0 + "/" }.joined(separator: ", ")) beside other folders (\(others.prefix(3).joined(separator: ", "))); use either one folder per class or train/ dev/ test/ folders each holding class folders")
         }
         guard !folders.isEmpty else {
             throw DatasetError(.noUsableRows, file: root.path, "has no sub-folders; put each class's images in a folder named after the class")
@@ -121,7 +121,10 @@ private struct FolderReader {
         // List every split folder (or the root as one).
         var listings: [(split: String, listing: Listing)] = []
         if usesSplits {
-            for entry in top where !entry.hidden && !entry.isDirectory { skip("files beside the split folders", entry.name) }
+            for entry in top {
+                if entry.hidden { skip("hidden files or folders", entry.name) }
+                else if !entry.isDirectory { skip("files beside the split folders", entry.name) }
+            }
             for split in DatasetManifest.splitNames where splitFolders.contains(split) {
                 listings.append((split, try list(root.appendingPathComponent(split), prefix: split + "/")))
             }
@@ -151,8 +154,10 @@ private struct FolderReader {
                     }
                     found += 1
                     if pixels.isEmpty, let target {
+                        // Room for every candidate file of the split (capped: skipped files and huge targets).
                         let total = listing.classes.values.reduce(0) { $0 + $1.count }
-                        pixels.reserveCapacity(total * target.count)
+                        let (wanted, overflow) = total.multipliedReportingOverflow(by: target.count)
+                        pixels.reserveCapacity(overflow ? 1 << 30 : min(wanted, 1 << 30))
                     }
                     pixels.append(contentsOf: image.pixels)
                     classIndices.append(Int32(classIndex))
