@@ -53,8 +53,8 @@ final class ImageCommandTests: XCTestCase {
                                       "--out", "vit-init"])
         XCTAssertEqual(initialised.status, 0, initialised.stderr)
         XCTAssertTrue(initialised.stdout.contains("4 patches of 4×4, 2 labels"), initialised.stdout)
-        let trained = try robust(["train", "--model", "vit-init", "--data", "halves", "--out", "vit", "--epochs", "4", "--batch-size", "16",
-                                  "--lr", "2e-3", "--augment", "image-basic", "--db", "runs.db"])
+        let trained = try robust(["train", "--model", "vit-init", "--data", "halves", "--out", "vit", "--epochs", "12", "--batch-size", "8",
+                                  "--lr", "3e-3", "--augment", "image-basic", "--db", "runs.db"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         XCTAssertTrue(trained.stdout.contains("augmented with image-basic"), trained.stdout)
         let accuracy = trained.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("accuracy") }
