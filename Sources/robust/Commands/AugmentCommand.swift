@@ -78,7 +78,25 @@ struct AugmentCommand: ParsableCommand {
         guard maxLength >= 2 else { throw ValidationError("--max-length must be at least 2") }
     }
 
+    @Option(help: ArgumentHelp("Image datasets: also write the first 16 training images and their augmented copies as PNG files here.", valueName: "DIR"))
+    var png: String?
+
     func run() throws {
+        if ImageData.isImageDataset(dataOptions.data) {
+            // An image dataset: image recipes (augmentations/image-*.yaml), copies after each original, dev/test unchanged.
+            guard let out else { throw ValidationError("give --out DIR, the new dataset folder") }
+            let outURL = URL(fileURLWithPath: out)
+            var workflow = ImageAugmentWorkflow(dataset: try ImageData.load(dataOptions.data), recipes: RecipeLoading.split(recipe) ?? [],
+                                                out: outURL, name: name ?? outURL.lastPathComponent, database: database.path)
+            (workflow.perExample, workflow.seed, workflow.trainSubset, workflow.replace) = (perExample ?? 1, seed, trainSubset, overwrite)
+            workflow.pngFolder = png.map { URL(fileURLWithPath: $0) }
+            let outcome = try workflow.run(reporter: TerminalReporter())
+            let counts = outcome.dataset.manifest.counts.mapValues { $0.values.reduce(0, +) }
+            print("wrote \(out): \(outcome.dataset.name), train \(counts["train"] ?? 0) images (\(outcome.added) augmented), dev \(counts["dev"] ?? 0), test \(counts["test"] ?? 0); run \(outcome.runID)"
+                  + (png.map { "; \(outcome.pngs) PNG files in \($0)" } ?? ""))
+            return
+        }
+        if png != nil { throw ValidationError("--png is for image datasets") }
         let recipes = recipe == "none" ? AugmentationRecipes() : try AugmentationRecipes.load(RecipeLoading.split(recipe) ?? [])
         let shard = try shardOptions.resolve()
         if shard == nil && out == nil { throw ValidationError("give --out DIR, the new dataset folder") }
