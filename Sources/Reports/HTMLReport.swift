@@ -91,7 +91,17 @@ public enum HTMLReport {
                 for example in group.examples {
                     out.append("<div class=\"example\">")
                     out.append("<div class=\"facts\"><strong>#\(example.exampleIndex)</strong> gold <b>\(escape(example.gold))</b>: \(escape(example.cleanPrediction)) → <b class=\"flipped\">\(escape(example.adversarialPrediction))</b> · \(escape(example.facts))</div>")
-                    out.append("<p class=\"diff\">\(diff(example.diff))</p>")
+                    if let images = example.images {
+                        // Base64 of bytes checked to be PNG: no markup can come from the store here.
+                        out.append("<div class=\"images\">")
+                        for (caption, png) in [("original", images.original), ("adversarial", images.adversarial),
+                                               (String(format: "perturbation ×%.1f", images.magnification), images.perturbation)] {
+                            out.append("<figure><img alt=\"\(escape(caption))\" src=\"data:image/png;base64,\(png)\"><figcaption>\(escape(caption))</figcaption></figure>")
+                        }
+                        out.append("</div>")
+                    } else {
+                        out.append("<p class=\"diff\">\(diff(example.diff))</p>")
+                    }
                     out.append("</div>")
                 }
             }
@@ -148,6 +158,10 @@ public enum HTMLReport {
     :root { color-scheme: light; }
     body { margin: 0; background: #f6f7f9; color: #1d2330; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
     main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 48px; background: #ffffff; }
+    .images { display: flex; gap: 14px; }
+    .images figure { margin: 0.3em 0; text-align: center; }
+    .images img { width: 112px; height: auto; image-rendering: pixelated; border: 1px solid #e1e4ea; }
+    .images figcaption { font-size: 0.8em; color: #5a6272; }
     h1 { font-size: 1.8em; margin: 0.2em 0 0.3em; }
     h2 { font-size: 1.35em; margin-top: 2em; border-bottom: 1px solid #e1e4ea; padding-bottom: 0.2em; }
     h3 { font-size: 1.1em; margin-top: 1.5em; }

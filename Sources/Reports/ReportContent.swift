@@ -22,6 +22,15 @@ public struct SampleExample: Sendable, Equatable {
     /// "1 of 6 words changed · 12 queries · similarity 0.91"
     public var facts: String
     public var diff: [WordDiff.Segment]
+    /// Image attacks: the original, adversarial and magnified perturbation as base64 PNG, and the magnification.
+    public var images: SampleImages?
+}
+
+public struct SampleImages: Sendable, Equatable {
+    public var original: String
+    public var adversarial: String
+    public var perturbation: String
+    public var magnification: Double
 }
 
 /// The samples of one (run, recipe).
@@ -254,13 +263,37 @@ public struct ReportContent: Sendable {
     }
 
     static func sample(_ example: ExampleRecord) -> SampleExample {
-        var facts = ["\(example.wordsChanged) of \(example.wordsTotal) words changed", "\(example.queries) queries"]
+        let images = sampleImages(example)
+        var facts = [images == nil ? "\(example.wordsChanged) of \(example.wordsTotal) words changed"
+                        : "\(example.wordsChanged) of \(example.wordsTotal) pixel values changed", "\(example.queries) queries"]
         if let similarity = example.similarity { facts.append(String(format: "similarity %.2f", similarity)) }
+        if images != nil, let details = detail(example)?["details"] as? [String: Any] {
+            if let linf = (details["linf"] as? NSNumber)?.doubleValue { facts.append(String(format: "L∞ %.3f", linf)) }
+            if let l2 = (details["l2"] as? NSNumber)?.doubleValue { facts.append(String(format: "L2 %.3f", l2)) }
+        }
         return SampleExample(exampleIndex: example.exampleIndex, gold: UserError.oneLine(example.gold),
                              cleanPrediction: UserError.oneLine(example.cleanPrediction),
                              adversarialPrediction: UserError.oneLine(example.adversarialPrediction ?? "?"),
                              facts: facts.joined(separator: " · "),
-                             diff: WordDiff.diff(example.text, example.adversarialText ?? example.text))
+                             diff: WordDiff.diff(example.text, example.adversarialText ?? example.text), images: images)
+    }
+
+    static func detail(_ example: ExampleRecord) -> [String: Any]? {
+        guard let json = example.detailJSON, let data = json.data(using: .utf8) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    /// An image attack's stored PNGs (base64 of PNG bytes only: anything else is not shown).
+    static func sampleImages(_ example: ExampleRecord) -> SampleImages? {
+        guard let object = detail(example), let original = object["original_png"] as? String,
+              let adversarial = object["adversarial_png"] as? String, let perturbation = object["perturbation_png"] as? String else { return nil }
+        func isPNG(_ text: String) -> Bool {
+            guard let data = Data(base64Encoded: text) else { return false }
+            return data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        }
+        guard isPNG(original), isPNG(adversarial), isPNG(perturbation) else { return nil }
+        return SampleImages(original: original, adversarial: adversarial, perturbation: perturbation,
+                            magnification: (object["perturbation_magnification"] as? NSNumber)?.doubleValue ?? 1)
     }
 
     // MARK: - Formatting

@@ -228,7 +228,15 @@ public struct ImageAttackWorkflow {
                                                   "gradient_evaluations": Double(result.gradientEvaluations)]
             .filter { $0.value.isFinite }]
         if !curves.isEmpty { detail["curves"] = curves }
-        if result.success, let png = ImagePNG.encode(result.adversarialImage, shape: shape) { detail["adversarial_png"] = png }
+        if result.success, result.adversarialImage.count == original.count {
+            // The report shows original, adversarial and the perturbation magnified so its largest change spans the range.
+            let delta = zip(result.adversarialImage, original).map { $0 - $1 }
+            let largest = max(delta.map(abs).max() ?? 0, 1e-6)
+            detail["original_png"] = ImagePNG.encode(Array(original), shape: shape)
+            detail["adversarial_png"] = ImagePNG.encode(result.adversarialImage, shape: shape)
+            detail["perturbation_png"] = ImagePNG.encode(delta.map { 0.5 + 0.5 * $0 / largest }, shape: shape)
+            detail["perturbation_magnification"] = Double(0.5 / largest)
+        }
         let json = (try? JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
         return ExampleRecord(runID: run, recipe: recipe, exampleIndex: index,
                              text: ImageRecording.name(dataset: dataset.name, split: split, index: index), gold: labels[result.label],
