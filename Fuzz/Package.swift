@@ -32,6 +32,7 @@ let package = Package(
         fuzzTarget("fuzz-checkpoint", "Checkpoint"),
         fuzzTarget("fuzz-tokenizer", "Tokenizer"),
         fuzzTarget("fuzz-datasets", "Datasets"),
+        fuzzTarget("fuzz-images", "Images"),
         fuzzTarget("fuzz-attack-recipe", "AttackRecipe"),
         fuzzTarget("fuzz-augmentation-recipe", "AugmentationRecipe"),
         fuzzTarget("fuzz-baseline", "Baseline"),

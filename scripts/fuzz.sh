@@ -4,7 +4,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 seconds, every target)
 #        FUZZ_RUNS=N scripts/fuzz.sh 0 [TARGET...]             (N executions per target instead of a time)
-# Targets: the folders of Fuzz/Corpus (safetensors, config, checkpoint, tokenizer, datasets, attack-recipe,
+# Targets: the folders of Fuzz/Corpus (safetensors, config, checkpoint, tokenizer, datasets, images, attack-recipe,
 # augmentation-recipe, baseline, results-db); the program of target T is .build-fuzz/release/fuzz-T.
 #
 # Each target starts from its committed seeds (Fuzz/Corpus/T, read only) plus the corpus earlier runs grew
@@ -23,7 +23,7 @@ seconds="${1:-60}"
 [ $# -gt 0 ] && shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(safetensors config checkpoint tokenizer datasets attack-recipe augmentation-recipe baseline results-db)
+    targets=(safetensors config checkpoint tokenizer datasets images attack-recipe augmentation-recipe baseline results-db)
 fi
 for target in "${targets[@]}"; do
     [ -d "Fuzz/Corpus/$target" ] || { echo "fuzz.sh: unknown target '$target' (no Fuzz/Corpus/$target)" >&2; exit 2; }

@@ -102,6 +102,10 @@ final class ImageCodecTests: XCTestCase {
             _ = try ImageCodec.decode(Array(progressive.prefix(progressive.count - 60)), file: "p.jpg")
         }
 
+        let cmyk = [UInt8](try Data(contentsOf: ImageFixtures.folder.appendingPathComponent("cmyk-4x4.jpg")))
+        assertDatasetError(.invalidImage, ["cmyk.jpg", "a CMYK JPEG is not supported (convert it to RGB or greyscale)"]) {
+            _ = try ImageCodec.decode(cmyk, file: "cmyk.jpg")
+        }
         assertDatasetError(.invalidImage, ["notes.txt", "not a PNG or JPEG file"]) {
             _ = try ImageCodec.decode(Array("hello, world".utf8), file: "notes.txt")
         }

@@ -114,6 +114,33 @@ for path in sorted(glob.glob(os.path.join(root, "Tests/Fixtures/datasets/*"))):
         write("datasets", name, bytes([("csv", "tsv", "jsonl").index(extension)]) + read(os.path.relpath(path, root)))
 write("datasets", "gate-data.csv", b"\0" + read("Tests/Fixtures/gate/data.csv")[:3000])
 
+# images: reader byte (0 image file, 1 IDX images, 2 IDX labels, 3 image split file), then the file.
+for path in sorted(glob.glob(os.path.join(root, "Tests/Fixtures/images/*.png")) + glob.glob(os.path.join(root, "Tests/Fixtures/images/*.jpg"))):
+    write("images", os.path.basename(path), b"\0" + read(os.path.relpath(path, root)))
+
+
+def idx(magic, dimensions, payload):
+    return struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in dimensions) + payload
+
+
+def gzipped(data):
+    import gzip
+    return gzip.compress(data, mtime=0)
+
+
+images_idx = idx(2051, [3, 2, 4], bytes(range(0, 240, 10)))
+write("images", "idx-images", b"\1" + images_idx)
+write("images", "idx-images.gz", b"\1" + gzipped(images_idx))
+labels_idx = idx(2049, [5], bytes([0, 9, 3, 3, 7]))
+write("images", "idx-labels", b"\2" + labels_idx)
+write("images", "idx-labels.gz", b"\2" + gzipped(labels_idx))
+pixels = bytes(range(12))
+labels = struct.pack("<3q", 0, 2, 1)
+header = {"__metadata__": {"split": "train"},
+          "labels": {"dtype": "I64", "shape": [3], "data_offsets": [0, 24]},
+          "pixels": {"dtype": "U8", "shape": [3, 1, 2, 2], "data_offsets": [24, 36]}}
+write("images", "split.safetensors", b"\3" + safetensors(json.dumps(header, separators=(",", ":")), labels + pixels))
+
 # attack-recipe and augmentation-recipe: the recipe, NUL, a text.
 for path in sorted(glob.glob(os.path.join(root, "attacks/*.yaml"))):
     write("attack-recipe", os.path.basename(path), read(os.path.relpath(path, root)) + b"\0the film is a good and warm story, not bad")

@@ -182,8 +182,8 @@ public struct ImageDataset: Sendable {
     }
 
     /// Reads one split file: exactly `pixels` (U8 [N, C, H, W] of `shape`) and `labels` (I64 or I32 [N],
-    /// each in 0..<classCount).
-    static func readSplit(_ url: URL, shape: ImageShape, classCount: Int) throws -> ImageSplit {
+    /// each in 0..<classCount). Errors are one line naming the file.
+    public static func readSplit(_ url: URL, shape: ImageShape, classCount: Int) throws -> ImageSplit {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw DatasetError(.notFound, file: path, "missing split file; rebuild the dataset")
@@ -287,7 +287,8 @@ public struct ImageDataset: Sendable {
         return written
     }
 
-    static func writeSplit(_ part: ImageSplit, name: String, to url: URL) throws {
+    /// Writes one split file (`pixels` U8 [N, C, H, W], `labels` I64 [N], metadata {"split": name}) atomically.
+    public static func writeSplit(_ part: ImageSplit, name: String, to url: URL) throws {
         let shape = part.shape
         let labels = part.labels.map { Int64($0).littleEndian }
         let tensors = [

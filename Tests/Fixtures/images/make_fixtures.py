@@ -1,7 +1,8 @@
 """Makes the image fixtures of DatasetsTests (ImageCodecTests, ImageResizeTests) with Pillow.
 
 Run: /path/to/python-with-Pillow Tests/Fixtures/images/make_fixtures.py   (from the repository root)
-Writes Tests/Fixtures/images/{rgb-8x6.jpg, grey-5x7.jpg, progressive-9x4.jpg, expected.json}.
+Writes Tests/Fixtures/images/: rgb-8x6.jpg, grey-5x7.jpg, progressive-9x4.jpg, cmyk-4x4.jpg, five PNG variants and
+expected.json.
 
 Test images are made from a formula the Swift tests repeat: value(x, y, c) = (x*37 + y*91 + c*53 + x*y*7) % 256,
 for channel c of pixel (x, y) (c = 0 for grey). expected.json holds, for each case, Pillow's output pixels
@@ -79,6 +80,8 @@ def main():
         with Image.open(path) as decoded:
             decoded.load()
             expected["jpeg"][name] = {"mode": decoded.mode, "size": list(decoded.size), "pixels": planar(decoded)}
+    # A CMYK JPEG, which robust refuses (no expected pixels).
+    Image.new("CMYK", (4, 4), (10, 200, 30, 40)).save(os.path.join(HERE, "cmyk-4x4.jpg"), "JPEG", quality=90)
     # PNG variants robust decodes to grey or RGB: alpha dropped, palette expanded, 16-bit by the high byte.
     expected["png"] = {}
     rgba = make("RGB", 4, 3)
