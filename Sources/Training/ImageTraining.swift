@@ -191,20 +191,8 @@ public final class ImageTrainingStep {
         let divergence = Self.kl(target: p, logits: adversarialLogits, rows: count, classes: c, scale: beta / Float(count),
                                  gradient: dAdversarial)
         let natural = try Self.crossEntropy(logits, labels: labels, soft: soft, classes: c, gradient: logitGradient.pointer)
-        // d KL(p ‖ q) / d clean logits: p ⊙ (log p − log q − KL_row), times β / B.
-        let q = Self.softmaxRows(adversarialLogits, rows: count, classes: c)
-        for row in 0..<count {
-            var rowKL: Float = 0
-            for j in 0..<c {
-                let pj = p[row * c + j]
-                if pj > 0 { rowKL += pj * (log(pj) - log(max(q[row * c + j], 1e-30))) }
-            }
-            for j in 0..<c {
-                let pj = p[row * c + j]
-                let term = pj > 0 ? pj * (log(pj) - log(max(q[row * c + j], 1e-30)) - rowKL) : 0
-                logitGradient.pointer[row * c + j] += beta / Float(count) * term
-            }
-        }
+        Self.klSourceGradient(p: p, q: Self.softmaxRows(adversarialLogits, rows: count, classes: c), rows: count, classes: c,
+                              scale: beta / Float(count), adding: logitGradient.pointer)
         try model.classifyImagesBackward(workspace: workspace, logitGradient: logitGradient.pointer, dropout: dropout)
         try model.classifyImagesBackward(workspace: other, logitGradient: dAdversarial, dropout: adversarialPlan)
         return natural + beta * divergence
@@ -231,6 +219,23 @@ public final class ImageTrainingStep {
             }
         }
         return Float(total / Double(max(rows, 1)))
+    }
+
+    /// d Σ_rows KL(p ‖ q) / d the logits of p (p = softmax of them): p ⊙ (log p − log q − KL_row), times `scale`,
+    /// added into `gradient`.
+    static func klSourceGradient(p: [Float], q: [Float], rows: Int, classes c: Int, scale: Float, adding gradient: UnsafeMutablePointer<Float>) {
+        for row in 0..<rows {
+            var rowKL: Float = 0
+            for j in 0..<c {
+                let pj = p[row * c + j]
+                if pj > 0 { rowKL += pj * (log(pj) - log(max(q[row * c + j], 1e-30))) }
+            }
+            for j in 0..<c {
+                let pj = p[row * c + j]
+                let term = pj > 0 ? pj * (log(pj) - log(max(q[row * c + j], 1e-30)) - rowKL) : 0
+                gradient[row * c + j] += scale * term
+            }
+        }
     }
 
     static func softmaxRows(_ logits: UnsafePointer<Float>, rows: Int, classes c: Int) -> [Float] {
