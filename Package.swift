@@ -1,9 +1,9 @@
 // swift-tools-version: 6.1
-// robust: robustness testing and hardening for transformer encoder text classifiers (BERT, DistilBERT,
-// RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT, DeBERTa-v2/v3, ModernBERT).
+// robust: robustness testing and hardening for transformer encoder classifiers — text (BERT, DistilBERT,
+// RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT, DeBERTa-v2/v3, ModernBERT) and images (ViT).
 // Module order (each depends only on those before it):
 //   Basics, CBLAS, CDNNL → Tensors → SafeTensors, Tokenizer → Transformer → Training
-//   Basics → Datasets;  WordNet;  Basics + GRDB → Results → Analysis → Reports
+//   Basics, CImageCodecs, SafeTensors → Datasets;  Basics → Vision;  WordNet;  Basics + GRDB → Results → Analysis → Reports
 //   Transformer, Tokenizer, WordNet → Attacks;  Attacks, Datasets → Augmentation;  Attacks, WordNet → Audit
 //   all of them but Remote → Workflows (a served classifier is its `ServedClassifier` protocol; Reports for the labelling sheet)
 //   Basics, Attacks + AsyncHTTPClient → Remote (served classifiers as victims; the command line plugs it in) (train, eval, attack, augment, retrain: the only writers of Results)
