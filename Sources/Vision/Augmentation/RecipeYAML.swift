@@ -50,50 +50,12 @@ enum RecipeYAML {
         }
     }
 
-    /// The first (1-based) line whose nesting bound exceeds `limit`, or nil. Yams composes recursively, so
-    /// a file nested thousands of levels deep (`[[[[…`, `- - - -…`) would overflow the stack. The bound
-    /// per line is twice the indentation plus twice the leading `- ` entries plus the open flow brackets
-    /// (outside quotes and comments): every YAML nesting level costs at least one of those, so the real
-    /// depth never exceeds it.
+    /// The first (1-based) line whose nesting bound (Basics' `YAMLNesting`, which the text recipes use too)
+    /// exceeds `limit`, or nil. Yams composes recursively, so a file nested thousands of levels deep
+    /// (`[[[[…`, `- - - -…`) would overflow the stack.
     static func lineBeyondNesting(_ text: String, limit: Int) -> Int? {
-        var flow = 0
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let scalars = Array(line.unicodeScalars)
-            var i = 0
-            while i < scalars.count && (scalars[i] == " " || scalars[i] == "\t") { i += 1 }
-            let indentation = i
-            var dashes = 0
-            while i + 1 < scalars.count && scalars[i] == "-" && (scalars[i + 1] == " " || scalars[i + 1] == "\t") {
-                dashes += 1
-                i += 2
-                while i < scalars.count && scalars[i] == " " { i += 1 }
-            }
-            var quote: Unicode.Scalar?
-            var deepestFlow = flow
-            var previous: Unicode.Scalar = " "
-            while i < scalars.count {
-                let c = scalars[i]
-                if let open = quote {
-                    if open == "\"" && c == "\\" { i += 2; continue }
-                    if c == open { quote = nil }
-                } else if c == "\"" || c == "'" {
-                    quote = c
-                } else if c == "#" && (previous == " " || previous == "\t") {
-                    break
-                } else if c == "[" || c == "{" {
-                    flow += 1
-                    deepestFlow = max(deepestFlow, flow)
-                } else if c == "]" || c == "}" {
-                    flow = max(0, flow - 1)
-                }
-                previous = c
-                i += 1
-            }
-            if 2 * indentation + 2 * dashes + deepestFlow > limit { return lineNumber }
-        }
-        return nil
+        guard let (depth, line) = YAMLNesting.deepest(text, stoppingAbove: limit), depth > limit else { return nil }
+        return line
     }
 
     /// The mapping's entries by key, in the file's order, refusing keys that are not words, unknown keys
