@@ -71,6 +71,8 @@ struct RetrainCommand: ParsableCommand {
     }
 
     @Option(help: "Image models, --method trades: weight β of the KL term.") var tradesBeta: Float = 6
+    @Option(help: ArgumentHelp("Image models: retrain on a seeded, stratified sample of N training images.", valueName: "N"))
+    var trainSubset: Int?
 
     func run() throws {
         if ImageCommands.isImageModel(model) {
@@ -82,6 +84,7 @@ struct RetrainCommand: ParsableCommand {
                 method: method == .trades ? .trades : .pgd, epsilon: trainer.advEpsilon ?? 0.1, steps: trainer.advSteps ?? 7,
                 stepSize: trainer.advStepSize, beta: tradesBeta)
             settings.imageAugmentation = RecipeLoading.split(imageAugment)
+            settings.trainSubset = trainSubset
             try UserError.wrapping { try settings.validate() }
             var workflow = ImageRetrainWorkflow(model: model, dataset: try ImageData.load(dataOptions.data), selection: selection.selection,
                                                 recipes: RecipeLoading.split(recipes), settings: settings, out: URL(fileURLWithPath: out),
@@ -94,6 +97,7 @@ struct RetrainCommand: ParsableCommand {
             return
         }
         if method == .trades { throw ValidationError("--method trades is for image models; text models take fgm, pgd, freelb, a2t or augment") }
+        if trainSubset != nil || imageAugment != nil { throw ValidationError("--train-subset and --image-augment apply to image models") }
         var settings = try trainer.settings(seed: attackOptions.seed, maxLength: selection.maxLength,
                                         adversarial: AdversarialTraining.Method(rawValue: method.rawValue))
         if method == .a2t { settings.discreteAdversarial = a2tOptions.plan }
