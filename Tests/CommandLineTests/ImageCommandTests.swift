@@ -102,6 +102,26 @@ final class ImageCommandTests: XCTestCase {
         XCTAssertTrue(retrained.stdout.contains("PGD adversarial training"), retrained.stdout)
     }
 
+    /// Ctrl-C at a step, then --resume, gives the same checkpoint bytes as one uninterrupted run (augmentation and
+    /// batches are functions of the seed, the epoch and the image).
+    func testInterruptedImageTrainingResumesExactly() throws {
+        XCTAssertEqual(try robust(["data", "import", "images", "--name", "halves"]).status, 0)
+        XCTAssertEqual(try robust(["model", "init", "--family", "vit", "--size", "tiny", "--data", "halves", "--out", "init"]).status, 0)
+        let common = ["--model", "init", "--data", "halves", "--epochs", "2", "--batch-size", "16", "--lr", "1e-3",
+                      "--augment", "image-standard", "--patience", "0", "--db", "runs.db"]
+        let whole = try robust(["train", "--out", "whole"] + common)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let stopped = try robust(["train", "--out", "parts", "--interrupt-at-step", "7"] + common)
+        XCTAssertNotEqual(stopped.status, 0)
+        XCTAssertTrue(stopped.stderr.contains("--resume"), stopped.stderr)
+        let resumed = try robust(["train", "--out", "parts", "--resume"] + common)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming at step 7"), resumed.stdout)
+        let a = try Data(contentsOf: folder.appendingPathComponent("whole/model.safetensors"))
+        let b = try Data(contentsOf: folder.appendingPathComponent("parts/model.safetensors"))
+        XCTAssertEqual(a, b, "the resumed run's weights differ from the uninterrupted run's")
+    }
+
     func testBadImageInputsAreOneLine() throws {
         try trainedModel()
         // A corrupt PNG, and a file that is no image at all.
