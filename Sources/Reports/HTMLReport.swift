@@ -86,6 +86,9 @@ public enum HTMLReport {
         if !content.samples.isEmpty {
             out.append("<h2 id=\"examples\">Sample adversarial examples</h2>")
             out.append("<p>Per run and recipe, the successful attacks that changed the fewest words (then used the fewest queries). <del>Struck</del> words of the original were replaced by the <ins>highlighted</ins> ones.</p>")
+            if content.samples.contains(where: { $0.examples.contains { $0.images != nil } }) {
+                out.append("<p>Image attacks: the original, the adversarial image, and the perturbation (adversarial − original) magnified so that its largest change spans the grey range (mid-grey is no change), enlarged 4× without smoothing.</p>")
+            }
             for group in content.samples {
                 out.append("<h3>\(escape(group.heading)) <span class=\"count\">(\(group.successes) successful attack\(group.successes == 1 ? "" : "s"), \(group.examples.count) shown)</span></h3>")
                 for example in group.examples {

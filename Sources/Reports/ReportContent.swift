@@ -217,7 +217,8 @@ public struct ReportContent: Sendable {
                     let successes = recipe.examples.filter { $0.status == .success }
                     guard !successes.isEmpty else { continue }
                     // The order of ResultStore.tellingExamples: fewest words changed, then fewest queries.
-                    let telling = successes.filter { $0.adversarialText != nil }
+                    // Text attacks carry the adversarial text; image attacks their stored PNGs.
+                    let telling = successes.filter { $0.adversarialText != nil || $0.detailJSON?.contains("\"adversarial_png\"") == true }
                         .sorted { ($0.wordsChanged, $0.queries, $0.exampleIndex) < ($1.wordsChanged, $1.queries, $1.exampleIndex) }
                         .prefix(examplesPerRecipe)
                     guard !telling.isEmpty else { continue }

@@ -93,6 +93,14 @@ final class ImageCommandTests: XCTestCase {
         XCTAssertEqual(attacked.status, 0, attacked.stderr)
         XCTAssertTrue(attacked.stdout.contains("Accuracy under attack"), attacked.stdout)
 
+        // The report shows attacked images: original, adversarial and magnified perturbation, and the ε curve.
+        let reported = try robust(["report", "--db", "runs.db", "--out", "report"])
+        XCTAssertEqual(reported.status, 0, reported.stderr)
+        let html = try String(contentsOf: folder.appendingPathComponent("report/report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("class=\"images\""), "no image samples in the report")
+        XCTAssertTrue(html.contains("perturbation ×"), "no magnified perturbation in the report")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report/accuracy_vs_epsilon.gp").path))
+
         // retrain with PGD: before, training and after runs and the paired table.
         let retrained = try robust(["retrain", "--model", "vit", "--data", "halves", "--method", "pgd", "--epochs", "1",
                                     "--batch-size", "16", "--lr", "5e-4", "--adv-steps", "3", "--recipes", "pixel-pgd",
