@@ -94,7 +94,7 @@ final class ImageCommandTests: XCTestCase {
         XCTAssertTrue(attacked.stdout.contains("Accuracy under attack"), attacked.stdout)
 
         // The report shows attacked images: original, adversarial and magnified perturbation, and the ε curve.
-        let reported = try robust(["report", "--db", "runs.db", "--out", "report"])
+        let reported = try robust(["report", "2", "--db", "runs.db", "--out", "report"])
         XCTAssertEqual(reported.status, 0, reported.stderr)
         let html = try String(contentsOf: folder.appendingPathComponent("report/report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("class=\"images\""), "no image samples in the report")
