@@ -164,5 +164,10 @@ final class ImageCommandTests: XCTestCase {
         let mismatch = try robust(["eval", "--model", "vit", "--data", "other", "--no-attacks", "--db", "runs.db"])
         XCTAssertNotEqual(mismatch.status, 0)
         XCTAssertTrue(mismatch.stderr.contains("takes 1×8×8 images"), mismatch.stderr)
+        // Imported at the model's own shape (from its preprocessor), the same folder evaluates.
+        let fitted = try robust(["data", "import", "other", "--name", "fitted", "--model", "vit"])
+        XCTAssertEqual(fitted.status, 0, fitted.stderr)
+        let evaluated = try robust(["eval", "--model", "vit", "--data", "fitted", "--no-attacks", "--split", "train", "--db", "runs.db"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
     }
 }

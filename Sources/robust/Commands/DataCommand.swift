@@ -5,6 +5,7 @@ import Basics
 import ArgumentParser
 import Datasets
 import Foundation
+import Transformer
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -157,6 +158,9 @@ struct DataCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Images only: 1 (grey) or 3 (RGB); images are converted (default: the first image's, which all must have).", valueName: "1|3"))
         var channels: Int?
 
+        @Option(help: ArgumentHelp("Images only: take --size and --channels from this image model's preprocessor_config.json (the shape it was trained on).", valueName: "MODEL"))
+        var model: String?
+
         @Option(help: "Seed of the stratified split.")
         var seed: UInt64 = 42
 
@@ -205,7 +209,7 @@ struct DataCommand: ParsableCommand {
                 if let channels, channels != 1 && channels != 3 {
                     throw ValidationError("--channels must be 1 (grey) or 3 (RGB)")
                 }
-            } else if size != nil || channels != nil {
+            } else if size != nil || channels != nil || model != nil {
                 throw ValidationError("--size and --channels are for a folder of images, not a text file")
             }
         }
@@ -217,7 +221,12 @@ struct DataCommand: ParsableCommand {
             }
             if isImageFolder, let file {
                 let parsed = size.flatMap { ImageFolderOptions.parseSize($0) }
-                let options = ImageFolderOptions(height: parsed?.height, width: parsed?.width, channels: channels)
+                var options = ImageFolderOptions(height: parsed?.height, width: parsed?.width, channels: channels)
+                if let model {
+                    guard size == nil, channels == nil else { throw ValidationError("--model sets the size and channels; leave out --size and --channels") }
+                    let shape = try UserError.wrapping { try ImageModelHandle(directory: URL(fileURLWithPath: model)).shape }
+                    options = ImageFolderOptions(height: shape.height, width: shape.width, channels: shape.channels)
+                }
                 let dataset = try UserError.wrapping {
                     try ImageDataset.fromFolder(URL(fileURLWithPath: file), name: name, options: options, seed: seed,
                                                 robustVersion: RobustVersion.current, log: { DataCommand.note($0) })
