@@ -14,7 +14,8 @@ for seed in $SEEDS; do
   [ -f "$OUT/init-$seed/model.safetensors" ] || "$ROBUST" model init --family vit --size tiny --data fashion-mnist --seed "$seed" --out "$OUT/init-$seed" >/dev/null
   for arm in none "$RECIPE"; do
     run="$OUT/$arm-$seed"
-    [ -f "$run/training.json" ] && continue
+    # Done when training.json has its test report (it is written at every best dev checkpoint, before that).
+    grep -q '"test"' "$run/training.json" 2>/dev/null && continue
     augment=(); [ "$arm" != none ] && augment=(--augment "$arm")
     "$ROBUST" train --model "$OUT/init-$seed" --data fashion-mnist --out "$run" --epochs "$EPOCHS" --batch-size 128 --lr 1e-3 \
       --weight-decay 0.05 --warmup-ratio 0.05 --patience 0 --seed "$seed" "${subset[@]}" "${augment[@]}" --db "$OUT/runs.db" --overwrite \
