@@ -253,6 +253,9 @@ final class DeployManifestTests: XCTestCase {
             "sqlite3": "^sqlite3$",                                             // `sqlite3 DB .recover`, as robust's error says
             "wordnet-base": "^wordnet-base$",                                   // /usr/share/wordnet
             "gnuplot-nox": nil,                                                 // `robust report` only
+            "libpng-dev": "^libpng16-16$",                                      // libpng16.so.16
+            "libjpeg-dev": "^libjpeg62-turbo$",                                 // libjpeg.so.62
+            "dataset-fashion-mnist": nil,                                       // `robust data fetch fashion-mnist` only
         ]
         for package in packages {
             guard let entry = runtimeNeeds[package] else {
