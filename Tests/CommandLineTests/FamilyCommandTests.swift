@@ -151,7 +151,7 @@ final class FamilyCommandTests: XCTestCase {
             XCTAssertFalse(result.stderr.contains("Fatal error"), line: line)
         }
         try expectFailure({ $0["model_type"] = "xlnet" },
-                          "model_type 'xlnet' is not supported (supported: bert, distilbert, roberta, xlm-roberta, electra, albert, deberta-v2, modernbert)")
+                          "model_type 'xlnet' is not supported (supported: bert, distilbert, roberta, xlm-roberta, electra, albert, deberta-v2, modernbert, vit)")
         try expectFailure({ $0["position_embedding_type"] = "relative_key" }, "position_embedding_type 'relative_key' is not supported")
         try expectFailure({ $0["problem_type"] = "regression" }, "problem_type 'regression' is not supported")
         try expectFailure({ $0["problem_type"] = "multi_label_classification" }, "problem_type 'multi_label_classification' is not supported")
