@@ -19,10 +19,14 @@ final class BuiltInRecipeTests: XCTestCase {
             .filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.sorted()
         XCTAssertTrue(files.contains("default.yaml"), "\(files)")
         XCTAssertTrue(files.contains("pwws.yaml"), "\(files)")
-        XCTAssertEqual(RecipeLibrary.builtIn.keys.sorted(), files.map { String($0.dropLast(5)) }.sorted())
+        // Text recipes and pixel recipes (`kind: image`) are kept apart; together they are the folder.
+        XCTAssertEqual((Array(RecipeLibrary.builtIn.keys) + Array(RecipeLibrary.builtInImage.keys)).sorted(), files.map { String($0.dropLast(5)) }.sorted())
+        XCTAssertTrue(RecipeLibrary.builtInImage.keys.allSatisfy { $0.hasPrefix("pixel-") }, "\(RecipeLibrary.builtInImage.keys.sorted())")
+        XCTAssertFalse(RecipeLibrary.builtInImage.isEmpty)
         for file in files {
             let data = try Data(contentsOf: repositoryAttacksFolder.appendingPathComponent(file))
-            let builtIn = try XCTUnwrap(RecipeLibrary.builtIn[String(file.dropLast(5))], file)
+            let name = String(file.dropLast(5))
+            let builtIn = try XCTUnwrap(RecipeLibrary.builtIn[name] ?? RecipeLibrary.builtInImage[name], file)
             XCTAssertEqual(Data(builtIn.utf8), data, "\(file): the built-in text differs from the file")
         }
         XCTAssertEqual(EmbeddedRecipeFiles.folder, "attacks")
