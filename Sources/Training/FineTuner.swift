@@ -237,10 +237,7 @@ public final class FineTuner {
             return sum + (train.count + extra + settings.batchSize - 1) / settings.batchSize
         }
     }
-    public var schedule: LinearWarmupDecay {
-        LinearWarmupDecay(peak: settings.learningRate, warmupSteps: Int((settings.warmupRatio * Float(totalSteps)).rounded()),
-                          totalSteps: totalSteps)
-    }
+    public var schedule: LinearWarmupDecay { LinearWarmupDecay(settings: settings, totalSteps: totalSteps) }
 
     /// Continues from a saved state (the model's weights must already be those saved with it).
     public func resume(from saved: TrainingState, optimiserStep: Int, first: [Float], second: [Float]) throws {

@@ -44,9 +44,14 @@ public struct ImageExamples: Sendable {
         var pixels = [UInt8]()
         pixels.reserveCapacity(indices.count * n)
         for index in indices { pixels.append(contentsOf: self.pixels[(index * n)..<((index + 1) * n)]) }
-        // The counts agree by construction.
-        return (try? ImageExamples(shape: shape, pixels: pixels, labels: indices.map { labels[$0] }))
-            ?? self
+        return ImageExamples(unchecked: shape, pixels: pixels, labels: indices.map { labels[$0] })
+    }
+
+    /// For values built here, whose counts agree by construction.
+    private init(unchecked shape: ImageShape, pixels: [UInt8], labels: [Int]) {
+        self.shape = shape
+        self.pixels = pixels
+        self.labels = labels
     }
 }
 
@@ -342,10 +347,7 @@ public final class ImageTrainer {
 
     public var batchesPerEpoch: Int { (train.count + settings.batchSize - 1) / settings.batchSize }
     public var totalSteps: Int { batchesPerEpoch * settings.epochs }
-    public var schedule: LinearWarmupDecay {
-        LinearWarmupDecay(peak: settings.learningRate, warmupSteps: Int((settings.warmupRatio * Float(totalSteps)).rounded()),
-                          totalSteps: totalSteps)
-    }
+    public var schedule: LinearWarmupDecay { LinearWarmupDecay(settings: settings, totalSteps: totalSteps) }
 
     public func resume(from saved: TrainingState, optimiserStep: Int, first: [Float], second: [Float]) throws {
         try optimiser.restore(step: optimiserStep, first: first, second: second)

@@ -11,6 +11,12 @@ public struct LinearWarmupDecay: Sendable, Codable, Equatable {
         self.totalSteps = max(1, totalSteps)
     }
 
+    /// A run's schedule: the settings' peak rate, warmup over their share of `totalSteps` (rounded).
+    public init(settings: TrainerSettings, totalSteps: Int) {
+        self.init(peak: settings.learningRate, warmupSteps: Int((settings.warmupRatio * Float(totalSteps)).rounded()),
+                  totalSteps: totalSteps)
+    }
+
     /// Learning rate for the optimiser step that follows `completedSteps` earlier steps.
     public func rate(afterSteps completedSteps: Int) -> Float {
         if completedSteps < warmupSteps { return peak * Float(completedSteps) / Float(max(1, warmupSteps)) }
