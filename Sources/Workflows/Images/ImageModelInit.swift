@@ -29,6 +29,12 @@ public struct ImageModelInit {
         self.out = out
     }
 
+    /// The image shape, labels and training-pixel normalisation of an image dataset (by name or folder).
+    public static func describing(_ data: String) throws -> (shape: ImageShape, labels: [String], normalization: PixelNormalization) {
+        let dataset = try ImageData.load(data)
+        return (dataset.shape, dataset.labels, statistics(of: try ImageData.examples(dataset.train)))
+    }
+
     /// Per-channel mean and standard deviation of 8-bit images in [0, 1] (population std), as normalisation.
     public static func statistics(of examples: ImageExamples) -> PixelNormalization {
         let shape = examples.shape, plane = shape.height * shape.width

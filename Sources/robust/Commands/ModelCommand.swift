@@ -58,9 +58,7 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             var shape: ImageShape, classes: [String], normalization: PixelNormalization
             if let data {
-                let dataset = try ImageData.load(data)
-                (shape, classes) = (dataset.shape, dataset.labels)
-                normalization = ImageModelInit.statistics(of: try ImageData.examples(dataset.train))
+                (shape, classes, normalization) = try ImageModelInit.describing(data)
             } else {
                 let side = imageSize ?? 0
                 shape = ImageShape(channels: channels ?? 3, height: side, width: side)
