@@ -172,6 +172,21 @@ public final class ImageModelHandle: @unchecked Sendable {
 }
 
 extension VitFamily {
+    /// The shape of a ViT's encoder: what a size preset fixes, and what `robust model init` can override.
+    public struct Dimensions: Equatable, Sendable {
+        public var hidden: Int
+        public var layers: Int
+        public var heads: Int
+        public var inner: Int
+
+        public init(hidden: Int, layers: Int, heads: Int, inner: Int) {
+            self.hidden = hidden
+            self.layers = layers
+            self.heads = heads
+            self.inner = inner
+        }
+    }
+
     /// The sizes `robust model init --family vit --size` offers.
     public enum Size: String, CaseIterable, Sendable {
         /// hidden 64, 6 layers, 4 heads, feed-forward 128.
@@ -179,10 +194,10 @@ extension VitFamily {
         /// hidden 192, 6 layers, 3 heads, feed-forward 384 (DeiT-Tiny's width).
         case small
 
-        var dimensions: (hidden: Int, layers: Int, heads: Int, inner: Int) {
+        public var dimensions: Dimensions {
             switch self {
-            case .tiny: return (64, 6, 4, 128)
-            case .small: return (192, 6, 3, 384)
+            case .tiny: return Dimensions(hidden: 64, layers: 6, heads: 4, inner: 128)
+            case .small: return Dimensions(hidden: 192, layers: 6, heads: 3, inner: 384)
             }
         }
     }
@@ -190,11 +205,24 @@ extension VitFamily {
     /// The config of a new ViT of `size` for square images of `shape`, cut into `patchSize` patches,
     /// classifying into `labels`; read back through `config(from:)`, so it is exactly what loading gives.
     public func newConfig(size: Size, shape: ImageShape, patchSize: Int, labels: [String], dropout: Float = 0) throws -> EncoderConfig {
+        try newConfig(dimensions: size.dimensions, shape: shape, patchSize: patchSize, labels: labels, dropout: dropout)
+    }
+
+    /// The config of a new ViT of the given `dimensions` (see `newConfig(size:…)`).
+    public func newConfig(dimensions d: Dimensions, shape: ImageShape, patchSize: Int, labels: [String], dropout: Float = 0) throws -> EncoderConfig {
+        guard d.hidden > 0, d.layers > 0, d.heads > 0, d.inner > 0 else {
+            throw EngineError.invalidConfig("a ViT needs a positive hidden size, layer count, head count and feed-forward size")
+        }
+        guard d.hidden <= 4096, d.layers <= 64, d.inner <= 16384 else {
+            throw EngineError.invalidConfig("a ViT of hidden \(d.hidden), \(d.layers) layers, feed-forward \(d.inner) is larger than robust makes from scratch (hidden ≤ 4096, layers ≤ 64, feed-forward ≤ 16384)")
+        }
+        guard d.hidden % d.heads == 0 else {
+            throw EngineError.invalidConfig("the hidden size \(d.hidden) must be a multiple of the head count \(d.heads)")
+        }
         guard shape.height == shape.width else {
             throw EngineError.invalidConfig("a ViT needs square images, got \(shape.height)×\(shape.width)")
         }
         guard labels.count >= 2 else { throw EngineError.invalidConfig("an image classifier needs at least 2 labels") }
-        let d = size.dimensions
         var raw: [String: Any] = [
             "model_type": modelType, "image_size": shape.height, "patch_size": patchSize, "num_channels": shape.channels,
             "hidden_size": d.hidden, "num_hidden_layers": d.layers, "num_attention_heads": d.heads,

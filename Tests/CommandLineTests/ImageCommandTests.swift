@@ -110,6 +110,31 @@ final class ImageCommandTests: XCTestCase {
         XCTAssertTrue(retrained.stdout.contains("PGD adversarial training"), retrained.stdout)
     }
 
+    /// `model init` takes the preset's dimensions unless told otherwise; overrides land in config.json, and
+    /// impossible ones are one line with nothing written.
+    func testModelInitDimensionOverrides() throws {
+        XCTAssertEqual(try robust(["data", "import", "images", "--name", "halves"]).status, 0)
+        let made = try robust(["model", "init", "--family", "vit", "--size", "tiny", "--data", "halves", "--hidden-size", "96",
+                               "--heads", "3", "--layers", "2", "--intermediate-size", "384", "--out", "wide"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        XCTAssertTrue(made.stdout.contains("with overrides (hidden 96, 2 layers, 3 heads, MLP 384)"), made.stdout)
+        let data = try Data(contentsOf: folder.appendingPathComponent("wide/config.json"))
+        let config = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(config["hidden_size"] as? Int, 96)
+        XCTAssertEqual(config["num_hidden_layers"] as? Int, 2)
+        XCTAssertEqual(config["num_attention_heads"] as? Int, 3)
+        XCTAssertEqual(config["intermediate_size"] as? Int, 384)
+        let preset = try robust(["model", "init", "--family", "vit", "--size", "small", "--data", "halves", "--out", "small"])
+        XCTAssertTrue(preset.stdout.contains("ViT small (hidden 192, 6 layers, 3 heads, MLP 384)"), preset.stdout)
+        for (name, flags) in [("odd", ["--hidden-size", "64", "--heads", "3"]), ("zero", ["--layers", "0"]),
+                              ("huge", ["--hidden-size", "8192", "--heads", "8"])] {
+            let result = try robust(["model", "init", "--family", "vit", "--data", "halves", "--out", name] + flags)
+            XCTAssertNotEqual(result.status, 0, name)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), name)
+        }
+    }
+
     /// Ctrl-C at a step, then --resume, gives the same checkpoint bytes as one uninterrupted run (augmentation and
     /// batches are functions of the seed, the epoch and the image).
     func testInterruptedImageTrainingResumesExactly() throws {

@@ -25,6 +25,8 @@ CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", 
 SHAPES = {
     # image 28, patch 4 → 49 patches + [CLS]
     "tiny": dict(hidden_size=64, num_hidden_layers=6, num_attention_heads=4, intermediate_size=128),
+    # robust model init --size tiny --hidden-size 128 --intermediate-size 256
+    "w128": dict(hidden_size=128, num_hidden_layers=6, num_attention_heads=4, intermediate_size=256),
     "small": dict(hidden_size=192, num_hidden_layers=6, num_attention_heads=3, intermediate_size=384),
 }
 

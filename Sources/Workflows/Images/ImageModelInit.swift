@@ -1,4 +1,4 @@
-// ImageModelInit: `robust model init --family vit` — a new, seeded random Vision Transformer of a preset size for
+// ImageModelInit: `robust model init --family vit` — a new, seeded random Vision Transformer of a preset size (or given dimensions) for
 // the images and labels of a dataset (or given ones), with a preprocessor_config.json whose per-channel mean and
 // standard deviation come from the training images (or are given), written as a Hugging Face folder that
 // transformers loads and `robust train` starts from.
@@ -8,7 +8,7 @@ import Training
 import Transformer
 
 public struct ImageModelInit {
-    public var size: VitFamily.Size
+    public var dimensions: VitFamily.Dimensions
     public var shape: ImageShape
     public var patchSize: Int
     public var labels: [String]
@@ -18,9 +18,9 @@ public struct ImageModelInit {
     public var out: URL
     public var overwrite = false
 
-    public init(size: VitFamily.Size, shape: ImageShape, patchSize: Int, labels: [String], normalization: PixelNormalization,
+    public init(dimensions: VitFamily.Dimensions, shape: ImageShape, patchSize: Int, labels: [String], normalization: PixelNormalization,
                 seed: UInt64, out: URL) {
-        self.size = size
+        self.dimensions = dimensions
         self.shape = shape
         self.patchSize = patchSize
         self.labels = labels
@@ -67,7 +67,7 @@ public struct ImageModelInit {
     public func run() throws -> EncoderConfig {
         try OutputFolder.checkWritable(out, what: "--out")
         let config = try UserError.wrapping {
-            try VitFamily().newConfig(size: size, shape: shape, patchSize: patchSize, labels: labels, dropout: dropout)
+            try VitFamily().newConfig(dimensions: dimensions, shape: shape, patchSize: patchSize, labels: labels, dropout: dropout)
         }
         try UserError.wrapping {
             try ImageModelHandle.writeNew(config: config, preprocessor: ImagePreprocessor(shape: shape, normalization: normalization),

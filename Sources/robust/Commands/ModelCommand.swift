@@ -19,6 +19,10 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Model family (vit).") var family = "vit"
         @Option(help: "Size: tiny (hidden 64, 6 layers, 4 heads, MLP 128) or small (hidden 192, 6 layers, 3 heads, MLP 384).")
         var size = "tiny"
+        @Option(help: "Hidden size, overriding --size's.") var hiddenSize: Int?
+        @Option(help: "Number of encoder layers, overriding --size's.") var layers: Int?
+        @Option(help: "Number of attention heads (must divide the hidden size), overriding --size's.") var heads: Int?
+        @Option(help: "Feed-forward (MLP) size, overriding --size's.") var intermediateSize: Int?
         @Option(help: "Image dataset whose image shape, labels and training-pixel mean/std the model takes (a fetched name or folder).")
         var data: String?
         @Option(help: "Class names, comma-separated (instead of --data).") var labels: String?
@@ -68,13 +72,20 @@ struct ModelCommand: ParsableCommand {
             }
             if let mean = try Self.floats(mean, "mean", count: shape.channels) { normalization.mean = mean }
             if let std = try Self.floats(std, "std", count: shape.channels) { normalization.std = std }
-            var workflow = ImageModelInit(size: VitFamily.Size(rawValue: size) ?? .tiny, shape: shape, patchSize: patchSize,
+            guard let preset = VitFamily.Size(rawValue: size) else { throw ValidationError("unknown --size \(size)") }
+            var dimensions = preset.dimensions
+            dimensions.hidden = hiddenSize ?? dimensions.hidden
+            dimensions.layers = layers ?? dimensions.layers
+            dimensions.heads = heads ?? dimensions.heads
+            dimensions.inner = intermediateSize ?? dimensions.inner
+            var workflow = ImageModelInit(dimensions: dimensions, shape: shape, patchSize: patchSize,
                                           labels: classes, normalization: normalization, seed: seed, out: URL(fileURLWithPath: out))
             workflow.dropout = dropout
             workflow.overwrite = overwrite
             let config = try workflow.run()
             let geometry = config.architecture.patches
-            print("wrote \(out): ViT \(size) (hidden \(config.hiddenSize), \(config.layerCount) layers, \(config.headCount) heads, MLP \(config.intermediateSize)), " +
+            let custom = dimensions != preset.dimensions ? " with overrides" : ""
+            print("wrote \(out): ViT \(size)\(custom) (hidden \(config.hiddenSize), \(config.layerCount) layers, \(config.headCount) heads, MLP \(config.intermediateSize)), " +
                   "\(shape) images in \(geometry?.patchCount ?? 0) patches of \(patchSize)×\(patchSize), \(classes.count) labels, " +
                   "normalisation mean \(normalization.mean) std \(normalization.std), seed \(seed)")
         }
