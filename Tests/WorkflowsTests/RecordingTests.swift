@@ -94,6 +94,38 @@ final class RecordingTests: XCTestCase {
         XCTAssertTrue(table.contains("Wall seconds per example"))
     }
 
+    /// Pixel-attack rows (details with L∞/L2) make the table speak of pixels and distances, not words.
+    func testPixelAttackSummaryCountsPixelsAndDistances() throws {
+        func row(_ index: Int, _ status: ExampleStatus, linf: Double, l2: Double, changed: Int) -> ExampleRecord {
+            let detail = "{\"details\":{\"gradient_evaluations\":21,\"l2\":\(l2),\"linf\":\(linf)}}"
+            return ExampleRecord(runID: 1, recipe: "pixel-pgd", exampleIndex: index, text: "fashion-mnist/test/\(index)", gold: "Bag",
+                                 cleanPrediction: "Bag", adversarialPrediction: status == .success ? "Coat" : "Bag", status: status,
+                                 queries: 21, wordsChanged: changed, wordsTotal: 784, milliseconds: 20, detailJSON: detail)
+        }
+        let records = [row(0, .success, linf: 0.1, l2: 1.0, changed: 392), row(1, .success, linf: 0.08, l2: 2.0, changed: 196),
+                       row(2, .failed, linf: 0.1, l2: 3.0, changed: 700)]
+        let summary = AttackSummary(recipe: "pixel-pgd", examples: records)
+        XCTAssertTrue(summary.isImage)
+        XCTAssertEqual(try XCTUnwrap(summary.meanLinf), 0.09, accuracy: 1e-12)   // successes only
+        XCTAssertEqual(try XCTUnwrap(summary.meanL2), 1.5, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(summary.perturbedWordFraction), 0.375, accuracy: 1e-12)
+        let table = AttackSummary.table([summary])
+        XCTAssertTrue(table.contains("Average perturbed pixel %"), table)
+        XCTAssertTrue(table.contains("37.5%"), table)
+        let lines = table.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("Avg L∞ distance of successes") && $0.hasSuffix(" 0.0900") }, table)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("Avg L2 distance of successes") && $0.hasSuffix(" 1.5000") }, table)
+        XCTAssertFalse(table.contains("word"), table)
+        XCTAssertFalse(table.contains("similarity"), table)
+        XCTAssertEqual(summary.json(wall: nil)["mean_linf"] as? Double, summary.meanLinf)
+        // A text recipe's records carry no pixel distances.
+        let text = AttackSummary(recipe: "pwws", examples: [ExampleRecord(runID: 1, recipe: "pwws", exampleIndex: 0, text: "a good film",
+                                                                          gold: "pos", cleanPrediction: "pos", status: .failed,
+                                                                          wordsTotal: 3, detailJSON: "{}")])
+        XCTAssertFalse(text.isImage)
+        XCTAssertTrue(AttackSummary.table([text]).contains("Average perturbed word %"))
+    }
+
     /// A custom procedure in the style of an ε sweep: at each ε it reports whether the example survives.
     struct SweepProcedure: AttackProcedure {
         func attack(_ input: AttackInput, context: AttackContext) throws -> AttackOutcome {

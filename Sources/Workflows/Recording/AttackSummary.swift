@@ -1,6 +1,6 @@
 // AttackSummary: TextAttack's attack summary for one recipe, computed from its stored records (so a
-// resumed run summarises every session), plus sentence similarity, time and cache hit rate; and the
-// table that prints several recipes side by side.
+// resumed run summarises every session), plus sentence similarity, time and cache hit rate (for pixel attacks:
+// L∞ and L2 distances of the successes); and the table that prints several recipes side by side.
 import Analysis
 import Foundation
 import Results
@@ -28,6 +28,11 @@ public struct AttackSummary: Sendable, Equatable {
     public var queries: Double?
     /// Mean whole-text similarity of successful adversarial texts.
     public var similarity: Double?
+    /// Pixel attacks: mean L∞ and L2 distance of successful adversarial images (nil for texts).
+    public var meanLinf: Double?
+    public var meanL2: Double?
+    /// The recipe attacked images (its records carry pixel distances): the word rows count pixels.
+    public var isImage = false
     /// Mean time per example (each on one worker), in seconds.
     public var secondsPerExample: Double
     /// Cache hits / (hits + queries), over all examples.
@@ -83,9 +88,17 @@ public struct AttackSummary: Sendable, Equatable {
         cleanWrong = records.filter { $0.status == .cleanWrong }.count
         var truncated = 0, errors = 0, hits = 0
         var checks: Int?, rejections: Int?
+        var linf: [Double] = [], l2: [Double] = []
         for record in records {
             guard let json = record.detailJSON, let data = json.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            if let details = object["details"] as? [String: Any], let distance = (details["linf"] as? NSNumber)?.doubleValue {
+                isImage = true
+                if record.status == .success {
+                    linf.append(distance)
+                    l2.append((details["l2"] as? NSNumber)?.doubleValue ?? 0)
+                }
+            }
             if object["truncated"] as? Bool == true { truncated += 1 }
             if (object["reason"] as? String)?.hasPrefix("attack error") == true { errors += 1 }
             hits += (object["cache_hits"] as? NSNumber)?.intValue ?? 0
@@ -94,6 +107,8 @@ public struct AttackSummary: Sendable, Equatable {
         }
         exactChecks = checks
         exactRejections = rejections
+        meanLinf = linf.isEmpty ? nil : linf.reduce(0, +) / Double(linf.count)
+        meanL2 = l2.isEmpty ? nil : l2.reduce(0, +) / Double(l2.count)
         self.truncated = truncated
         self.errors = errors
         let n = Double(max(records.count, 1))
@@ -154,17 +169,32 @@ public struct AttackSummary: Sendable, Equatable {
                 ("  most common reason", valid { $0.reasons.first.map { "\($0.check) \($0.count)" } ?? "–" }),
             ]
         }
-        rows += [
-            ("Average perturbed word %", summaries.map { percent($0.perturbedWordFraction) }),
-            ("Average num. words per input", summaries.map { number($0.wordsPerInput, "%.2f") }),
-            ("Avg num queries", summaries.map { number($0.queries, "%.2f") }),
-            ("Avg sentence similarity", summaries.map { number($0.similarity, "%.3f") }),
-            ("Seconds per example (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }),
-        ]
-        if !wallSecondsPerExample.isEmpty {
-            rows.append(("Wall seconds per example", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
+        if !summaries.isEmpty && summaries.allSatisfy(\.isImage) {
+            // Pixel attacks: pixels, distances and gradient evaluations; no texts, similarity or cache.
+            rows += [
+                ("Average perturbed pixel %", summaries.map { percent($0.perturbedWordFraction) }),
+                ("Pixel values per image", summaries.map { number($0.wordsPerInput, "%.0f") }),
+                ("Avg L∞ distance of successes", summaries.map { number($0.meanLinf, "%.4f") }),
+                ("Avg L2 distance of successes", summaries.map { number($0.meanL2, "%.4f") }),
+                ("Avg gradient evaluations + queries", summaries.map { number($0.queries, "%.2f") }),
+                ("Seconds per image (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }),
+            ]
+            if !wallSecondsPerExample.isEmpty {
+                rows.append(("Wall seconds per image", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
+            }
+        } else {
+            rows += [
+                ("Average perturbed word %", summaries.map { percent($0.perturbedWordFraction) }),
+                ("Average num. words per input", summaries.map { number($0.wordsPerInput, "%.2f") }),
+                ("Avg num queries", summaries.map { number($0.queries, "%.2f") }),
+                ("Avg sentence similarity", summaries.map { number($0.similarity, "%.3f") }),
+                ("Seconds per example (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }),
+            ]
+            if !wallSecondsPerExample.isEmpty {
+                rows.append(("Wall seconds per example", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
+            }
+            rows.append(("Cache hit rate", summaries.map { percent($0.cacheHitRate) }))
         }
-        rows.append(("Cache hit rate", summaries.map { percent($0.cacheHitRate) }))
         if summaries.contains(where: { $0.truncated > 0 }) {
             rows.append(("Truncated texts (attacked as seen)", summaries.map { String($0.truncated) }))
         }
@@ -207,6 +237,8 @@ public struct AttackSummary: Sendable, Equatable {
         if let v = perturbedWordFraction { object["perturbed_word_fraction"] = v }
         if let v = queries { object["queries"] = v }
         if let v = similarity { object["similarity"] = v }
+        if let v = meanLinf { object["mean_linf"] = v }
+        if let v = meanL2 { object["mean_l2"] = v }
         if let v = cacheHitRate { object["cache_hit_rate"] = v }
         if let wall { object["wall_seconds_per_example"] = wall }
         if let exactChecks {
