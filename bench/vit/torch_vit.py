@@ -20,6 +20,7 @@ and writes a JSON summary with --json.
 Examples:
   python bench/vit/torch_vit.py --shape tiny --epochs 10 --json bench/vit/out/tiny-s0.json --save bench/vit/out/tiny-s0
   python bench/vit/torch_vit.py --shape tiny --subset 5000 --augment basic --seed 1
+  python bench/vit/torch_vit.py --init models/vit-w128 --epochs 20 --augment basic --split-labels names   # robust's init
   python bench/vit/torch_vit.py --shape tiny --max-steps 50 --no-eval    # time 50 steps, extrapolate an epoch
 """
 import argparse
@@ -40,6 +41,8 @@ def main():
     vitlib.add_recipe_flags(parser)
     parser.add_argument("--split-labels", choices=["digits", "names"], default="digits",
                         help="label names whose byte order sets the order classes are visited in the split")
+    parser.add_argument("--init", help="start from this saved ViT folder (e.g. robust model init's) instead of "
+                                       "transformers' own seeded initialisation of --shape")
     parser.add_argument("--no-test", action="store_true", help="evaluate dev only (faster)")
     parser.add_argument("--no-eval", action="store_true", help="no evaluation at all (timing runs)")
     args = parser.parse_args()
@@ -58,11 +61,15 @@ def main():
     print(f"data: {len(y)} train, {len(dev_y)} dev, {len(test_y)} test "
           f"({time.perf_counter() - started:.1f}s to read)", flush=True)
 
-    config = vitlib.vit_config(args.shape)
-    vit = transformers.ViTForImageClassification._from_config(config, attn_implementation=args.attn)
-    model = vitlib.PixelModel(vit)
+    if args.init:
+        model = vitlib.load(args.init, args.attn)
+        config = model.vit.config
+    else:
+        config = vitlib.vit_config(args.shape)
+        vit = transformers.ViTForImageClassification._from_config(config, attn_implementation=args.attn)
+        model = vitlib.PixelModel(vit)
     parameters = sum(p.numel() for p in model.parameters())
-    print(f"ViT {args.shape}: {parameters} parameters, {args.threads} threads", flush=True)
+    print(f"ViT {args.init or args.shape}: {parameters} parameters, {args.threads} threads", flush=True)
 
     def evaluate(epoch):
         if args.no_eval:
@@ -74,7 +81,7 @@ def main():
 
     rows, schedule = vitlib.train(model, x, y, args, evaluate, log=lambda s: print(s, flush=True))
     summary = {
-        "script": "bench/vit/torch_vit.py", "shape": args.shape, "config": config.to_diff_dict(),
+        "script": "bench/vit/torch_vit.py", "shape": args.shape, "init": args.init, "config": config.to_diff_dict(),
         "parameters": parameters, "args": vars(args), "versions": vitlib.versions(),
         "split": {"rule": "robust stratified: 500 per class dev, Fisher-Yates per class (SeededRandom)",
                   "seed": split_seed, "label_order": args.split_labels, "train": len(y), "dev": len(dev_y),
