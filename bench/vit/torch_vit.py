@@ -43,6 +43,9 @@ def main():
                         help="label names whose byte order sets the order classes are visited in the split")
     parser.add_argument("--init", help="start from this saved ViT folder (e.g. robust model init's) instead of "
                                        "transformers' own seeded initialisation of --shape")
+    parser.add_argument("--keep-best", action="store_true",
+                        help="as robust train: keep the weights of the epoch with the best dev accuracy (the first of "
+                             "equals), save those and report their test accuracy as final")
     parser.add_argument("--no-test", action="store_true", help="evaluate dev only (faster)")
     parser.add_argument("--no-eval", action="store_true", help="no evaluation at all (timing runs)")
     args = parser.parse_args()
@@ -71,15 +74,25 @@ def main():
     parameters = sum(p.numel() for p in model.parameters())
     print(f"ViT {args.init or args.shape}: {parameters} parameters, {args.threads} threads", flush=True)
 
+    best = {"dev": -1.0, "epoch": None, "state": None}
+
     def evaluate(epoch):
         if args.no_eval:
             return {}
         result = {"dev_accuracy": vitlib.accuracy(model, dev_x, dev_y, args.eval_batch)}
         if not args.no_test:
             result["test_accuracy"] = vitlib.accuracy(model, test_x, test_y, args.eval_batch)
+        if args.keep_best and result["dev_accuracy"] > best["dev"]:
+            best.update(dev=result["dev_accuracy"], epoch=epoch,
+                        state={k: v.detach().clone() for k, v in model.state_dict().items()})
         return result
 
     rows, schedule = vitlib.train(model, x, y, args, evaluate, log=lambda s: print(s, flush=True))
+    final = rows[-1] if rows else None
+    if args.keep_best and best["state"] is not None:
+        model.load_state_dict(best["state"])
+        final = dict(rows[best["epoch"] - 1], best_dev_epoch=best["epoch"])
+        print(f"kept epoch {best['epoch']} (best dev {best['dev']:.4f})", flush=True)
     summary = {
         "script": "bench/vit/torch_vit.py", "shape": args.shape, "init": args.init, "config": config.to_diff_dict(),
         "parameters": parameters, "args": vars(args), "versions": vitlib.versions(),
@@ -88,7 +101,7 @@ def main():
                   "test": len(test_y), "subset": args.subset},
         "schedule": schedule, "epochs": rows,
         "train_seconds_total": round(sum(r["train_seconds"] for r in rows), 2),
-        "final": rows[-1] if rows else None,
+        "final": final,
     }
     if args.save:
         vitlib.save(model, args.save)
