@@ -208,16 +208,18 @@ extension VitFamily {
         try newConfig(dimensions: size.dimensions, shape: shape, patchSize: patchSize, labels: labels, dropout: dropout)
     }
 
+    /// Encoder parameters (4·hidden² + 2·hidden·feed-forward a layer) a new model may have: 0.5B, 2 GB in fp32,
+    /// about 8 GB once AdamW's moments and the gradients join them in training.
+    public static let largestNewModel = 5e8
+
     /// The config of a new ViT of the given `dimensions` (see `newConfig(size:…)`).
     public func newConfig(dimensions d: Dimensions, shape: ImageShape, patchSize: Int, labels: [String], dropout: Float = 0) throws -> EncoderConfig {
-        guard d.hidden > 0, d.layers > 0, d.heads > 0, d.inner > 0 else {
-            throw EngineError.invalidConfig("a ViT needs a positive hidden size, layer count, head count and feed-forward size")
-        }
-        guard d.hidden <= 4096, d.layers <= 64, d.inner <= 16384 else {
-            throw EngineError.invalidConfig("a ViT of hidden \(d.hidden), \(d.layers) layers, feed-forward \(d.inner) is larger than robust makes from scratch (hidden ≤ 4096, layers ≤ 64, feed-forward ≤ 16384)")
-        }
-        guard d.hidden % d.heads == 0 else {
-            throw EngineError.invalidConfig("the hidden size \(d.hidden) must be a multiple of the head count \(d.heads)")
+        // Positive sizes and heads dividing hidden are EncoderConfig's checks (below, through config(from:)); here
+        // only what a from-scratch model adds: its random weights are allocated and written at once.
+        let encoderParameters = Double(max(d.layers, 0)) * (4 * Double(d.hidden) * Double(d.hidden) + 2 * Double(d.hidden) * Double(d.inner))
+        guard encoderParameters <= Self.largestNewModel else {
+            throw EngineError.invalidConfig(String(format: "a ViT of hidden %d, %d layers, feed-forward %d has about %.1fB parameters; robust makes at most %.1fB from scratch",
+                                                   d.hidden, d.layers, d.inner, encoderParameters / 1e9, Self.largestNewModel / 1e9))
         }
         guard shape.height == shape.width else {
             throw EngineError.invalidConfig("a ViT needs square images, got \(shape.height)×\(shape.width)")

@@ -66,8 +66,12 @@ public struct ImageModelInit {
     @discardableResult
     public func run() throws -> EncoderConfig {
         try OutputFolder.checkWritable(out, what: "--out")
-        let config = try UserError.wrapping {
-            try VitFamily().newConfig(dimensions: dimensions, shape: shape, patchSize: patchSize, labels: labels, dropout: dropout)
+        let config: EncoderConfig
+        do {
+            config = try VitFamily().newConfig(dimensions: dimensions, shape: shape, patchSize: patchSize, labels: labels, dropout: dropout)
+        } catch EngineError.invalidConfig(let message) {
+            // The config is the one asked for, not a file read: say so, not "invalid config.json".
+            throw UserError("cannot make this ViT: \(message)")
         }
         try UserError.wrapping {
             try ImageModelHandle.writeNew(config: config, preprocessor: ImagePreprocessor(shape: shape, normalization: normalization),

@@ -32,7 +32,7 @@ public struct AttackSummary: Sendable, Equatable {
     public var meanLinf: Double?
     public var meanL2: Double?
     /// The recipe attacked images (its records carry pixel distances): the word rows count pixels.
-    public var isImage = false
+    public private(set) var isImage = false
     /// Mean time per example (each on one worker), in seconds.
     public var secondsPerExample: Double
     /// Cache hits / (hits + queries), over all examples.
@@ -96,7 +96,7 @@ public struct AttackSummary: Sendable, Equatable {
                 isImage = true
                 if record.status == .success {
                     linf.append(distance)
-                    l2.append((details["l2"] as? NSNumber)?.doubleValue ?? 0)
+                    if let distance = (details["l2"] as? NSNumber)?.doubleValue { l2.append(distance) }
                 }
             }
             if object["truncated"] as? Bool == true { truncated += 1 }
@@ -169,7 +169,9 @@ public struct AttackSummary: Sendable, Equatable {
                 ("  most common reason", valid { $0.reasons.first.map { "\($0.check) \($0.count)" } ?? "–" }),
             ]
         }
-        if !summaries.isEmpty && summaries.allSatisfy(\.isImage) {
+        let images = !summaries.isEmpty && summaries.allSatisfy(\.isImage)
+        let noun = images ? "image" : "example"
+        if images {
             // Pixel attacks: pixels, distances and gradient evaluations; no texts, similarity or cache.
             rows += [
                 ("Average perturbed pixel %", summaries.map { percent($0.perturbedWordFraction) }),
@@ -177,24 +179,20 @@ public struct AttackSummary: Sendable, Equatable {
                 ("Avg L∞ distance of successes", summaries.map { number($0.meanLinf, "%.4f") }),
                 ("Avg L2 distance of successes", summaries.map { number($0.meanL2, "%.4f") }),
                 ("Avg gradient evaluations + queries", summaries.map { number($0.queries, "%.2f") }),
-                ("Seconds per image (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }),
             ]
-            if !wallSecondsPerExample.isEmpty {
-                rows.append(("Wall seconds per image", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
-            }
         } else {
             rows += [
                 ("Average perturbed word %", summaries.map { percent($0.perturbedWordFraction) }),
                 ("Average num. words per input", summaries.map { number($0.wordsPerInput, "%.2f") }),
                 ("Avg num queries", summaries.map { number($0.queries, "%.2f") }),
                 ("Avg sentence similarity", summaries.map { number($0.similarity, "%.3f") }),
-                ("Seconds per example (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }),
             ]
-            if !wallSecondsPerExample.isEmpty {
-                rows.append(("Wall seconds per example", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
-            }
-            rows.append(("Cache hit rate", summaries.map { percent($0.cacheHitRate) }))
         }
+        rows.append(("Seconds per \(noun) (1 worker)", summaries.map { number($0.secondsPerExample, "%.3f") }))
+        if !wallSecondsPerExample.isEmpty {
+            rows.append(("Wall seconds per \(noun)", summaries.map { number(wallSecondsPerExample[$0.recipe], "%.3f") }))
+        }
+        if !images { rows.append(("Cache hit rate", summaries.map { percent($0.cacheHitRate) })) }
         if summaries.contains(where: { $0.truncated > 0 }) {
             rows.append(("Truncated texts (attacked as seen)", summaries.map { String($0.truncated) }))
         }
